@@ -1,0 +1,37 @@
+"""The analysis room: joins, summary, coverage. GeoDataFrames in; GeoDataFrames or dicts out.
+No Flask and no folium here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geoapp.analysis.coverage import CoverageGaps, coverage_gaps, township_table, zone_table
+from geoapp.analysis.joins import join_locations, location_mismatches
+from geoapp.analysis.summary import county_summary
+from geoapp.data.load import Dataset
+
+
+@dataclass(frozen=True)
+class CountyAnalysis:
+    """Everything the pages and the API show, computed once when the data is loaded."""
+    dataset: Dataset                 # layers with `township_at` / `zone_at` joined in
+    summary: dict[str, int]
+    townships: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    gaps: CoverageGaps
+    mismatches: pd.DataFrame
+
+
+def analyse(dataset: Dataset) -> CountyAnalysis:
+    """Join the layers and compute the summary, the tables and the gaps."""
+    joined = join_locations(dataset)
+    return CountyAnalysis(
+        dataset=joined,
+        summary=county_summary(joined),
+        townships=township_table(joined),
+        zones=zone_table(joined),
+        gaps=coverage_gaps(joined),
+        mismatches=location_mismatches(joined),
+    )

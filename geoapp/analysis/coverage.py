@@ -1,0 +1,173 @@
+"""Coverage: what each township and zone holds, and where coverage is missing.
+
+Inputs are a dataset already passed through `joins.join_locations` (every point and base has
+`township_at` and `zone_at`). Outputs are GeoDataFrames in EPSG:4326; areas are measured in
+UTM 48N.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geoapp.analysis.summary import latest_output, weighted_income_gain
+from geoapp.crs import area_km2, area_mu, to_metric
+from geoapp.data.load import Dataset
+
+# Bases that party branches are built on; training and remote-education sites are services,
+# often in villages outside the zones, and are not coverage gaps.
+SERVED_BASE_KINDS = ("production", "cooperative")
+# Organisations that serve a place; sector branches sit in county bureaus and serve sectors.
+SERVING_ORGANISATION_KINDS = ("general", "industry", "association")
+# A zone "covers" a township when it shares at least this much of its area (km²).
+MIN_SHARED_AREA_KM2 = 0.5
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    label_zh: str
+    label_en: str
+    unit_zh: str = ""
+    unit_en: str = ""
+
+
+TOWNSHIP_METRICS: dict[str, Metric] = {m.id: m for m in (
+    Metric("industry_branches", "特色产业党支部", "Industry party branches", "个", ""),
+    Metric("party_groups", "特色产业党小组", "Industry party groups", "个", ""),
+    Metric("party_members", "党员", "Party members", "名", ""),
+    Metric("loans", "扶持贷款笔数", "Micro-loans", "笔", ""),
+    Metric("loan_amount_yuan", "扶持贷款金额", "Loan amount", "元", "yuan"),
+    Metric("trainees", "培训人次", "Trainees", "人次", ""),
+    Metric("cooperatives", "专业合作社", "Cooperatives", "家", ""),
+    Metric("households_benefiting", "受益农户", "Households benefiting", "户", ""),
+    Metric("tourist_visits", "游客人次", "Tourist visits", "人次", ""),
+    Metric("tourism_income_yuan", "旅游综合收入", "Tourism income", "元", "yuan"),
+    Metric("labour_transfer", "劳动力转移", "Labour transferred", "人", ""),
+    Metric("farm_stays", "星级农家乐", "Star-rated farm stays", "家", ""),
+    Metric("base_area_mu", "产业基地面积", "Industry base area", "亩", "mu"),
+    Metric("zone_share", "联动区覆盖比例", "Share of area in a zone", "%", "%"),
+)}
+DEFAULT_METRIC = "industry_branches"
+
+
+def _count_by(frame: pd.DataFrame, column: str, mask=None) -> pd.Series:
+    rows = frame if mask is None else frame[mask]
+    return rows.groupby(column).size()
+
+
+def _sum_by(frame: pd.DataFrame, column: str, value: str, mask=None) -> pd.Series:
+    rows = frame if mask is None else frame[mask]
+    return rows.groupby(column)[value].sum()
+
+
+def zone_township_overlaps(dataset: Dataset) -> pd.DataFrame:
+    """(zone, township, shared_km2) for every zone–township pair sharing over MIN_SHARED_AREA_KM2."""
+    zones = to_metric(dataset["zones"][["id", "geometry"]]).rename(columns={"id": "zone"})
+    townships = to_metric(dataset["townships"][["code", "geometry"]]).rename(columns={"code": "township"})
+    shared = gpd.overlay(zones, townships, how="intersection", keep_geom_type=True)
+    shared["shared_km2"] = shared.area / 1e6
+    shared = shared[shared.shared_km2 >= MIN_SHARED_AREA_KM2]
+    return pd.DataFrame(shared[["zone", "township", "shared_km2"]]).sort_values(["zone", "township"],
+                                                                               ignore_index=True)
+
+
+def _figures_by(dataset: Dataset, place: str) -> pd.DataFrame:
+    """The indicators grouped by `place` ('township' or 'zone'): located points, table rows."""
+    located = {"township": "township_at", "zone": "zone_at"}[place]
+    organisations = dataset["party_organisations"]
+    bases = dataset["industry_bases"]
+    cooperatives = dataset["cooperatives"]
+    training = dataset["training_sessions"]
+    output = latest_output(dataset)
+    columns = {
+        "industry_branches": _count_by(organisations, located, organisations.kind == "industry"),
+        "association_branches": _count_by(organisations, located, organisations.kind == "association"),
+        "party_groups": _sum_by(organisations, located, "party_groups"),
+        "party_members": _sum_by(organisations, located, "members"),
+        "loans": _count_by(dataset["loans"], place),
+        "loan_amount_yuan": _sum_by(dataset["loans"], place, "amount_yuan"),
+        "trainees": _sum_by(training, place, "participants", training.kind == "training"),
+        "cooperatives": _count_by(cooperatives, located, cooperatives.kind == "cooperative"),
+        "bases": _count_by(bases, located),
+        "base_area_mu": _sum_by(bases.assign(measured_mu=area_mu(bases)), located, "measured_mu"),
+        "households_benefiting": _sum_by(output, place, "households_benefiting"),
+        "tourist_visits": _sum_by(output, place, "tourist_visits"),
+        "tourism_income_yuan": _sum_by(output, place, "tourism_income_yuan"),
+        "labour_transfer": _sum_by(output, place, "labour_transfer"),
+        "farm_stays": _count_by(dataset["farm_stays"], located),
+    }
+    figures = pd.DataFrame(columns).fillna(0)
+    gains = output.groupby(place)[["income_gain_yuan_per_capita", "households_benefiting"]].apply(
+        weighted_income_gain)
+    figures["income_gain_yuan_per_capita"] = gains.reindex(figures.index).fillna(0).round()
+    return figures
+
+
+def township_table(dataset: Dataset) -> gpd.GeoDataFrame:
+    """Townships with every indicator of TOWNSHIP_METRICS, the zones they share and served-ness."""
+    townships = dataset["townships"]
+    figures = _figures_by(dataset, "township").reindex(townships.code).fillna(0)
+    overlaps = zone_township_overlaps(dataset)
+    table = townships[["code", "name_zh", "name_en", "kind", "population", "villages", "geometry"]].copy()
+    for column in figures.columns:
+        values = figures[column].to_numpy()
+        table[column] = values.round(1) if column == "base_area_mu" else values.astype("int64")
+    table["area_km2"] = area_km2(townships).round(1).to_numpy()
+    in_zones = overlaps.groupby("township").shared_km2.sum().reindex(townships.code).fillna(0).to_numpy()
+    table["zone_share"] = (100 * in_zones / table.area_km2).clip(0, 100).round(1)
+    table["zones"] = [", ".join(overlaps[overlaps.township == code].zone) for code in townships.code]
+    serving = dataset["party_organisations"]
+    serving = serving[serving.kind.isin(SERVING_ORGANISATION_KINDS)]
+    table["served"] = table.code.isin(serving.township_at)
+    return table
+
+
+def zone_table(dataset: Dataset) -> gpd.GeoDataFrame:
+    """Zones with their townships, area, and the same indicators as townships."""
+    zones = dataset["zones"]
+    figures = _figures_by(dataset, "zone").reindex(zones.id).fillna(0)
+    overlaps = zone_township_overlaps(dataset)
+    general = dataset["party_organisations"].set_index("id").name_zh
+    table = zones[["id", "name_zh", "name_en", "lead_industry", "general_branch", "secretary", "geometry"]].copy()
+    table["general_branch_name"] = table.general_branch.map(general).to_numpy()
+    table["area_km2"] = area_km2(zones).round(1).to_numpy()
+    table["townships"] = [", ".join(overlaps[overlaps.zone == zid].township) for zid in zones.id]
+    table["township_count"] = [int((overlaps.zone == zid).sum()) for zid in zones.id]
+    for column in figures.columns:
+        values = figures[column].to_numpy()
+        table[column] = values.round(1) if column == "base_area_mu" else values.astype("int64")
+    return table
+
+
+@dataclass(frozen=True)
+class CoverageGaps:
+    """Each kind of gap as a GeoDataFrame of the features concerned, with a `reason`."""
+    bases_outside_zones: gpd.GeoDataFrame
+    bases_without_branch: gpd.GeoDataFrame
+    townships_without_branch: gpd.GeoDataFrame
+
+    def as_dict(self) -> dict[str, gpd.GeoDataFrame]:
+        return {"bases_outside_zones": self.bases_outside_zones,
+                "bases_without_branch": self.bases_without_branch,
+                "townships_without_branch": self.townships_without_branch}
+
+
+def coverage_gaps(dataset: Dataset) -> CoverageGaps:
+    """Industry bases outside every zone, bases no party organisation serves, and townships
+    where no serving party organisation (general, industry, association branch) lies."""
+    bases = dataset["industry_bases"]
+    served_kind = bases[bases.kind.isin(SERVED_BASE_KINDS)]
+    outside = served_kind[served_kind.zone_at.isna()].copy()
+    outside["reason"] = "outside every linkage zone"
+    organisations = dataset["party_organisations"]
+    without = served_kind[~served_kind.id.isin(organisations.base.dropna())].copy()
+    without["reason"] = "no party organisation names this base"
+    townships = township_table(dataset)
+    unserved = townships[~townships.served].copy()
+    unserved["reason"] = "no general, industry or association branch lies in this township"
+    keep = ["id", "name_zh", "name_en", "industry", "kind", "township_at", "zone_at", "reason", "geometry"]
+    return CoverageGaps(outside[keep].reset_index(drop=True), without[keep].reset_index(drop=True),
+                        unserved[["code", "name_zh", "name_en", "zones", "reason", "geometry"]]
+                        .reset_index(drop=True))

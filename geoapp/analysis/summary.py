@@ -1,0 +1,61 @@
+"""The county figures of BRIEF §3, computed from the rows — never typed in."""
+from __future__ import annotations
+
+import pandas as pd
+
+from geoapp.data.load import Dataset
+
+
+def latest_output(dataset: Dataset) -> pd.DataFrame:
+    """The rows of `yearly_output` for the latest year it holds."""
+    output = dataset["yearly_output"]
+    return output[output.year == output.year.max()]
+
+
+def weighted_income_gain(output: pd.DataFrame) -> float:
+    """Per-capita income gain over `output` rows, weighted by households benefiting (yuan)."""
+    households = output.households_benefiting.astype(float)
+    if households.sum() == 0:
+        return 0.0
+    return float((output.income_gain_yuan_per_capita * households).sum() / households.sum())
+
+
+def county_summary(dataset: Dataset) -> dict[str, int]:
+    """Every key of BRIEF §3 with its value computed from the dataset's rows."""
+    organisations = dataset["party_organisations"]
+    bases = dataset["industry_bases"]
+    cooperatives = dataset["cooperatives"]
+    loans = dataset["loans"]
+    training = dataset["training_sessions"]
+    output = latest_output(dataset)
+    kind = organisations.kind
+    sessions = training[training.kind == "training"]
+    tours = training[training.kind == "study_tour"]
+    figures = {
+        "zones": len(dataset["zones"]),
+        "industry_branches": (kind == "industry").sum(),
+        "party_groups": organisations.party_groups.sum(),
+        "association_branches": (kind == "association").sum(),
+        "sector_general_branches": (kind == "sector").sum(),
+        "leader_candidates": organisations.leader_candidates.sum(),
+        "new_members_since_2014": organisations.new_members_since_2014.sum(),
+        "loans": len(loans),
+        "loan_amount_yuan": loans.amount_yuan.sum(),
+        "loan_beneficiaries": loans.recipient.nunique(),
+        "jobs_created": loans.jobs_created.sum(),
+        "training_bases": (bases.kind == "training").sum(),
+        "remote_education_bases": (bases.kind == "remote-education").sum(),
+        "training_sessions": len(sessions),
+        "trainees": sessions.participants.sum(),
+        "study_tour_households": tours.participants.sum(),
+        "cooperatives": (cooperatives.kind == "cooperative").sum(),
+        "leading_enterprises": (cooperatives.kind == "leading_enterprise").sum(),
+        "cooperative_bases": (bases.kind == "cooperative").sum(),
+        "households_benefiting": output.households_benefiting.sum(),
+        "income_gain_yuan_per_capita": round(weighted_income_gain(output)),
+        "farm_stays": len(dataset["farm_stays"]),
+        "tourist_visits": output.tourist_visits.sum(),
+        "tourism_income_yuan": output.tourism_income_yuan.sum(),
+        "labour_transfer": output.labour_transfer.sum(),
+    }
+    return {key: int(round(float(value))) for key, value in figures.items()}

