@@ -1,0 +1,45 @@
+"""Configuration from the environment (BRIEF §7); every setting has a default that works."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository: geodata/, static/, templates/
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one kept in the instance folder across restarts."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def settings_from_environment(overrides: dict | None = None) -> dict:
+    """The app's settings: `overrides` first, then the environment, then the defaults."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    instance = Path(overrides.get("GEOAPP_INSTANCE") or env.get("GEOAPP_INSTANCE") or ROOT / "instance")
+    settings = {
+        "GEOAPP_DATA_DIR": Path(env.get("GEOAPP_DATA_DIR") or ROOT / "geodata"),
+        "GEOAPP_INSTANCE": instance,
+        "DATABASE_URL": env.get("DATABASE_URL") or None,
+        "GEOAPP_TILES": env.get("GEOAPP_TILES") or "osm",
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+    }
+    settings.update(overrides)
+    settings["GEOAPP_DATA_DIR"] = Path(settings["GEOAPP_DATA_DIR"])
+    settings["GEOAPP_INSTANCE"] = Path(settings["GEOAPP_INSTANCE"])
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _secret_key(settings["GEOAPP_INSTANCE"])
+    return settings

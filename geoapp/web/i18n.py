@@ -1,0 +1,40 @@
+"""Languages: Chinese first (zh_Hans), English. `?lang=zh|en` chooses and is remembered."""
+from __future__ import annotations
+
+from flask import Flask, g, request, url_for
+from flask_babel import Babel, get_locale
+
+LANGUAGES = {"zh": "zh_Hans", "en": "en"}
+COOKIE = "lang"
+
+
+def current_lang() -> str:
+    """'zh' or 'en': the query, then the cookie, then the browser's preference; Chinese first."""
+    if "lang" not in g:
+        chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+        if chosen not in LANGUAGES:
+            chosen = request.accept_languages.best_match(["zh", "en"], default="zh")
+            chosen = "en" if chosen == "en" else "zh"
+        g.lang = chosen
+    return g.lang
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=lambda: LANGUAGES[current_lang()])
+
+    @app.after_request
+    def remember(response):
+        if request.args.get("lang") in LANGUAGES:
+            response.set_cookie(COOKIE, request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    @app.context_processor
+    def languages():
+        return {"lang": current_lang(), "locale": get_locale(), "lang_url": lang_url}
+
+
+def lang_url(lang: str) -> str:
+    """This page, with the same query, in `lang`."""
+    if request.endpoint is None:
+        return f"/?lang={lang}"
+    return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(), "lang": lang})
