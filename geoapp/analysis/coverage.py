@@ -148,6 +148,12 @@ class CoverageGaps:
     bases_without_branch: gpd.GeoDataFrame
     townships_without_branch: gpd.GeoDataFrame
 
+    def reasons_for(self, feature_id: str) -> list[str]:
+        """Every gap reason recorded for the base id or township code `feature_id`."""
+        return [reason for frame, key in ((self.bases_outside_zones, "id"), (self.bases_without_branch, "id"),
+                                          (self.townships_without_branch, "code"))
+                for reason in frame.loc[frame[key] == feature_id, "reason"]]
+
     def as_dict(self) -> dict[str, gpd.GeoDataFrame]:
         return {"bases_outside_zones": self.bases_outside_zones,
                 "bases_without_branch": self.bases_without_branch,

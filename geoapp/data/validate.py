@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -64,6 +65,15 @@ class _Report:
             self.whole(f"... and {len(positions) - MAX_PROBLEMS_PER_CHECK} more rows like these")
 
 
+def shown(value) -> str:
+    """A value as a person reads it in a message: text quoted, 9.0 as 9, 3.5 as 3.5."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    return str(value)
+
+
 def _blank(values: pd.Series) -> pd.Series:
     return values.isna() | (values.astype("string").str.strip() == "")
 
@@ -72,17 +82,19 @@ def _coerce(report: _Report, column: Column, values: pd.Series) -> pd.Series:
     """The column in its registry type; rows that cannot be converted are reported."""
     blank = _blank(values)
     if column.type == "str":
-        return values.astype("string").str.strip().where(~blank, None).astype(object)
+        text = values.astype("string").str.strip().astype(object)
+        text[blank.to_numpy()] = None  # empty text is missing: None, not pd.NA or ""
+        return text
     if column.type == "bool":
         text = values.astype("string").str.strip().str.lower()
         truth = text.map({"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False})
-        report.rows(~blank & truth.isna(), lambda i: f"{column.name}: {values.iloc[i]!r} is not true or false")
+        report.rows(~blank & truth.isna(), lambda i: f"{column.name}: {shown(values.iloc[i])} is not true or false")
         return truth.astype("boolean")
     numbers = pd.to_numeric(values.astype("string").str.strip().str.replace(",", "", regex=False), errors="coerce")
-    report.rows(~blank & numbers.isna(), lambda i: f"{column.name}: {values.iloc[i]!r} is not a number")
+    report.rows(~blank & numbers.isna(), lambda i: f"{column.name}: {shown(values.iloc[i])} is not a number")
     if column.type == "int":
         fractional = numbers.notna() & (numbers % 1 != 0)
-        report.rows(fractional, lambda i: f"{column.name}: {values.iloc[i]!r} is not a whole number")
+        report.rows(fractional, lambda i: f"{column.name}: {shown(values.iloc[i])} is not a whole number")
         return numbers.where(~fractional).astype("Int64")
     return numbers.astype(float)
 
@@ -107,17 +119,17 @@ def check_columns(spec: LayerSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame, l
             report.rows(~present, lambda i, c=column: f"{c.name}: empty, but a value is required")
         if column.choices:
             report.rows(present & ~values.isin(column.choices),
-                        lambda i, c=column: f"{c.name}: {raw.iloc[i]!r} is not one of {', '.join(c.choices)}")
+                        lambda i, c=column: f"{c.name}: {shown(raw.iloc[i])} is not one of {', '.join(c.choices)}")
         if column.pattern:
             rx = re.compile(column.pattern)
             report.rows(present & ~values.map(lambda v: bool(rx.fullmatch(str(v))) if v is not None else True),
-                        lambda i, c=column: f"{c.name}: {raw.iloc[i]!r} does not have the form {c.pattern}")
+                        lambda i, c=column: f"{c.name}: {shown(raw.iloc[i])} does not have the form {c.pattern}")
         if column.minimum is not None:
             report.rows(values.notna() & (values < column.minimum) if column.type != "str" else False,
-                        lambda i, c=column: f"{c.name}: {raw.iloc[i]} is below the minimum {c.minimum:g}")
+                        lambda i, c=column: f"{c.name}: {shown(raw.iloc[i])} is below the minimum {c.minimum:g}")
         if column.maximum is not None:
             report.rows(values.notna() & (values > column.maximum) if column.type != "str" else False,
-                        lambda i, c=column: f"{c.name}: {raw.iloc[i]} is above the maximum {c.maximum:g}")
+                        lambda i, c=column: f"{c.name}: {shown(raw.iloc[i])} is above the maximum {c.maximum:g}")
         frame[column.name] = values
     keys = list(spec.key_columns)
     duplicated = frame.duplicated(keys, keep=False) & frame[keys].notna().all(axis=1)
@@ -168,7 +180,7 @@ def check_references(layers: dict[str, pd.DataFrame], specs: dict[str, LayerSpec
             values = frame[column.name]
             report.rows(values.notna() & ~values.astype(str).isin(known),
                         lambda i, c=column, t=target, k=target_key, v=values:
-                        f"{c.name}: unknown {t[:-1] if t.endswith('s') else t} {v.iloc[i]!r} "
+                        f"{c.name}: unknown {t[:-1] if t.endswith('s') else t} {shown(v.iloc[i])} "
                         f"(no {k} like it in {specs[t].filename})")
         problems += report.problems
     return problems

@@ -1,5 +1,11 @@
 """The coverage map: townships shaded by an indicator, the zones across them, bases, party
-organisations, cooperatives, and the coverage gaps highlighted."""
+organisations, cooperatives, and the coverage gaps highlighted.
+
+`CoverageLayers` says what each layer draws (lean GeoJSON: ids and style keys) and what each
+feature's popup says; `coverage_map` puts the layers on a folium map. The page carries the
+layers shown at first; popups and the layers hidden at first are fetched from the JSON API
+(`layer_url`, `popup_url`), which serves the same `CoverageLayers`.
+"""
 from __future__ import annotations
 
 import html
@@ -15,39 +21,59 @@ from geoapp.analysis.coverage import TOWNSHIP_METRICS
 from geoapp.layers import INDUSTRIES, LAYERS
 from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.display import anchors, feature_collection, simplified, simplified_coverage
-from geoapp.maps.elements import MapHooks, popup_binding
+from geoapp.maps.elements import DataLayer, MapHooks
+from geoapp.records import plain
 
 # ColorBrewer PuBu 5: blue, so the red party markers and red gap rings stand out on top.
 CLASS_COLOURS = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
 ZERO_COLOUR = "#ffffff"
 ZONE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
 ORGANISATION_COLOURS = {"general": "#b2182b", "industry": "#ef8a62", "association": "#67a9cf", "sector": "#2166ac"}
+ORGANISATION_RADIUS = {"general": 8, "sector": 8, "industry": 5, "association": 6}
 BASE_COLOURS = {"production": "#4d9221", "cooperative": "#8c510a", "training": "#762a83",
                 "remote-education": "#c51b7d"}
 GAP_COLOUR = "#e31a1c"
+SERVED_BASE_KINDS = ("production", "cooperative")
+SERVICE_BASE_KINDS = ("training", "remote-education")
 
-WORDS = {  # (Chinese, English) for what the map itself says
-    "name": ("名称", "Name"), "zones": ("联动区", "Zones"), "industry": ("产业", "Industry"),
-    "kind": ("类型", "Kind"), "area_mu": ("面积", "Area"), "mu": ("亩", "mu"), "km2": ("平方千米", "km²"),
-    "township": ("乡镇", "Township"), "zone": ("联动区", "Zone"), "members": ("党员", "Members"),
-    "party_groups": ("党小组", "Party groups"), "parent": ("上级党组织", "Parent"), "base": ("服务基地", "Serves base"),
+# layer key -> (Chinese, English) name in the layer control; drawn in this order
+LAYER_NAMES = {
+    "townships": ("乡镇：", "Townships: "),  # followed by the indicator
+    "zones": (LAYERS["zones"].title_zh, LAYERS["zones"].title_en),
+    "industry_bases": ("产业基地", "Industry bases"),
+    "services": ("培训与远程教育基地", "Training and remote-education bases"),
+    "party_organisations": (LAYERS["party_organisations"].title_zh, LAYERS["party_organisations"].title_en),
+    "cooperatives": (LAYERS["cooperatives"].title_zh, LAYERS["cooperatives"].title_en),
+    "links": ("合作社—龙头企业联系", "Cooperative–enterprise links"),
+    "gaps": ("覆盖缺口", "Coverage gaps"),
+}
+HIDDEN_AT_FIRST = ("services", "cooperatives", "links")  # fetched when switched on
+LAYER_KEYS = ("townships", "zones", "industry_bases", "services", "party_organisations", "cooperatives", "links",
+              "gap_townships", "gap_bases")
+
+WORDS = {  # (Chinese, English) for what the map and its popups say
+    "zones": ("联动区", "Zones"), "industry": ("产业", "Industry"), "kind": ("类型", "Kind"),
+    "area": ("面积", "Area"), "mu": ("亩", "mu"), "km2": ("平方千米", "km²"), "township": ("乡镇", "Township"),
+    "zone": ("联动区", "Zone"), "members": ("党员", "Members"), "party_groups": ("党小组", "Party groups"),
+    "new_members": ("2014年来发展党员", "New members since 2014"), "parent": ("上级党组织", "Parent"),
+    "base": ("服务基地", "Serves base"), "served_by": ("服务党组织", "Served by"),
     "lead_industry": ("主导产业", "Lead industry"), "general_branch": ("党总支", "General branch"),
     "secretary": ("书记", "Secretary"), "townships": ("涉及乡镇", "Townships"),
     "enterprise": ("联系龙头企业", "Linked enterprise"), "model": ("经营模式", "Business model"),
-    "reason": ("问题", "Gap"), "no_value": ("0 或无数据", "0 or no data"), "source": ("来源", "Source"),
+    "gap": ("问题", "Gap"), "no_value": ("0 或无数据", "0 or no data"), "established": ("建立年份", "Established"),
     "industry_branches": ("产业党支部", "Industry branches"), "cooperatives": ("专业合作社", "Cooperatives"),
-    "farm_stays": ("星级农家乐", "Farm stays"), "area_km2": ("面积", "Area"),
-    "layer_bases": ("产业基地", "Industry bases"),
-    "layer_services": ("培训与远程教育基地", "Training and remote-education bases"),
-    "layer_links": ("合作社—龙头企业联系", "Cooperative–enterprise links"),
-    "layer_gaps": ("覆盖缺口", "Coverage gaps"),
-    "townships_by": ("乡镇：", "Townships: "),
+    "farm_stays": ("星级农家乐", "Farm stays"), "bases": ("产业基地", "Bases"), "loans": ("扶持贷款", "Loans"),
+    "loan_amount": ("贷款金额", "Loan amount"), "yuan": ("元", "yuan"), "trainees": ("培训人次", "Trainees"),
+    "households": ("受益农户", "Households benefiting"), "visits": ("游客人次", "Tourist visits"),
+    "zone_share": ("联动区面积占比", "Share in zones"), "population": ("人口", "Population"),
+    "villages": ("行政村", "Villages"), "source": ("数据来源", "Source"),
     "illustrative": ("除县界外均为示意数据", "All but the county boundary is illustrative data"),
+    "loading": ("加载中…", "Loading…"), "failed": ("无法加载详情", "Could not load the details"),
 }
 KIND_WORDS = {
     "general": ("联动区党总支", "zone general branch"), "industry": ("特色产业党支部", "industry branch"),
     "association": ("产业协会党支部", "association branch"), "sector": ("行业主管部门党总支", "sector general branch"),
-    "production": ("生产基地", "production base"), "cooperative": ("合作社基地", "cooperative base"),
+    "production": ("生产基地", "production base"), "cooperative": ("专业合作社", "cooperative"),
     "training": ("产业培训基地", "training base"), "remote-education": ("远程教育学用示范基地", "remote-education base"),
     "leading_enterprise": ("龙头企业", "leading enterprise"),
 }
@@ -92,233 +118,239 @@ def _format(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
-class CoverageMapBuilder:
-    """Builds the coverage map for one metric and language from a CountyAnalysis."""
+class CoverageLayers:
+    """The coverage map's layers for one indicator and language: their lean GeoJSON, their
+    styles, and the popup of each feature."""
 
-    def __init__(self, analysis: CountyAnalysis, metric: str, lang: str, tiles: Tiles, static_root: str):
-        self.analysis, self.metric, self.lang = analysis, TOWNSHIP_METRICS[metric], lang
-        self.tiles, self.static_root = tiles, static_root
+    def __init__(self, analysis: CountyAnalysis, metric: str, lang: str):
+        self.analysis = analysis
+        self.metric = TOWNSHIP_METRICS[metric]
+        self.lang = lang
         self.zh = lang != "en"
         data = analysis.dataset
-        self.names = {}  # id -> display name, for parents, bases, enterprises
+        self.name_column = "name_zh" if self.zh else "name_en"
+        self.names: dict[str, str] = {}  # any feature id -> its name in this language
         for layer_id in ("party_organisations", "industry_bases", "cooperatives", "zones"):
-            frame = data[layer_id]
-            self.names.update(zip(frame.id, frame.name_zh if self.zh else frame.name_en))
-        self.township_names = dict(zip(data["townships"].code,
-                                       data["townships"].name_zh if self.zh else data["townships"].name_en))
+            self.names.update(zip(data[layer_id].id, data[layer_id][self.name_column]))
+        self.names.update(zip(data["townships"].code, data["townships"][self.name_column]))
+        self.values = analysis.townships[self.metric.id].astype(float)
+        self.breaks = class_breaks(self.values)
 
-    def word(self, key: str) -> str:
-        zh, en = WORDS[key]
-        return zh if self.zh else en
-
+    # words --------------------------------------------------------------------------------
     def pick(self, pair: tuple[str, str]) -> str:
         return pair[0] if self.zh else pair[1]
 
-    def title_of(self, layer_id: str) -> str:
-        return LAYERS[layer_id].title_zh if self.zh else LAYERS[layer_id].title_en
+    def word(self, key: str) -> str:
+        return self.pick(WORDS[key])
 
     def industry(self, value) -> str | None:
         return self.pick(INDUSTRIES[value]) if isinstance(value, str) and value in INDUSTRIES else None
 
-    @property
-    def title_prop(self) -> str:
-        return "name_zh" if self.zh else "name_en"
+    def name_of(self, key) -> str | None:
+        return self.names.get(key, key) if isinstance(key, str) else None
 
-    @property
-    def subtitle_prop(self) -> str:
-        return "name_en" if self.zh else "name_zh"
+    def names_of(self, keys: str) -> str:
+        return "、".join(self.name_of(k.strip()) for k in keys.split(",") if k.strip()) if self.zh else \
+            ", ".join(self.name_of(k.strip()) for k in keys.split(",") if k.strip())
 
-    def build(self) -> folium.Map:
-        county = self.analysis.dataset["county"]
-        m = base_map(tuple(county.total_bounds), self.tiles, self.static_root)
-        legend = self.townships(m)
-        self.zones(m)
-        self.bases(m)
-        self.services(m)
-        self.organisations(m)
-        self.cooperatives(m)
-        self.gaps(m)
-        folium.LayerControl(collapsed=True).add_to(m)
-        MapHooks(legend).add_to(m)
-        return m
+    def layer_name(self, key: str) -> str:
+        name = self.pick(LAYER_NAMES[key])
+        if key == "townships":
+            name += self.pick((self.metric.label_zh, self.metric.label_en))
+        return html.escape(name)  # the layer control shows names as HTML
 
-    # layers -------------------------------------------------------------------------------
-    def townships(self, m: folium.Map) -> dict:
-        table = self.analysis.townships
-        values = table[self.metric.id].astype(float)
-        breaks = class_breaks(values)
-        shown = simplified_coverage(table).assign(
-            value=values.round(1), cls=[class_of(v, breaks) for v in values],
-            zone_names=[", ".join(self.names.get(z.strip(), z) for z in zs.split(",") if z.strip())
-                        for zs in table.zones])
-        unit = self.pick((self.metric.unit_zh, self.metric.unit_en))
-        label = self.pick((self.metric.label_zh, self.metric.label_en))
-        props = ["code", "name_zh", "name_en", "value", "cls", "zone_names", "industry_branches",
-                 "cooperatives", "farm_stays"]
-        rows = [(label, "value", unit), (self.word("zones"), "zone_names", ""),
-                (self.word("industry_branches"), "industry_branches", ""),
-                (self.word("cooperatives"), "cooperatives", ""), (self.word("farm_stays"), "farm_stays", "")]
-        colours = (ZERO_COLOUR,) + CLASS_COLOURS
-        folium.GeoJson(
-            feature_collection(shown, props, key="code"),
-            name=html.escape(self.word("townships_by") + label),
-            style_function=lambda f: {"fillColor": colours[f["properties"]["cls"]], "color": "#555",
-                                      "weight": 1, "fillOpacity": 0.75},
-            on_each_feature=popup_binding("townships", self.title_prop, rows, self.lang, key="code",
-                                          subtitle=self.subtitle_prop),
-        ).add_to(m)
-        whole = bool(np.all(values % 1 == 0))
-        classes = [[ZERO_COLOUR, self.word("no_value")]] + [
-            [CLASS_COLOURS[i], text] for i, text in enumerate(class_labels(breaks, whole, unit))]
-        return {"title": label, "classes": classes, "note": self.word("illustrative")}
-
-    def zones(self, m: folium.Map) -> None:
-        zones = self.analysis.zones
-        colour = {zid: ZONE_COLOURS[i % len(ZONE_COLOURS)] for i, zid in enumerate(zones.id)}
-        shown = simplified(zones).assign(
-            industry=[self.industry(v) for v in zones.lead_industry],
-            township_names=[", ".join(self.township_names.get(t.strip(), t) for t in ts.split(",") if t.strip())
-                            for ts in zones.townships])
-        props = ["id", "name_zh", "name_en", "industry", "general_branch_name", "secretary", "township_names",
-                 "area_km2", "industry_branches", "party_groups", "cooperatives", "farm_stays"]
-        rows = [(self.word("lead_industry"), "industry", ""), (self.word("general_branch"), "general_branch_name", ""),
-                (self.word("secretary"), "secretary", ""), (self.word("townships"), "township_names", ""),
-                (self.word("area_km2"), "area_km2", self.word("km2")),
-                (self.word("industry_branches"), "industry_branches", ""),
-                (self.word("party_groups"), "party_groups", ""), (self.word("cooperatives"), "cooperatives", ""),
-                (self.word("farm_stays"), "farm_stays", "")]
-        folium.GeoJson(
-            feature_collection(shown, props, key="id"), name=html.escape(self.title_of("zones")),
-            style_function=lambda f: {"color": colour[f["id"]], "weight": 3, "fillColor": colour[f["id"]],
-                                      "fillOpacity": 0.12, "dashArray": "6 4"},
-            on_each_feature=popup_binding("zones", self.title_prop, rows, self.lang, subtitle=self.subtitle_prop),
-        ).add_to(m)
-
-    def _base_rows(self) -> list[tuple[str, str, str]]:
-        return [(self.word("industry"), "industry", ""), (self.word("kind"), "kind_label", ""),
-                (self.word("area_mu"), "area_mu", self.word("mu")), (self.word("township"), "township_name", ""),
-                (self.word("zone"), "zone_name", "")]
-
-    def _labelled_bases(self, bases: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        return bases.assign(industry=[self.industry(v) for v in bases.industry],
-                            kind_label=[self.pick(KIND_WORDS[k]) for k in bases.kind],
-                            township_name=bases.township_at.map(self.township_names),
-                            zone_name=bases.zone_at.map(self.names))
-
-    def bases(self, m: folium.Map) -> None:
+    # what each layer draws ----------------------------------------------------------------
+    def _bases(self, kinds: tuple[str, ...]) -> gpd.GeoDataFrame:
         bases = self.analysis.dataset["industry_bases"]
-        bases = self._labelled_bases(bases[bases.kind.isin(["production", "cooperative"])])
-        props = ["id", "name_zh", "name_en", "industry", "kind", "kind_label", "area_mu", "township_name", "zone_name"]
-        folium.GeoJson(
-            feature_collection(simplified(bases, tolerance_m=10), props, key="id"),
-            name=html.escape(self.word("layer_bases")),
-            style_function=lambda f: {"color": BASE_COLOURS[f["properties"]["kind"]], "weight": 1,
-                                      "fillColor": BASE_COLOURS[f["properties"]["kind"]], "fillOpacity": 0.6},
-            on_each_feature=popup_binding("industry_bases", self.title_prop, self._base_rows(), self.lang,
-                                          subtitle=self.subtitle_prop),
-        ).add_to(m)
+        return bases[bases.kind.isin(kinds)]
 
-    def services(self, m: folium.Map) -> None:
-        """Training and remote-education bases: too small to see at county scale, so points."""
-        bases = self.analysis.dataset["industry_bases"]
-        bases = self._labelled_bases(bases[bases.kind.isin(["training", "remote-education"])])
-        props = ["id", "name_zh", "name_en", "industry", "kind", "kind_label", "area_mu", "township_name", "zone_name"]
-        folium.GeoJson(
-            feature_collection(anchors(bases), props, key="id"), name=html.escape(self.word("layer_services")),
-            marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.9),
-            style_function=lambda f: {"color": "#fff", "fillColor": BASE_COLOURS[f["properties"]["kind"]]},
-            on_each_feature=popup_binding("services", self.title_prop, self._base_rows(), self.lang,
-                                          subtitle=self.subtitle_prop),
-            show=False,
-        ).add_to(m)
+    def _gap_bases(self) -> gpd.GeoDataFrame:
+        gaps = self.analysis.gaps
+        both = pd.concat([gaps.bases_outside_zones, gaps.bases_without_branch]).drop_duplicates("id")
+        return gpd.GeoDataFrame(both, crs=self.analysis.dataset["industry_bases"].crs)
 
-    def organisations(self, m: folium.Map) -> None:
-        orgs = self.analysis.dataset["party_organisations"]
-        shown = simplified(orgs).assign(
-            kind_label=[self.pick(KIND_WORDS[k]) for k in orgs.kind],
-            parent_name=orgs.parent.map(self.names), base_name=orgs.base.map(self.names),
-            township_name=orgs.township_at.map(self.township_names), zone_name=orgs.zone_at.map(self.names))
-        props = ["id", "name_zh", "name_en", "kind", "kind_label", "members", "party_groups", "parent_name",
-                 "base_name", "township_name", "zone_name"]
-        rows = [(self.word("kind"), "kind_label", ""), (self.word("members"), "members", ""),
-                (self.word("party_groups"), "party_groups", ""), (self.word("parent"), "parent_name", ""),
-                (self.word("base"), "base_name", ""), (self.word("township"), "township_name", ""),
-                (self.word("zone"), "zone_name", "")]
-        radius = {"general": 8, "sector": 8, "industry": 5, "association": 6}
-        folium.GeoJson(
-            feature_collection(shown, props, key="id"), name=html.escape(self.title_of("party_organisations")),
-            marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.95),
-            style_function=lambda f: {"color": "#fff", "fillColor": ORGANISATION_COLOURS[f["properties"]["kind"]],
-                                      "radius": radius[f["properties"]["kind"]]},
-            on_each_feature=popup_binding("party_organisations", self.title_prop, rows, self.lang,
-                                          subtitle=self.subtitle_prop),
-        ).add_to(m)
+    def data(self, key: str) -> dict:
+        """Lean GeoJSON for layer `key`: geometry for display, the id, and the style key."""
+        analysis = self.analysis
+        if key == "townships":
+            shown = simplified_coverage(analysis.townships).assign(
+                cls=[class_of(v, self.breaks) for v in self.values], name=analysis.townships[self.name_column])
+            return feature_collection(shown, ["cls", "name"], analysis.townships.code)
+        if key == "zones":
+            zones = analysis.zones
+            shown = simplified(zones).assign(c=range(len(zones)), name=zones[self.name_column])
+            return feature_collection(shown, ["c", "name"], zones.id)
+        if key == "industry_bases":
+            bases = self._bases(SERVED_BASE_KINDS)
+            return feature_collection(simplified(bases), ["kind"], bases.id)
+        if key == "services":
+            bases = self._bases(SERVICE_BASE_KINDS)
+            return feature_collection(anchors(bases), ["kind"], bases.id)
+        if key in ("party_organisations", "cooperatives"):
+            frame = analysis.dataset[key]
+            return feature_collection(simplified(frame), ["kind"], frame.id)
+        if key == "links":
+            return feature_collection(simplified(self._links(), tolerance_m=1), [], None)
+        if key == "gap_townships":  # drawn from the townships layer's geometry (see `options`)
+            return {"ids": analysis.townships[~analysis.townships.served].code.tolist()}
+        if key == "gap_bases":
+            bases = self._gap_bases()
+            return feature_collection(anchors(bases), [], bases.id)
+        raise KeyError(key)
 
-    def cooperatives(self, m: folium.Map) -> None:
+    def _links(self) -> gpd.GeoDataFrame:
         coops = self.analysis.dataset["cooperatives"]
-        shown = simplified(coops).assign(
-            kind_label=[self.pick(KIND_WORDS.get(k, (k, k))) for k in coops.kind],
-            industry=[self.industry(v) for v in coops.industry],
-            enterprise_name=coops.enterprise.map(self.names), township_name=coops.township_at.map(self.township_names))
-        props = ["id", "name_zh", "name_en", "kind", "kind_label", "industry", "enterprise_name", "model",
-                 "members", "township_name"]
-        rows = [(self.word("kind"), "kind_label", ""), (self.word("industry"), "industry", ""),
-                (self.word("enterprise"), "enterprise_name", ""), (self.word("model"), "model", ""),
-                (self.word("members"), "members", ""), (self.word("township"), "township_name", "")]
-        folium.GeoJson(
-            feature_collection(shown, props, key="id"), name=html.escape(self.title_of("cooperatives")),
-            marker=folium.CircleMarker(radius=3, weight=1, fill=True, fill_opacity=0.9),
-            style_function=lambda f: ({"color": "#000", "fillColor": "#ffd92f", "radius": 8}
-                                      if f["properties"]["kind"] == "leading_enterprise"
-                                      else {"color": "#666", "fillColor": "#a6d854", "radius": 3}),
-            on_each_feature=popup_binding("cooperatives", self.title_prop, rows, self.lang,
-                                          subtitle=self.subtitle_prop),
-            show=False,
-        ).add_to(m)
         enterprises = coops.set_index("id").geometry
         linked = coops[coops.enterprise.notna()]
-        lines = gpd.GeoDataFrame(
-            {"id": linked.id.to_numpy()},
-            geometry=shapely.linestrings([[(p.x, p.y), (e.x, e.y)] for p, e in
-                                          zip(linked.geometry, enterprises[linked.enterprise])]),
-            crs=coops.crs)
-        folium.GeoJson(
-            feature_collection(simplified(lines, tolerance_m=1), ["id"], key="id"),
-            name=html.escape(self.word("layer_links")),
-            style_function=lambda f: {"color": "#999", "weight": 1, "opacity": 0.6},
-            show=False, control=True,
-        ).add_to(m)
+        lines = shapely.linestrings([[(p.x, p.y), (e.x, e.y)] for p, e in
+                                     zip(linked.geometry, enterprises[linked.enterprise])])
+        return gpd.GeoDataFrame(geometry=lines, crs=coops.crs)
 
-    def gaps(self, m: folium.Map) -> None:
-        gaps = self.analysis.gaps
-        group = folium.FeatureGroup(name=html.escape(self.word("layer_gaps")), show=True).add_to(m)
-        unserved = simplified_coverage(self.analysis.townships)
-        unserved = unserved[~unserved.served].assign(
-            reason=self.pick(GAP_WORDS["no general, industry or association branch lies in this township"]))
-        rows = [(self.word("reason"), "reason", "")]
-        folium.GeoJson(
-            feature_collection(unserved, ["code", "name_zh", "name_en", "reason"], key="code"),
-            style_function=lambda f: {"color": GAP_COLOUR, "weight": 2, "dashArray": "2 6", "fill": False},
-            on_each_feature=popup_binding("gap_townships", self.title_prop, rows, self.lang, key="code",
-                                          subtitle=self.subtitle_prop),
-        ).add_to(group)
-        bases = pd.concat([gaps.bases_outside_zones, gaps.bases_without_branch])
-        reasons = bases.groupby("id").reason.agg(
-            lambda rs: "; ".join(self.pick(GAP_WORDS[r]) for r in rs))
-        bases = gpd.GeoDataFrame(bases.drop_duplicates("id"), crs=self.analysis.dataset["industry_bases"].crs)
-        bases = self._labelled_bases(bases).assign(reason=lambda b: b.id.map(reasons))
-        folium.GeoJson(
-            feature_collection(anchors(bases), ["id", "name_zh", "name_en", "industry", "kind_label", "township_name",
-                                                "reason"], key="id"),
-            marker=folium.CircleMarker(radius=11, weight=3, fill=False, color=GAP_COLOUR),
-            on_each_feature=popup_binding("gap_bases", self.title_prop,
-                                          rows + [(self.word("industry"), "industry", ""),
-                                                  (self.word("township"), "township_name", "")],
-                                          self.lang, subtitle=self.subtitle_prop),
-        ).add_to(group)
+    def options(self, key: str, layer_url: str, popup_url: str) -> dict:
+        """How `geoapp.dataLayer` draws layer `key`: style by a property, popup and tooltip."""
+        messages = {"loading": self.word("loading"), "failed": self.word("failed")}
+        popup = popup_url.replace("{layer}", key) if key != "links" else None
+        options = {"key": key, "popup": popup, "messages": messages,
+                   "url": layer_url.replace("{layer}", key) if key in HIDDEN_AT_FIRST else None}
+        colours = (ZERO_COLOUR,) + CLASS_COLOURS
+        styles = {
+            "townships": {"base": {"color": "#555", "weight": 1, "fillOpacity": 0.75}, "by": "cls",
+                          "values": {i: {"fillColor": c} for i, c in enumerate(colours)}},
+            "zones": {"base": {"weight": 3, "fillOpacity": 0.12, "dashArray": "6 4"}, "by": "c",
+                      "values": {i: {"color": c, "fillColor": c} for i, c in enumerate(ZONE_COLOURS)}},
+            "industry_bases": {"base": {"weight": 1, "fillOpacity": 0.6}, "by": "kind",
+                               "values": {k: {"color": BASE_COLOURS[k], "fillColor": BASE_COLOURS[k]}
+                                          for k in SERVED_BASE_KINDS}},
+            "services": {"base": {"radius": 4, "weight": 1, "color": "#fff", "fillOpacity": 0.9}, "by": "kind",
+                         "values": {k: {"fillColor": BASE_COLOURS[k]} for k in SERVICE_BASE_KINDS}},
+            "party_organisations": {"base": {"weight": 1, "color": "#fff", "fillOpacity": 0.95}, "by": "kind",
+                                    "values": {k: {"fillColor": c, "radius": ORGANISATION_RADIUS[k]}
+                                               for k, c in ORGANISATION_COLOURS.items()}},
+            "cooperatives": {"base": {"weight": 1, "fillOpacity": 0.9}, "by": "kind",
+                             "values": {"cooperative": {"radius": 3, "color": "#666", "fillColor": "#a6d854"},
+                                        "leading_enterprise": {"radius": 8, "color": "#000",
+                                                               "fillColor": "#ffd92f"}}},
+            "links": {"base": {"color": "#999", "weight": 1, "opacity": 0.6}},
+            "gap_townships": {"base": {"color": GAP_COLOUR, "weight": 2, "dashArray": "2 6", "fill": False}},
+            "gap_bases": {"base": {"radius": 11, "weight": 3, "color": GAP_COLOUR, "fill": False}},
+        }
+        options["style"] = styles[key]
+        if key == "gap_townships":
+            options["copyFrom"] = "townships"
+        if key in ("townships", "zones"):
+            options["tooltip"] = "name"
+        return options
+
+    def legend(self) -> dict:
+        unit = self.pick((self.metric.unit_zh, self.metric.unit_en))
+        whole = bool(np.all(self.values % 1 == 0))
+        classes = [[ZERO_COLOUR, self.word("no_value")]] + [
+            [CLASS_COLOURS[i], text] for i, text in enumerate(class_labels(self.breaks, whole, unit))]
+        return {"title": self.pick((self.metric.label_zh, self.metric.label_en)), "classes": classes,
+                "note": self.word("illustrative")}
+
+    # what each popup says -----------------------------------------------------------------
+    def popup(self, key: str, feature_id: str) -> dict | None:
+        """The popup of feature `feature_id` of layer `key`, or None if there is none such."""
+        makers = {"townships": self._township_popup, "gap_townships": self._township_popup,
+                  "zones": self._zone_popup, "industry_bases": self._base_popup, "services": self._base_popup,
+                  "gap_bases": self._base_popup, "party_organisations": self._organisation_popup,
+                  "cooperatives": self._cooperative_popup}
+        if key not in makers:
+            return None
+        return makers[key](feature_id)
+
+    def _details(self, row, rows: list[tuple[str, object, str]]) -> dict:
+        subtitle_column = "name_en" if self.zh else "name_zh"
+        return {"title": row[self.name_column], "subtitle": row[subtitle_column], "lang": self.lang,
+                "rows": [[label, plain(value), unit] for label, value, unit in rows]}
+
+    @staticmethod
+    def _row(frame: pd.DataFrame, column: str, value: str):
+        match = frame[frame[column] == value]
+        return None if match.empty else match.iloc[0]
+
+    def _gap_rows(self, feature_id: str) -> list[tuple[str, object, str]]:
+        reasons = [self.pick(GAP_WORDS[r]) for r in self.analysis.gaps.reasons_for(feature_id)]
+        return [(self.word("gap"), ("；" if self.zh else "; ").join(reasons), "")] if reasons else []
+
+    def _township_popup(self, code: str) -> dict | None:
+        t = self._row(self.analysis.townships, "code", code)
+        if t is None:
+            return None
+        metric_label = self.pick((self.metric.label_zh, self.metric.label_en))
+        unit = self.pick((self.metric.unit_zh, self.metric.unit_en))
+        return self._details(t, self._gap_rows(code) + [
+            (metric_label, t[self.metric.id], unit), (self.word("zones"), self.names_of(t.zones), ""),
+            (self.word("industry_branches"), t.industry_branches, ""),
+            (self.word("party_groups"), t.party_groups, ""), (self.word("members"), t.party_members, ""),
+            (self.word("cooperatives"), t.cooperatives, ""), (self.word("loans"), t.loans, ""),
+            (self.word("trainees"), t.trainees, ""), (self.word("households"), t.households_benefiting, ""),
+            (self.word("visits"), t.tourist_visits, ""), (self.word("farm_stays"), t.farm_stays, ""),
+            (self.word("zone_share"), t.zone_share, "%"), (self.word("population"), t.population, ""),
+            (self.word("villages"), t.villages, ""), (self.word("area"), t.area_km2, self.word("km2"))])
+
+    def _zone_popup(self, zone_id: str) -> dict | None:
+        z = self._row(self.analysis.zones, "id", zone_id)
+        if z is None:
+            return None
+        return self._details(z, [
+            (self.word("lead_industry"), self.industry(z.lead_industry), ""),
+            (self.word("general_branch"), z.general_branch_name, ""), (self.word("secretary"), z.secretary, ""),
+            (self.word("townships"), self.names_of(z.townships), ""),
+            (self.word("area"), z.area_km2, self.word("km2")),
+            (self.word("industry_branches"), z.industry_branches, ""), (self.word("party_groups"), z.party_groups, ""),
+            (self.word("bases"), z.bases, ""), (self.word("cooperatives"), z.cooperatives, ""),
+            (self.word("loans"), z.loans, ""), (self.word("households"), z.households_benefiting, ""),
+            (self.word("visits"), z.tourist_visits, ""), (self.word("farm_stays"), z.farm_stays, "")])
+
+    def _base_popup(self, base_id: str) -> dict | None:
+        b = self._row(self.analysis.dataset["industry_bases"], "id", base_id)
+        if b is None:
+            return None
+        organisations = self.analysis.dataset["party_organisations"]
+        serving = organisations[organisations.base == base_id][self.name_column]
+        return self._details(b, self._gap_rows(base_id) + [
+            (self.word("industry"), self.industry(b.industry), ""),
+            (self.word("kind"), self.pick(KIND_WORDS[b.kind]), ""), (self.word("area"), b.area_mu, self.word("mu")),
+            (self.word("township"), self.name_of(b.township_at), ""), (self.word("zone"), self.name_of(b.zone_at), ""),
+            (self.word("served_by"), "、".join(serving) if len(serving) else None, ""),
+            (self.word("established"), b.established, "")])
+
+    def _organisation_popup(self, org_id: str) -> dict | None:
+        o = self._row(self.analysis.dataset["party_organisations"], "id", org_id)
+        if o is None:
+            return None
+        return self._details(o, [
+            (self.word("kind"), self.pick(KIND_WORDS[o.kind]), ""), (self.word("members"), o.members, ""),
+            (self.word("party_groups"), o.party_groups, ""), (self.word("new_members"), o.new_members_since_2014, ""),
+            (self.word("parent"), self.name_of(o.parent), ""), (self.word("base"), self.name_of(o.base), ""),
+            (self.word("township"), self.name_of(o.township_at), ""), (self.word("zone"), self.name_of(o.zone_at), "")])
+
+    def _cooperative_popup(self, coop_id: str) -> dict | None:
+        c = self._row(self.analysis.dataset["cooperatives"], "id", coop_id)
+        if c is None:
+            return None
+        return self._details(c, [
+            (self.word("kind"), self.pick(KIND_WORDS[c.kind]), ""), (self.word("industry"), self.industry(c.industry), ""),
+            (self.word("enterprise"), self.name_of(c.enterprise), ""), (self.word("model"), c.model, ""),
+            (self.word("members"), c.members, ""), (self.word("base"), self.name_of(c.base), ""),
+            (self.word("township"), self.name_of(c.township_at), ""), (self.word("zone"), self.name_of(c.zone_at), "")])
 
 
-def coverage_map(analysis: CountyAnalysis, metric: str, lang: str, tiles: Tiles, static_root: str = "/static") -> folium.Map:
-    """The coverage map: townships shaded by `metric` (a TOWNSHIP_METRICS id), in `lang`
-    ('zh' or 'en'), every asset under `static_root`."""
-    return CoverageMapBuilder(analysis, metric, lang, tiles, static_root).build()
+def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_url: str,
+                 popup_url: str) -> folium.Map:
+    """The coverage map of `layers`. `layer_url` ("…/{layer}") serves a hidden layer's data
+    when it is switched on; `popup_url` ("…/{layer}/{id}") serves a feature's popup."""
+    m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static_root)
+    for key in ("townships", "zones", "industry_bases", "services", "party_organisations", "cooperatives", "links"):
+        hidden = key in HIDDEN_AT_FIRST
+        DataLayer(layers.layer_name(key), layers.options(key, layer_url, popup_url),
+                  data=None if hidden else layers.data(key), show=not hidden).add_to(m)
+    gaps = folium.FeatureGroup(name=layers.layer_name("gaps")).add_to(m)
+    for key in ("gap_townships", "gap_bases"):
+        data = layers.data(key)
+        DataLayer(key, layers.options(key, layer_url, popup_url), data=data.get("ids", data)).add_to(gaps)
+    folium.LayerControl(collapsed=True).add_to(m)
+    MapHooks(layers.legend()).add_to(m)
+    return m

@@ -47,12 +47,15 @@ def anchors(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return _rounded(frame.set_geometry(frame.geometry.representative_point()), POINT_GRID_DEGREES)
 
 
-def feature_collection(frame: gpd.GeoDataFrame, properties: list[str], key: str) -> dict:
-    """A GeoJSON FeatureCollection with only `properties`, ids from `key`, numbers as numbers."""
+def feature_collection(frame: gpd.GeoDataFrame, properties: list[str], ids=None) -> dict:
+    """A GeoJSON FeatureCollection of `frame` with only `properties` and the given feature ids."""
+    geometries = [json.loads(g) for g in shapely.to_geojson(frame.geometry.to_numpy())]
+    ids = [None] * len(frame) if ids is None else [str(i) for i in ids]
+    rows = frame[properties].itertuples(index=False) if properties else [()] * len(frame)
     features = []
-    geoms = shapely.to_geojson(frame.geometry.to_numpy())
-    for row, geom in zip(frame[properties].itertuples(index=False), geoms):
-        props = {name: plain(value) for name, value in zip(properties, row)}
-        features.append({"type": "Feature", "id": str(props[key]), "properties": props,
-                         "geometry": json.loads(geom)})
+    for fid, row, geometry in zip(ids, rows, geometries):
+        feature = {"type": "Feature", "properties": dict(zip(properties, map(plain, row))), "geometry": geometry}
+        if fid is not None:
+            feature["id"] = fid
+        features.append(feature)
     return {"type": "FeatureCollection", "features": features}

@@ -1,33 +1,41 @@
-"""Small folium pieces of our own: safe popups, the legend, and the map's hooks for the page.
+"""Small folium pieces of our own: a lean data layer, the legend, and the map's hooks.
 
 folium's `GeoJsonPopup`, `GeoJsonTooltip` and `Popup` insert text as HTML (and `Popup` inside
-a JavaScript template literal, where `${...}` runs), so a name from the data could run as
-code. These pieces hand data to `static/js/geoapp-map.js` as JSON, which shows it with
-`textContent` only.
+a JavaScript template literal, where `${...}` runs), and `GeoJson(style_function=...)` writes
+one `case` per feature. `DataLayer` instead hands `static/js/geoapp-map.js` compact JSON with
+ids and style keys; popups fetch their text as JSON and show it with `textContent` only.
 """
 from __future__ import annotations
 
 import json
 
 from branca.element import MacroElement
+from folium.map import Layer
 from folium.template import Template
-from folium.utilities import JsCode
 
 
-def _js_json(value) -> str:
-    """JSON safe to place inside a <script> element."""
-    return (json.dumps(value, ensure_ascii=False)
+def js_json(value) -> str:
+    """Compact JSON that is safe to place inside a <script> element."""
+    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def popup_binding(layer_key: str, title: str, rows: list[tuple[str, str, str]], lang: str,
-                  key: str = "id", subtitle: str | None = None) -> JsCode:
-    """An `on_each_feature` hook giving every feature a popup (title, then label/value rows)
-    and a tooltip, and registering it under `layer_key` so the page can open it by id."""
-    spec = {"title": title, "subtitle": subtitle, "rows": [list(r) for r in rows], "lang": lang, "key": key}
-    return JsCode(f"function(feature, layer) {{ geoapp.bindFeature({_js_json(layer_key)}, feature, layer, "
-                  f"{_js_json(spec)}); }}")
+class DataLayer(Layer):
+    """A GeoJSON layer drawn by `geoapp.dataLayer`: inline `data`, or fetched from
+    `options["url"]` the first time the user switches the layer on."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = geoapp.dataLayer({{ this.options_json }}{% if this.data_json %}, {{ this.data_json }}{% endif %});
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, options: dict, data: dict | None = None, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "DataLayer"
+        self.options_json = js_json(options)
+        self.data_json = js_json(data) if data is not None else ""
 
 
 class MapHooks(MacroElement):
@@ -36,12 +44,11 @@ class MapHooks(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         geoapp.map = {{ this._parent.get_name() }};
-        {% if this.legend %}geoapp.addLegend(geoapp.map, {{ this.legend_json }});{% endif %}
+        {% if this.legend_json %}geoapp.addLegend(geoapp.map, {{ this.legend_json }});{% endif %}
         {% endmacro %}
     """)
 
     def __init__(self, legend: dict | None = None):
         super().__init__()
         self._name = "MapHooks"
-        self.legend = legend
-        self.legend_json = _js_json(legend) if legend else ""
+        self.legend_json = js_json(legend) if legend else ""

@@ -1,11 +1,13 @@
 """The JSON API (BRIEF §7): the twins of the pages."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, abort, jsonify, request, url_for
 
-from geoapp.analysis.coverage import TOWNSHIP_METRICS
+from geoapp.analysis.coverage import DEFAULT_METRIC, TOWNSHIP_METRICS
 from geoapp.figures import ARTICLE_FIGURES
+from geoapp.maps.coverage import LAYER_KEYS
 from geoapp.records import records
+from geoapp.web.i18n import current_lang
 from geoapp.web.state import county
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -47,3 +49,38 @@ def coverage():
         "gaps": {kind: records(frame) for kind, frame in analysis.gaps.as_dict().items()},
         "location_mismatches": records(analysis.mismatches),
     })
+
+
+def coverage_layers_for_request():
+    """The coverage layers for the request's `metric` and language; 400 for an unknown metric."""
+    metric = request.args.get("metric") or DEFAULT_METRIC
+    if metric not in TOWNSHIP_METRICS:
+        abort(400, f"unknown metric {metric!r}; known: {', '.join(TOWNSHIP_METRICS)}")
+    return county().coverage_layers(metric, current_lang())
+
+
+def coverage_urls(metric: str, lang: str) -> tuple[str, str]:
+    """The URL templates the coverage map fetches hidden layers ({layer}) and popups ({id}) from."""
+    query = {"metric": metric, "lang": lang}
+    layer = url_for("api.coverage_layer", key="LAYER", **query).replace("LAYER", "{layer}", 1)
+    popup = url_for("api.coverage_popup", key="LAYER", feature_id="FID", **query)
+    return layer, popup.replace("LAYER", "{layer}", 1).replace("FID", "{id}", 1)
+
+
+@bp.get("/coverage/layers/<key>")
+def coverage_layer(key: str):
+    """One layer of the coverage map as lean GeoJSON (ids and style keys)."""
+    if key not in LAYER_KEYS:
+        abort(404, f"no coverage layer {key!r}; layers: {', '.join(LAYER_KEYS)}")
+    response = jsonify(coverage_layers_for_request().data(key))
+    response.mimetype = "application/geo+json"
+    return response
+
+
+@bp.get("/coverage/popups/<key>/<feature_id>")
+def coverage_popup(key: str, feature_id: str):
+    """What the coverage map's popup says about one feature: title, subtitle and rows."""
+    details = coverage_layers_for_request().popup(key, feature_id)
+    if details is None:
+        abort(404, f"no feature {feature_id!r} in coverage layer {key!r}")
+    return jsonify(details)

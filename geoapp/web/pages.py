@@ -8,6 +8,7 @@ from geoapp.analysis.coverage import DEFAULT_METRIC, TOWNSHIP_METRICS
 from geoapp.figures import ARTICLE_FIGURES
 from geoapp.layers import INDUSTRIES
 from geoapp.records import records
+from geoapp.web.api import coverage_urls
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import county
 
@@ -41,8 +42,9 @@ def coverage():
     analysis = state.analysis
     names = {**dict(zip(analysis.townships.code, analysis.townships[f"name_{lang}"])),
              **dict(zip(analysis.zones.id, analysis.zones[f"name_{lang}"]))}
+    parts = state.coverage_map(metric, lang, *coverage_urls(metric, lang))
     return render_template(
-        "coverage.html", map=state.coverage_map(metric, lang), metric=TOWNSHIP_METRICS[metric],
+        "coverage.html", map=parts, metric=TOWNSHIP_METRICS[metric],
         metrics=TOWNSHIP_METRICS.values(), error=error, figures=figure_rows(),
         townships=records(analysis.townships.sort_values(metric, ascending=False)),
         zones=records(analysis.zones), gaps={k: records(v) for k, v in analysis.gaps.as_dict().items()},

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, current_app
 
 from geoapp.analysis import CountyAnalysis, analyse
 from geoapp.data.load import load_dataset
 from geoapp.maps.assets import Tiles, tiles_from_setting
-from geoapp.maps.coverage import coverage_map
+from geoapp.maps.coverage import CoverageLayers, coverage_map
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class CountyState:
         self.static_root = static_root
         self._maps: dict[tuple, MapParts] = {}
         self._lock = threading.Lock()
+        self.coverage_layers = lru_cache(maxsize=64)(self._coverage_layers)
 
     @classmethod
     def attach(cls, app: Flask) -> "CountyState":
@@ -39,12 +41,16 @@ class CountyState:
         app.extensions["geoapp"] = state
         return state
 
-    def coverage_map(self, metric: str, lang: str) -> MapParts:
+    def _coverage_layers(self, metric: str, lang: str) -> CoverageLayers:
+        return CoverageLayers(self.analysis, metric, lang)
+
+    def coverage_map(self, metric: str, lang: str, layer_url: str, popup_url: str) -> MapParts:
         """The coverage map for `metric` in `lang`, rendered once and kept."""
-        key = ("coverage", metric, lang)
+        key = ("coverage", metric, lang, layer_url, popup_url)
         with self._lock:
             if key not in self._maps:
-                figure = coverage_map(self.analysis, metric, lang, self.tiles, self.static_root).get_root()
+                figure = coverage_map(self.coverage_layers(metric, lang), self.tiles, self.static_root,
+                                      layer_url, popup_url).get_root()
                 figure.render()
                 self._maps[key] = MapParts(figure.header.render(), figure.html.render(), figure.script.render())
             return self._maps[key]

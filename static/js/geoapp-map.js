@@ -1,10 +1,11 @@
-/* geoapp map helpers: popups, tooltips and the legend built from data with textContent,
- * never innerHTML, so any text in the data (a <script> tag, ${...}, backticks) is shown
- * as text and never runs. Used by the folium maps through small JsCode hooks. */
+/* geoapp map helpers. Layers arrive as lean GeoJSON (ids and style keys); a popup fetches
+ * its feature's details as JSON when opened. Everything from data is shown with
+ * textContent, never innerHTML, so any text (a <script> tag, ${...}, backticks) stays text. */
 (function () {
   "use strict";
   var geoapp = window.geoapp = window.geoapp || {};
-  geoapp.layers = geoapp.layers || {};
+  geoapp.layers = {};   // layer key -> {feature id -> Leaflet layer}
+  geoapp.groups = {};   // layer key -> the L.geoJSON group
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -20,37 +21,87 @@
     return String(value);
   }
 
-  /* spec: {title: prop, subtitle: prop, rows: [[label, prop, unit], ...], lang} */
-  geoapp.popupContent = function (props, spec) {
+  /* details: {title, subtitle, rows: [[label, value, unit], ...], lang} */
+  geoapp.popupContent = function (details) {
     var box = el("div", "geoapp-popup");
-    box.appendChild(el("strong", "geoapp-popup-title", props[spec.title]));
-    if (spec.subtitle && props[spec.subtitle]) box.appendChild(el("div", "geoapp-popup-sub", props[spec.subtitle]));
+    box.appendChild(el("strong", "geoapp-popup-title", details.title));
+    if (details.subtitle) box.appendChild(el("div", "geoapp-popup-sub", details.subtitle));
     var table = el("table");
-    spec.rows.forEach(function (row) {
-      var value = props[row[1]];
-      if (value === undefined) return;
+    (details.rows || []).forEach(function (row) {
       var tr = el("tr");
       tr.appendChild(el("th", null, row[0]));
-      tr.appendChild(el("td", null, formatValue(value, spec.lang) + (row[2] && value !== null ? " " + row[2] : "")));
+      var text = formatValue(row[1], details.lang);
+      tr.appendChild(el("td", null, row[2] && row[1] !== null && row[1] !== "" ? text + " " + row[2] : text));
       table.appendChild(tr);
     });
     box.appendChild(table);
     return box;
   };
 
-  /* Bind a popup and a tooltip to one feature's layer; register it for lookups by id. */
-  geoapp.bindFeature = function (layerKey, feature, layer, spec) {
-    var props = feature.properties || {};
-    layer.bindPopup(function () { return geoapp.popupContent(props, spec); }, {maxWidth: 320});
-    layer.bindTooltip(function () { return el("span", null, props[spec.title]); }, {sticky: true});
-    var registry = geoapp.layers[layerKey] = geoapp.layers[layerKey] || {};
-    if (props[spec.key] !== undefined) registry[props[spec.key]] = layer;
+  function styleOf(spec, props) {
+    var chosen = spec.by ? spec.values[props[spec.by]] : null;
+    return Object.assign({}, spec.base || {}, chosen || {});
+  }
+
+  /* A popup that fetches the feature's details from `url` (with {id}) once, then keeps them. */
+  function bindDetails(layer, url, id, messages) {
+    var cached = null;
+    layer.bindPopup(function () {
+      if (cached) return geoapp.popupContent(cached);
+      var box = el("div", "geoapp-popup geoapp-loading", messages.loading);
+      fetch(url.replace("{id}", encodeURIComponent(id)), {headers: {"Accept": "application/json"}})
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (details) {
+          cached = details;
+          box.replaceChildren(geoapp.popupContent(details));
+          box.classList.remove("geoapp-loading");
+          if (layer.getPopup()) layer.getPopup().update();
+        })
+        .catch(function () { box.textContent = messages.failed; });
+      return box;
+    }, {maxWidth: 320});
+  }
+
+  /* options: {key, url (lazy data), popup (url with {id}), tooltip (property), style: {base, by, values},
+   *           point: bool, messages} */
+  geoapp.dataLayer = function (options, data) {
+    var registry = geoapp.layers[options.key] = geoapp.layers[options.key] || {};
+    var group = L.geoJSON(null, {
+      style: function (feature) { return styleOf(options.style || {}, feature.properties || {}); },
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, styleOf(options.style || {}, feature.properties || {}));
+      },
+      onEachFeature: function (feature, layer) {
+        registry[feature.id] = layer;
+        if (options.tooltip) {
+          layer.bindTooltip(function () { return el("span", null, feature.properties[options.tooltip]); },
+                            {sticky: true});
+        }
+        if (options.popup) bindDetails(layer, options.popup, feature.id, options.messages || {});
+      }
+    });
+    geoapp.groups[options.key] = group;
+    if (options.copyFrom) {  // data is a list of ids whose geometry another layer already drew
+      var source = geoapp.layers[options.copyFrom] || {};
+      data = {type: "FeatureCollection", features: data.filter(function (id) { return source[id]; })
+        .map(function (id) { return {type: "Feature", id: id, properties: {}, geometry: source[id].feature.geometry}; })};
+    }
+    if (data) {
+      group.addData(data);
+    } else if (options.url) {  // drawn only when the user first switches the layer on
+      group.once("add", function () {
+        fetch(options.url).then(function (r) { return r.json(); }).then(function (d) { group.addData(d); });
+      });
+    }
+    return group;
   };
 
-  /* Open the popup of a feature registered by bindFeature, zooming to it. */
+  /* Open the popup of a feature by layer key and id, showing its layer if it was switched off. */
   geoapp.show = function (layerKey, id) {
+    var group = geoapp.groups[layerKey];
     var layer = (geoapp.layers[layerKey] || {})[id];
     if (!layer || !geoapp.map) return false;
+    if (group && !geoapp.map.hasLayer(group)) geoapp.map.addLayer(group);
     if (layer.getBounds) geoapp.map.fitBounds(layer.getBounds(), {maxZoom: 14});
     else geoapp.map.setView(layer.getLatLng(), Math.max(geoapp.map.getZoom(), 13));
     layer.openPopup();

@@ -1,0 +1,154 @@
+"""Fixtures: the committed data, writable copies of it, the app, a live server, a browser.
+
+Tests run against the real files, a real Flask app and a real chromium: no mocks.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from geoapp import create_app
+from geoapp.config import ROOT
+from geoapp.data.load import load_dataset
+from geoapp.layers import LAYERS
+
+DATA_DIR = ROOT / "geodata"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    return load_dataset(DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def analysis(dataset):
+    from geoapp.analysis import analyse
+    return analyse(dataset)
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A writable copy of the committed layers and tables."""
+    copy = tmp_path / "data"
+    copy.mkdir()
+    for spec in LAYERS.values():
+        shutil.copy(DATA_DIR / spec.filename, copy / spec.filename)
+    return copy
+
+
+def make_app(data_dir: Path, instance: Path, **extra):
+    return create_app({"GEOAPP_DATA_DIR": data_dir, "GEOAPP_INSTANCE": instance, "GEOAPP_TILES": "blank",
+                       "TESTING": True, "SECRET_KEY": "test", **extra})
+
+
+# Names built to break out of HTML, of a JS template literal, and of a <script> element.
+HOSTILE_ZH = '<img src=x onerror="alert(1)">${alert(2)}`\\'
+HOSTILE_EN = "</script><script>alert(3)</script>"
+
+
+@pytest.fixture
+def hostile_app(data_copy, tmp_path):
+    """An app on data whose first township (name_zh) and zone (name_en) carry hostile names."""
+    for name, key, value in (("townships.geojson", "name_zh", HOSTILE_ZH), ("zones.geojson", "name_en", HOSTILE_EN)):
+        path = data_copy / name
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        collection["features"][0]["properties"][key] = value
+        path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return make_app(data_copy, tmp_path / "instance")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    return make_app(DATA_DIR, tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class LiveServer:
+    """A real HTTP server for an app, in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run the tests with ./dev test, which installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class WatchedPage:
+    """A page that records JavaScript errors, console errors, dialogs, and every request
+    that does not go to `allowed_origin` (those are aborted and counted)."""
+
+    def __init__(self, page, allowed_origin: str):
+        self.page = page
+        self.errors: list[str] = []
+        self.foreign_requests: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
+        page.on("console", lambda msg: self.errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+
+        def route(route):
+            if route.request.url.startswith(allowed_origin + "/"):
+                route.continue_()
+            else:
+                self.foreign_requests.append(route.request.url)
+                route.abort()
+        page.route("**/*", route)
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(url_base, path, width=1280, height=800, locale='zh-CN') -> WatchedPage."""
+    contexts = []
+
+    def opener(base: str, path: str, width: int = 1280, height: int = 800, locale: str = "zh-CN") -> WatchedPage:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        contexts.append(context)
+        page = context.new_page()
+        watched = WatchedPage(page, base)
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        return watched
+
+    yield opener
+    for context in contexts:
+        context.close()
