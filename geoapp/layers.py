@@ -165,7 +165,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "farm_stays", "星级农家乐", "Star-rated farm stays", key="id", geometry=_POINTS,
         columns=(
-            Column("id"), *_names(),
+            Column("id"), Column("name_zh"), Column("name_en", nullable=True),  # pinyin when missing
             Column("stars", "int", minimum=1, maximum=5),
             Column("price", "float", minimum=0),
             Column("beds", "int", minimum=0),

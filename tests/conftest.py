@@ -63,6 +63,18 @@ def hostile_app(data_copy, tmp_path):
     return make_app(data_copy, tmp_path / "instance")
 
 
+@pytest.fixture
+def hostile_stay_app(data_copy, tmp_path):
+    """An app on data whose first farm stay has hostile text in every field shown."""
+    path = data_copy / "farm_stays.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    props = collection["features"][0]["properties"]
+    props.update(name_zh=HOSTILE_ZH, name_en=HOSTILE_EN, phone='0835"><script>alert(4)</script>',
+                 dishes="<b>bold</b>", address_zh="${alert(5)}")
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return make_app(data_copy, tmp_path / "instance")
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     return make_app(DATA_DIR, tmp_path_factory.mktemp("instance"))
@@ -137,11 +149,13 @@ class WatchedPage:
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(url_base, path, width=1280, height=800, locale='zh-CN') -> WatchedPage."""
+    """open_page(url_base, path, width=1280, height=800, locale='zh-CN', **context options) -> WatchedPage."""
     contexts = []
 
-    def opener(base: str, path: str, width: int = 1280, height: int = 800, locale: str = "zh-CN") -> WatchedPage:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    def opener(base: str, path: str, width: int = 1280, height: int = 800, locale: str = "zh-CN",
+               **context_options) -> WatchedPage:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
+                                      **context_options)
         contexts.append(context)
         page = context.new_page()
         watched = WatchedPage(page, base)

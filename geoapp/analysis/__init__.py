@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoapp.analysis.coverage import CoverageGaps, coverage_gaps, township_table, zone_table
+from geoapp.analysis.farmstays import places, prepare_farm_stays
 from geoapp.analysis.joins import join_locations, location_mismatches
 from geoapp.analysis.summary import county_summary
 from geoapp.data.load import Dataset
@@ -22,6 +23,8 @@ class CountyAnalysis:
     zones: gpd.GeoDataFrame
     gaps: CoverageGaps
     mismatches: pd.DataFrame
+    farm_stays: gpd.GeoDataFrame     # ready to search: pinyin names, search text
+    places: dict[str, tuple[float, float]]  # festival venues and township seats, (lat, lon)
 
 
 def analyse(dataset: Dataset) -> CountyAnalysis:
@@ -34,4 +37,6 @@ def analyse(dataset: Dataset) -> CountyAnalysis:
         zones=zone_table(joined),
         gaps=coverage_gaps(joined),
         mismatches=location_mismatches(joined),
+        farm_stays=prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"]),
+        places=places(joined["festivals"], joined["townships"]),
     )

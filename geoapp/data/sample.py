@@ -79,15 +79,13 @@ FESTIVALS = (
      "shuangxi", "peach", "双溪乡白凤桃园（场地为推测）", "Shuangxi peach orchards (venue assumed)"),
 )
 
-FARM_STAY_NAMES = (  # (Chinese, English) — invented names, flagged illustrative by `source`
-    ("梨花山庄", "Pear Blossom Villa"), ("椒香人家", "Pepper Aroma House"),
-    ("桃源农庄", "Peach Spring Farm"), ("古镇小院", "Old Town Courtyard"),
-    ("果香园", "Fruit Fragrance Garden"), ("大渡河畔农家", "Dadu Riverside Farmhouse"),
-    ("九襄梨园人家", "Jiuxiang Orchard Home"), ("清溪驿站", "Qingxi Post House"),
-    ("白凤桃农家乐", "White Phoenix Peach Farm Stay"), ("苹果山居", "Apple Hill Lodge"),
-    ("黄果柑农庄", "Huangguogan Citrus Farm"), ("樱桃沟农家", "Cherry Valley Farmhouse"),
-    ("云上梨乡", "Pear Village in the Clouds"), ("花海小筑", "Flower Sea Cottage"),
-    ("湖畔农家乐", "Lakeside Farm Stay"), ("老街客栈", "Old Street Inn"),
+FARM_STAY_NAMES = (  # (Chinese, English) in ZONE_PLANS order, themed by the zone's industry; invented
+    ("椒香人家", "Pepper Aroma House"), ("清溪驿站", "Qingxi Post House"), ("古镇小院", "Old Town Courtyard"),
+    ("桃源农庄", "Peach Spring Farm"), ("白凤桃农家乐", "White Phoenix Peach Farm Stay"), ("花海小筑", "Flower Sea Cottage"),
+    ("梨花山庄", "Pear Blossom Villa"), ("九襄梨园人家", "Jiuxiang Orchard Home"), ("云上梨乡", "Pear Village in the Clouds"),
+    ("果香园", "Fruit Fragrance Garden"), ("樱桃沟农家", "Cherry Valley Farmhouse"), ("老街客栈", "Old Street Inn"),
+    ("苹果山居", "Apple Hill Lodge"), ("高山果园农家", "Highland Orchard Farmhouse"),
+    ("黄果柑农庄", "Huangguogan Citrus Farm"), ("湖畔农家乐", "Lakeside Farm Stay"),
 )
 DISHES = ("花椒鸡", "坨坨肉", "黄牛肉汤锅", "腊肉", "豆花", "野菜", "梨花宴", "桃花鱼", "泡菜")
 COOPERATIVE_PREFIXES = (("丰源", "Fengyuan"), ("绿源", "Lüyuan"), ("金穗", "Jinsui"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from geoapp.web import api, compression, errors, i18n, pages
+from geoapp.web import api, compression, errors, farmstays, i18n, pages
 from geoapp.web.state import CountyState
 
 
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(farmstays.bp)

@@ -24,6 +24,12 @@ class MapParts:
     script: str   # the JavaScript that builds the map, for a <script> after the div
 
 
+def render_parts(figure) -> MapParts:
+    """Render a folium figure (`map.get_root()`) into the parts our page templates embed."""
+    figure.render()
+    return MapParts(figure.header.render(), figure.html.render(), figure.script.render())
+
+
 class CountyState:
     def __init__(self, analysis: CountyAnalysis, tiles: Tiles, static_root: str):
         self.analysis = analysis
@@ -49,10 +55,8 @@ class CountyState:
         key = ("coverage", metric, lang, layer_url, popup_url)
         with self._lock:
             if key not in self._maps:
-                figure = coverage_map(self.coverage_layers(metric, lang), self.tiles, self.static_root,
-                                      layer_url, popup_url).get_root()
-                figure.render()
-                self._maps[key] = MapParts(figure.header.render(), figure.html.render(), figure.script.render())
+                self._maps[key] = render_parts(coverage_map(self.coverage_layers(metric, lang), self.tiles,
+                                                            self.static_root, layer_url, popup_url).get_root())
             return self._maps[key]
 
 

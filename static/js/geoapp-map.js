@@ -35,6 +35,11 @@
       table.appendChild(tr);
     });
     box.appendChild(table);
+    if (details.link) {  // href is built by the server from our own routes, never from data
+      var a = el("a", "geoapp-popup-link", details.link.text);
+      a.href = details.link.href;
+      box.appendChild(a);
+    }
     return box;
   };
 
@@ -43,9 +48,10 @@
     return Object.assign({}, spec.base || {}, chosen || {});
   }
 
-  /* A popup that fetches the feature's details from `url` (with {id}) once, then keeps them. */
-  function bindDetails(layer, url, id, messages) {
-    var cached = null;
+  /* A popup with the feature's details: given inline (`inline`), or fetched from `url`
+   * (with {id}) the first time it opens, then kept. */
+  function bindDetails(layer, url, id, messages, inline) {
+    var cached = inline ? inline[id] : null;
     layer.bindPopup(function () {
       if (cached) return geoapp.popupContent(cached);
       var box = el("div", "geoapp-popup geoapp-loading", messages.loading);
@@ -66,7 +72,7 @@
    *           point: bool, messages} */
   geoapp.dataLayer = function (options, data) {
     var registry = geoapp.layers[options.key] = geoapp.layers[options.key] || {};
-    var group = L.geoJSON(null, {
+    var features = L.geoJSON(null, {
       style: function (feature) { return styleOf(options.style || {}, feature.properties || {}); },
       pointToLayer: function (feature, latlng) {
         return L.circleMarker(latlng, styleOf(options.style || {}, feature.properties || {}));
@@ -77,9 +83,23 @@
           layer.bindTooltip(function () { return el("span", null, feature.properties[options.tooltip]); },
                             {sticky: true});
         }
-        if (options.popup) bindDetails(layer, options.popup, feature.id, options.messages || {});
+        if (options.popup || options.popups) {
+          bindDetails(layer, options.popup, feature.id, options.messages || {}, options.popups);
+        }
+        layer.on("click", function () {
+          document.dispatchEvent(new CustomEvent("geoapp:select", {detail: {layer: options.key, id: feature.id}}));
+        });
       }
     });
+    // Many points are clustered (leaflet.markercluster, loaded only by maps that need it).
+    var group = options.cluster && L.markerClusterGroup
+      ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50})
+      : features;
+    function load(d) {  // L.GeoJSON.addData recurses per feature: hand the cluster its layers once
+      var before = features.getLayers().length;
+      features.addData(d);
+      if (group !== features) group.addLayers(features.getLayers().slice(before));
+    }
     geoapp.groups[options.key] = group;
     if (options.copyFrom) {  // data is a list of ids whose geometry another layer already drew
       var source = geoapp.layers[options.copyFrom] || {};
@@ -87,10 +107,10 @@
         .map(function (id) { return {type: "Feature", id: id, properties: {}, geometry: source[id].feature.geometry}; })};
     }
     if (data) {
-      group.addData(data);
+      load(data);
     } else if (options.url) {  // drawn only when the user first switches the layer on
       group.once("add", function () {
-        fetch(options.url).then(function (r) { return r.json(); }).then(function (d) { group.addData(d); });
+        fetch(options.url).then(function (r) { return r.json(); }).then(load);
       });
     }
     return group;
@@ -102,6 +122,10 @@
     var layer = (geoapp.layers[layerKey] || {})[id];
     if (!layer || !geoapp.map) return false;
     if (group && !geoapp.map.hasLayer(group)) geoapp.map.addLayer(group);
+    if (group && group.zoomToShowLayer) {  // a clustered marker: open its cluster first
+      group.zoomToShowLayer(layer, function () { layer.openPopup(); });
+      return true;
+    }
     if (layer.getBounds) geoapp.map.fitBounds(layer.getBounds(), {maxZoom: 14});
     else geoapp.map.setView(layer.getLatLng(), Math.max(geoapp.map.getZoom(), 13));
     layer.openPopup();

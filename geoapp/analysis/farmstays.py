@@ -1,0 +1,321 @@
+"""Finding farm stays: filters, text search in Chinese/English/pinyin, distance, festivals.
+
+`parse_query` turns the page's parameters into a `FarmStayQuery` or raises `QueryError`
+naming the parameter; `search_farm_stays` answers it. Distances are metres in UTM 48N.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pypinyin import lazy_pinyin
+from shapely.geometry import Point
+
+from geoapp.crs import METRIC_CRS, STORAGE_CRS
+
+DEFAULT_RADIUS_KM = 10.0
+MAX_RADIUS_KM = 200.0
+MAX_TEXT = 100
+SORTS = ("distance", "stars", "price", "name")
+
+
+class QueryError(ValueError):
+    """A search parameter is wrong; `parameter` names it and the message says how."""
+
+    def __init__(self, parameter: str, message: str):
+        self.parameter = parameter
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class FarmStayQuery:
+    stars_min: int | None = None
+    price_max: float | None = None
+    township: str | None = None
+    festival: str | None = None
+    near: tuple[float, float] | None = None   # (lat, lon) in WGS-84
+    near_place: str | None = None             # a festival id or township code the `near` came from
+    q: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    radius_km: float = DEFAULT_RADIUS_KM
+    sort: str | None = None
+    problems: tuple[QueryError, ...] = field(default=(), compare=False)
+
+    def as_args(self) -> dict[str, str]:
+        """The query as URL parameters, so a search can be shared."""
+        args = {"stars_min": self.stars_min, "price_max": _number(self.price_max), "township": self.township,
+                "festival": self.festival, "q": self.q, "sort": self.sort,
+                "near": f"{self.near[0]:.5f},{self.near[1]:.5f}" if self.near and not self.near_place else None,
+                "place": self.near_place,
+                "from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None,
+                "radius_km": _number(self.radius_km) if self.radius_km != DEFAULT_RADIUS_KM else None}
+        return {k: str(v) for k, v in args.items() if v not in (None, "")}
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else _plain(value)
+
+
+def _plain(value: float) -> str:
+    """1000000.0 as '1000000', 2.5 as '2.5' (never 1e+06)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+# Places a search can be measured from ------------------------------------------------------
+
+def places(festivals: gpd.GeoDataFrame, townships: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
+    """Festival venues (by festival id) and township seats (by code) as (lat, lon)."""
+    venues = {f.id: (f.geometry.y, f.geometry.x) for f in festivals.itertuples()}
+    seats = {t.code: (t.seat_lat, t.seat_lon) for t in townships.itertuples()}
+    return {**venues, **seats}
+
+
+# Parsing ----------------------------------------------------------------------------------
+
+def _int_in(args, name, low, high) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise QueryError(name, f"{name} must be a whole number from {low} to {high}, not {raw!r}") from None
+    if not low <= value <= high:
+        raise QueryError(name, f"{name} must be a whole number from {low} to {high}, not {value}")
+    return value
+
+
+def _float_in(args, name, low, high) -> float | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise QueryError(name, f"{name} must be a number, not {raw!r}") from None
+    if not np.isfinite(value) or not low <= value <= high:
+        raise QueryError(name, f"{name} must be a number from {_plain(low)} to {_plain(high)}, not {raw}")
+    return value
+
+
+def _lat_lon(raw: str) -> tuple[float, float]:
+    parts = raw.split(",")
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        raise QueryError("near", f"near must be LAT,LON in degrees, e.g. 29.45,102.65; not {raw!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise QueryError("near", f"near must be LAT,LON in degrees: latitude -90..90, longitude -180..180; not {raw!r}")
+    return lat, lon
+
+
+def _date(args, name) -> dt.date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise QueryError(name, f"{name} must be a date like 2026-03-20, not {raw!r}") from None
+
+
+def parse_query(args: Mapping[str, str], townships: set[str], festivals: set[str],
+                known_places: Mapping[str, tuple[float, float]]) -> FarmStayQuery:
+    """The search the parameters ask for. Every parameter is checked; all problems are kept
+    in `problems` (the first is raised by `parse_query_strict`)."""
+    problems: list[QueryError] = []
+    values: dict = {}
+
+    def attempt(name, parse):
+        try:
+            values[name] = parse()
+        except QueryError as err:
+            problems.append(err)
+
+    attempt("stars_min", lambda: _int_in(args, "stars_min", 1, 5))
+    attempt("price_max", lambda: _float_in(args, "price_max", 0, 1_000_000))
+    attempt("radius_km", lambda: _float_in(args, "radius_km", 0.1, MAX_RADIUS_KM))
+    attempt("date_from", lambda: _date(args, "from"))
+    attempt("date_to", lambda: _date(args, "to"))
+
+    def choice(name, known, what):
+        raw = (args.get(name) or "").strip()
+        if raw and raw not in known:
+            raise QueryError(name, f"unknown {what} {raw!r}")
+        return raw or None
+
+    attempt("township", lambda: choice("township", townships, "township"))
+    attempt("festival", lambda: choice("festival", festivals, "festival"))
+    attempt("near_place", lambda: choice("place", known_places, "place"))
+
+    def near():
+        raw = (args.get("near") or "").strip()
+        return _lat_lon(raw) if raw else None
+    attempt("near", near)
+
+    def text():
+        raw = (args.get("q") or "").strip()
+        if len(raw) > MAX_TEXT:
+            raise QueryError("q", f"q is {len(raw)} characters long; at most {MAX_TEXT}")
+        return raw or None
+    attempt("q", text)
+
+    def sort():
+        raw = (args.get("sort") or "").strip()
+        if raw and raw not in SORTS:
+            raise QueryError("sort", f"sort must be one of {', '.join(SORTS)}, not {raw!r}")
+        return raw or None
+    attempt("sort", sort)
+
+    if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
+        problems.append(QueryError("to", "to must not be before from"))
+    if values.get("near_place"):  # a chosen place wins over an old location in the address
+        values["near"] = known_places[values["near_place"]]
+    if values.get("sort") == "distance" and not values.get("near"):
+        problems.append(QueryError("sort", "sort=distance needs a place: near=LAT,LON, place=…, or your location"))
+    good = {k: v for k, v in values.items() if v is not None and k not in {p.parameter for p in problems}}
+    if good.get("radius_km") is None:
+        good.pop("radius_km", None)
+    return FarmStayQuery(**good, problems=tuple(problems))
+
+
+# Festivals ---------------------------------------------------------------------------------
+
+def festival_dates(start_md: str, end_md: str, year: int) -> tuple[dt.date, dt.date]:
+    """The festival's first and last day in `year` (an end before the start runs into the next year)."""
+    start = dt.date.fromisoformat(f"{year}-{start_md}")
+    end = dt.date.fromisoformat(f"{year}-{end_md}")
+    return start, end if end >= start else end.replace(year=year + 1)
+
+
+def festival_is_on(start_md: str, end_md: str, date_from: dt.date, date_to: dt.date) -> bool:
+    """Whether the annual festival overlaps the days from `date_from` to `date_to`."""
+    for year in range(date_from.year - 1, date_to.year + 1):
+        start, end = festival_dates(start_md, end_md, year)
+        if start <= date_to and end >= date_from:
+            return True
+    return False
+
+
+def festivals_on(festivals: gpd.GeoDataFrame, date_from: dt.date, date_to: dt.date) -> gpd.GeoDataFrame:
+    """The festivals held on at least one day from `date_from` to `date_to`."""
+    on = [festival_is_on(f.start_md, f.end_md, date_from, date_to) for f in festivals.itertuples()]
+    return festivals[np.array(on, dtype=bool)]
+
+
+def next_dates(start_md: str, end_md: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """This year's dates if the festival has not ended yet, otherwise next year's."""
+    start, end = festival_dates(start_md, end_md, today.year)
+    return (start, end) if end >= today else festival_dates(start_md, end_md, today.year + 1)
+
+
+# Searching -------------------------------------------------------------------------------
+
+def _fold(text: str) -> str:
+    """Lower case, accents and spaces removed: 'Qīng Xī' and 'qingxi' fold alike."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return re.sub(r"[\s\-–·'’]+", "", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+@lru_cache(maxsize=200_000)
+def _syllables(text: str) -> tuple[str, ...]:
+    """pypinyin's toneless syllables of `text`; each distinct text is converted once."""
+    return tuple(lazy_pinyin(text or ""))
+
+
+def pinyin(text: str) -> str:
+    """Toneless pinyin of the Chinese in `text`, syllables run together ('清溪驿站' -> 'qingxiyizhan')."""
+    return "".join(_syllables(text)).lower()
+
+
+def english_name(name_en: str | None, name_zh: str) -> str:
+    """`name_en`, or the pinyin of `name_zh` (capitalised) where there is no English name."""
+    if isinstance(name_en, str) and name_en.strip():
+        return name_en
+    return " ".join(s.capitalize() for s in _syllables(name_zh)) if name_zh else ""
+
+
+def search_text(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame) -> pd.Series:
+    """What free text is matched against: the names in Chinese, English and pinyin, of the
+    farm stay and of its township, folded. Computed once when the data is loaded."""
+    township_text = {t.code: "|".join(_fold(p) for p in (t.name_zh, t.name_en, pinyin(t.name_zh)))
+                     for t in townships.itertuples()}
+    texts = ["|".join([_fold(zh), _fold(english_name(en, zh)), pinyin(zh), township_text.get(town, "")])
+             for zh, en, town in zip(farm_stays.name_zh, farm_stays.name_en, farm_stays.township)]
+    return pd.Series(texts, index=farm_stays.index)
+
+
+def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame,
+                       zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Farm stays ready for searching and showing: English names filled with pinyin where
+    missing, township names, the zone's lead industry, and the folded `search_text`."""
+    prepared = farm_stays.copy()
+    prepared["name_en"] = [english_name(en, zh) for en, zh in zip(prepared.name_en, prepared.name_zh)]
+    towns = townships.set_index("code")
+    prepared["township_zh"] = prepared.township.map(towns.name_zh)
+    prepared["township_en"] = prepared.township.map(towns.name_en)
+    prepared["zone_industry"] = prepared.zone.map(zones.set_index("id").lead_industry)
+    prepared["search_text"] = search_text(prepared, townships)
+    return prepared
+
+
+def distances_m(frame: gpd.GeoDataFrame, lat: float, lon: float) -> pd.Series:
+    """Metres from (lat, lon) to each feature, measured in UTM 48N."""
+    origin = gpd.GeoSeries([Point(lon, lat)], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
+    return frame.geometry.to_crs(METRIC_CRS).distance(origin)
+
+
+def within_km_of_any(frame: gpd.GeoDataFrame, points: gpd.GeoDataFrame, radius_km: float) -> pd.Series:
+    """Whether each feature of `frame` lies within `radius_km` of any of `points`."""
+    if points.empty:
+        return pd.Series(False, index=frame.index)
+    targets = points.geometry.to_crs(METRIC_CRS).union_all()
+    return frame.geometry.to_crs(METRIC_CRS).distance(targets) <= radius_km * 1000
+
+
+def search_farm_stays(farm_stays: gpd.GeoDataFrame, query: FarmStayQuery, festivals: gpd.GeoDataFrame,
+                      texts: pd.Series | None = None) -> gpd.GeoDataFrame:
+    """The farm stays that answer `query`, with `distance_m` when it has a place, sorted.
+
+    `farm_stays` needs `search_text` (or pass `texts`) for the text filter. Festival and
+    date filters keep the stays within `query.radius_km` of the festival venue(s)."""
+    found = farm_stays
+    mask = pd.Series(True, index=found.index)
+    if query.stars_min is not None:
+        mask &= found.stars >= query.stars_min
+    if query.price_max is not None:
+        mask &= found.price <= query.price_max
+    if query.township:
+        mask &= found.township == query.township
+    if query.q:
+        texts = texts if texts is not None else found["search_text"]
+        mask &= texts.str.contains(_fold(query.q), regex=False)
+    venues = festivals
+    if query.date_from or query.date_to:
+        venues = festivals_on(venues, query.date_from or query.date_to, query.date_to or query.date_from)
+    if query.festival:
+        venues = venues[venues.id == query.festival]
+    if query.festival or query.date_from or query.date_to:
+        mask &= within_km_of_any(found, venues, query.radius_km)
+    found = found[mask].copy()
+    if query.near:
+        found["distance_m"] = distances_m(found, *query.near).round(0)
+    sort = query.sort or ("distance" if query.near else "stars")
+    if sort == "distance":
+        found = found.sort_values(["distance_m", "id"], kind="stable")
+    elif sort == "stars":
+        found = found.sort_values(["stars", "price", "id"], ascending=[False, True, True], kind="stable")
+    elif sort == "price":
+        found = found.sort_values(["price", "stars", "id"], ascending=[True, False, True], kind="stable")
+    else:
+        found = found.sort_values(["name_zh", "id"], kind="stable")
+    return found

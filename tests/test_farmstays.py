@@ -1,0 +1,165 @@
+"""Farm stays for tourists: search, distance, festivals and pages, checked against direct
+geopandas computations in EPSG:32648."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from geoapp.analysis.farmstays import festival_is_on
+from tests.conftest import make_app
+
+
+def ids(client, query: str) -> list[str]:
+    response = client.get(f"/api/farmstays?{query}")
+    assert response.status_code == 200, response.get_json()
+    return [f["id"] for f in response.get_json()["features"]]
+
+
+@pytest.fixture(scope="module")
+def stays(dataset):
+    return dataset["farm_stays"]
+
+
+def metric(frame):
+    return frame.to_crs("EPSG:32648")
+
+
+def test_every_farm_stay_is_listed_by_default(client, stays):
+    assert sorted(ids(client, "")) == sorted(stays.id)
+
+
+def test_stars_and_price_filters_match_pandas(client, stays):
+    expected = stays[(stays.stars >= 4) & (stays.price <= 150)].id
+    assert sorted(ids(client, "stars_min=4&price_max=150")) == sorted(expected)
+    assert sorted(ids(client, "township=qianyu")) == sorted(stays[stays.township == "qianyu"].id)
+
+
+def test_distance_sort_matches_metres_in_utm(client, stays):
+    lat, lon = 29.52, 102.63
+    origin = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(32648).iloc[0]
+    distances = metric(stays).distance(origin)
+    expected = stays.assign(d=distances.round(0)).sort_values(["d", "id"])
+    body = client.get(f"/api/farmstays?near={lat},{lon}").get_json()
+    assert [f["id"] for f in body["features"]] == list(expected.id)
+    assert [f["properties"]["distance_m"] for f in body["features"]] == list(expected.d)
+
+
+def test_a_festival_keeps_stays_within_the_radius_of_its_venue(client, dataset, stays):
+    venue = dataset["festivals"].set_index("id").geometry["pear-blossom-month"]
+    venue_m = gpd.GeoSeries([venue], crs=4326).to_crs(32648).iloc[0]
+    for radius in (5, 10, 25):
+        expected = stays[metric(stays).distance(venue_m) <= radius * 1000].id
+        assert sorted(ids(client, f"festival=pear-blossom-month&radius_km={radius}")) == sorted(expected)
+
+
+def test_a_date_range_keeps_stays_near_the_festivals_on_then(client, dataset, stays):
+    festivals = dataset["festivals"]
+    on = festivals[[festival_is_on(f.start_md, f.end_md, dt.date(2026, 7, 20), dt.date(2026, 7, 28))
+                    for f in festivals.itertuples()]]
+    assert set(on.id) == {"pepper-festival", "peach-fair"}
+    venues = metric(on).union_all()
+    expected = stays[metric(stays).distance(venues) <= 10_000].id
+    assert sorted(ids(client, "from=2026-07-20&to=2026-07-28")) == sorted(expected)
+
+
+@pytest.mark.parametrize("text,must_find", [("qingxi", "清溪驿站"), ("QingXi", "清溪驿站"), ("清溪", "清溪驿站"),
+                                            ("pear blossom", "梨花山庄"), ("lihua", "梨花山庄"),
+                                            ("jiuxiang", "九襄梨园人家")])
+def test_text_finds_names_in_chinese_english_and_pinyin(client, stays, text, must_find):
+    found = ids(client, f"q={text}")
+    assert stays.set_index("id").name_zh[found].tolist().count(must_find) == 1
+
+
+def test_text_search_also_finds_stays_by_their_township(client, stays, dataset):
+    qingxi_town = set(stays[stays.township == "qingxi"].id)
+    assert qingxi_town and qingxi_town <= set(ids(client, "q=qingxi"))
+    assert ids(client, "q=nothing-like-this") == []
+
+
+def test_a_missing_english_name_is_given_in_pinyin(data_copy, tmp_path):
+    path = data_copy / "farm_stays.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["features"][1]["properties"]["name_en"] = None
+    zh = collection["features"][1]["properties"]["name_zh"]
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    client = make_app(data_copy, tmp_path / "instance").test_client()
+    stay = next(f for f in client.get("/api/farmstays").get_json()["features"] if f["properties"]["name_zh"] == zh)
+    assert stay["properties"]["name_en"] == "Qing Xi Yi Zhan"
+    assert "Qing Xi Yi Zhan" in client.get(f"/farmstays/{stay['id']}?lang=en").get_data(as_text=True)
+
+
+BAD = [("stars_min=9", "stars_min must be a whole number from 1 to 5, not 9"),
+       ("near=abc", "near must be LAT,LON in degrees"),
+       ("price_max=-1", "price_max must be a number from 0 to 1000000, not -1"),
+       ("township=atlantis", "unknown township 'atlantis'"),
+       ("from=2026-13-01", "from must be a date like 2026-03-20"),
+       ("from=2026-05-01&to=2026-04-01", "to must not be before from"),
+       ("sort=distance", "sort=distance needs a place"),
+       ("near=95,102", "latitude -90..90"),
+       ("radius_km=0", "radius_km must be a number from 0.1 to 200"),
+       ("q=" + "x" * 101, "q is 101 characters long"),
+       ("limit=lots", "limit must be a whole number")]
+
+
+@pytest.mark.parametrize("query,message", BAD)
+def test_bad_parameters_get_a_400_naming_the_problem(client, query, message):
+    api = client.get(f"/api/farmstays?{query}")
+    assert api.status_code == 400 and message in api.get_json()["message"]
+    if not query.startswith("limit"):
+        page = client.get(f"/farmstays?{query}&lang=en")
+        assert page.status_code == 400
+        assert message.replace("'", "&#39;") in page.get_data(as_text=True)
+
+
+def test_the_search_lives_in_the_address_and_lists_by_distance(client, dataset, stays):
+    page = client.get("/farmstays?stars_min=4&place=pear-blossom-month&lang=en").get_data(as_text=True)
+    assert '<option value="4" selected>' in page and '<option value="pear-blossom-month" selected>' in page
+    venue = metric(dataset["festivals"].set_index("id").loc[["pear-blossom-month"]]).geometry.iloc[0]
+    candidates = stays[stays.stars >= 4]
+    distances = metric(candidates).distance(venue)
+    nearest = candidates.loc[distances.idxmin()]
+    first_item = page[page.index('<li data-id="'):]
+    assert first_item.startswith(f'<li data-id="{nearest.id}"')
+    assert f"{distances.min() / 1000:.1f} km" in first_item[:first_item.index("</li>")]
+
+
+def test_a_farm_stays_page_has_its_facts(client, dataset, stays):
+    stay = stays.iloc[0]
+    page = client.get(f"/farmstays/{stay.id}?lang=zh").get_data(as_text=True)
+    assert stay.name_zh in page and stay.name_en in page
+    assert "★" * int(stay.stars) + "☆" * (5 - int(stay.stars)) in page
+    assert f'href="tel:{stay.phone.replace("-", "")}"' in page
+    venue = dataset["festivals"]
+    distances = metric(venue).distance(metric(stays.iloc[[0]]).geometry.iloc[0]) / 1000
+    nearest = venue.name_zh[distances.idxmin()]
+    assert page.index(nearest) < min(page.index(n) for n in venue.name_zh if n != nearest)
+    assert f"{distances.min():.1f} km" in page
+
+
+def test_an_unknown_farm_stay_is_a_clear_404(client):
+    response = client.get("/farmstays/FS99")
+    assert response.status_code == 404 and "no farm stay &#39;FS99&#39;" in response.get_data(as_text=True)
+
+
+def test_festivals_are_listed_with_dates_and_venues(client):
+    page = client.get("/farmstays?lang=zh&from=2026-03-20&to=2026-03-25").get_data(as_text=True)
+    assert "赏花旅游文化月" in page and "3月15日–4月15日" in page and "九襄镇梨花沟" in page
+    assert page.count("所选日期内举办") == 1
+
+
+def test_festival_dates_recur_every_year():
+    assert festival_is_on("03-15", "04-15", dt.date(2031, 4, 1), dt.date(2031, 4, 2))
+    assert not festival_is_on("03-15", "04-15", dt.date(2031, 5, 1), dt.date(2031, 6, 1))
+    assert festival_is_on("12-20", "01-10", dt.date(2030, 1, 5), dt.date(2030, 1, 6))
+
+
+def test_text_from_data_is_escaped_in_lists_popups_and_pages(hostile_stay_app):
+    client = hostile_stay_app.test_client()
+    for path in ("/farmstays?lang=zh", "/farmstays?lang=en", "/farmstays/FS01?lang=zh", "/farmstays/FS01?lang=en"):
+        page = client.get(path).get_data(as_text=True)
+        for raw in ('<img src=x onerror="alert(1)">', "</script><script>alert(3)", "<script>alert(4)", "<b>bold</b>"):
+            assert raw not in page, (path, raw)
