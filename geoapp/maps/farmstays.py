@@ -74,6 +74,17 @@ def festival_details(festival, lang: str, today: dt.date) -> dict:
                      [word("venue"), festival.venue_zh if lang != "en" else festival.venue_en, ""]]}
 
 
+def festival_layer(festivals: gpd.GeoDataFrame, lang: str, today: dt.date) -> DataLayer:
+    """The festival venues, named on hover, with their dates in the popup."""
+    named = festivals.assign(name=festivals.name_zh if lang != "en" else festivals.name_en)
+    options = {"key": "festivals", "tooltip": "name",
+               "popups": {f.id: festival_details(f, lang, today) for f in festivals.itertuples()},
+               "style": {"base": {"radius": 11, "weight": 3, "color": FESTIVAL_COLOUR, "fillColor": "#fff",
+                                  "fillOpacity": 0.8}}}
+    return DataLayer(pick(WORDS["festivals"], lang), options,
+                     feature_collection(simplified(named), ["name"], festivals.id))
+
+
 def farm_stay_map(found: gpd.GeoDataFrame, festivals: gpd.GeoDataFrame, county: gpd.GeoDataFrame, lang: str,
                   tiles: Tiles, static_root: str, detail_href: str, popup_url: str,
                   near: tuple[float, float] | None = None, today: dt.date | None = None) -> folium.Map:
@@ -101,13 +112,7 @@ def farm_stay_map(found: gpd.GeoDataFrame, festivals: gpd.GeoDataFrame, county: 
                          "values": {s: {"fillColor": c} for s, c in STAR_COLOURS.items()}}}
     DataLayer(pick(WORDS["farm_stays"], lang), options,
               feature_collection(simplified(found), ["stars"], found.id)).add_to(m)
-    festival_options = {"key": "festivals", "tooltip": "name",
-                        "popups": {f.id: festival_details(f, lang, today) for f in festivals.itertuples()},
-                        "style": {"base": {"radius": 11, "weight": 3, "color": FESTIVAL_COLOUR, "fillColor": "#fff",
-                                           "fillOpacity": 0.8}}}
-    named = festivals.assign(name=festivals.name_zh if lang != "en" else festivals.name_en)
-    DataLayer(pick(WORDS["festivals"], lang), festival_options,
-              feature_collection(simplified(named), ["name"], festivals.id)).add_to(m)
+    festival_layer(festivals, lang, today).add_to(m)
     if near:
         folium.CircleMarker(near, radius=6, color="#1f78b4", fill=True, fill_opacity=1,
                             tooltip=pick(WORDS["here"], lang)).add_to(m)  # our own words only
@@ -127,12 +132,6 @@ def farm_stay_page_map(stay, festivals: gpd.GeoDataFrame, lang: str, tiles: Tile
               {"key": "farm_stays", "style": {"base": {"radius": 9, "weight": 2, "color": "#fff", "fillOpacity": 1,
                                                       "fillColor": STAR_COLOURS[int(stay.stars)]}}},
               feature_collection(one, ["stars"], one.id)).add_to(m)
-    named = festivals.assign(name=festivals.name_zh if lang != "en" else festivals.name_en)
-    DataLayer(pick(WORDS["festivals"], lang),
-              {"key": "festivals", "tooltip": "name",
-               "popups": {f.id: festival_details(f, lang, today) for f in festivals.itertuples()},
-               "style": {"base": {"radius": 10, "weight": 3, "color": FESTIVAL_COLOUR, "fillColor": "#fff",
-                                  "fillOpacity": 0.8}}},
-              feature_collection(simplified(named), ["name"], festivals.id)).add_to(m)
+    festival_layer(festivals, lang, today).add_to(m)
     MapHooks().add_to(m)
     return m
