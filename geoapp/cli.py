@@ -1,4 +1,4 @@
-"""The command line (BRIEF §7): `geoapp serve | summary | sample | validate`.
+"""The command line (BRIEF §7): `geoapp serve | summary | sample | validate | create-user`.
 
 Each command calls the same functions the web app does. A failure prints what is wrong,
 naming file and row, and exits non-zero; it never prints a traceback for bad data.
@@ -82,6 +82,31 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_create_user(args) -> int:
+    """Add a planner or admin (or reset their password); the password is asked for, or read
+    from the first line of standard input when that is not a terminal."""
+    import getpass
+
+    from geoapp.config import settings_from_environment
+    from geoapp.store.users import UserStore
+    from geoapp.web.state import store_path
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            print("geoapp create-user: the passwords differ; nothing was changed", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    path = store_path(settings_from_environment()["GEOAPP_INSTANCE"])
+    try:
+        user = UserStore(path).create(args.name, password, args.role)
+    except ValueError as err:
+        print(f"geoapp create-user: {err}; nothing was changed", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{user.name} can now log in as {user.role} (users are kept in {path})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="geoapp", description=__doc__.splitlines()[0])
     top.add_argument("--data-dir", help="the layers and tables (default: GEOAPP_DATA_DIR or geodata/)")
@@ -101,6 +126,10 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("layer")
     validate.add_argument("file")
     validate.set_defaults(run=cmd_validate)
+    create_user = commands.add_parser("create-user", help="add a user who may save proposals")
+    create_user.add_argument("name")
+    create_user.add_argument("--role", choices=("planner", "admin"), default="planner")
+    create_user.set_defaults(run=cmd_create_user)
     return top
 
 

@@ -33,6 +33,7 @@ def settings_from_environment(overrides: dict | None = None) -> dict:
         "GEOAPP_INSTANCE": instance,
         "DATABASE_URL": env.get("DATABASE_URL") or None,
         "GEOAPP_TILES": env.get("GEOAPP_TILES") or "osm",
+        "GEOAPP_DEM": env.get("GEOAPP_DEM") or None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

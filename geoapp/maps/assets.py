@@ -39,9 +39,10 @@ def tiles_from_setting(setting: str, static_root: str) -> Tiles:
     raise ValueError(f"GEOAPP_TILES={setting!r}: use osm, blank, tianditu:KEY or a {{z}}/{{x}}/{{y}} URL template")
 
 
-def local_assets(static_root: str, cluster: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def local_assets(static_root: str, cluster: bool = False,
+                 draw: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(scripts, style sheets) a geoapp map loads, all under `static_root`; `cluster` adds
-    leaflet.markercluster."""
+    leaflet.markercluster, `draw` adds Leaflet.draw."""
     vendor = f"{static_root}/vendor"
     scripts = [("leaflet", f"{vendor}/leaflet/leaflet.js")]
     styles = [("leaflet_css", f"{vendor}/leaflet/leaflet.css")]
@@ -49,18 +50,21 @@ def local_assets(static_root: str, cluster: bool = False) -> tuple[list[tuple[st
         scripts.append(("markercluster", f"{vendor}/leaflet.markercluster/leaflet.markercluster.js"))
         styles += [("markercluster_css", f"{vendor}/leaflet.markercluster/MarkerCluster.css"),
                    ("markercluster_default_css", f"{vendor}/leaflet.markercluster/MarkerCluster.Default.css")]
+    if draw:
+        scripts.append(("leaflet_draw", f"{vendor}/leaflet-draw/leaflet.draw.js"))
+        styles.append(("leaflet_draw_css", f"{vendor}/leaflet-draw/leaflet.draw.css"))
     scripts.append(("geoapp_map", f"{static_root}/js/geoapp-map.js"))
     styles.append(("geoapp_map_css", f"{static_root}/css/geoapp-map.css"))
     return scripts, styles
 
 
 def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static_root: str,
-             cluster: bool = False) -> folium.Map:
+             cluster: bool = False, draw: bool = False) -> folium.Map:
     """An empty map fitted to `bounds` (minx, miny, maxx, maxy in lon/lat) with local assets."""
     minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
                    control_scale=True, prefer_canvas=False)
-    m.default_js, m.default_css = local_assets(static_root, cluster)  # per map: no CDN
+    m.default_js, m.default_css = local_assets(static_root, cluster, draw)  # per map: no CDN
     folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, subdomains=tiles.subdomains,
                      max_zoom=tiles.max_zoom, name="base map", control=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])

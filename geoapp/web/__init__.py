@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from geoapp.web import api, compression, errors, farmstays, i18n, pages
+from geoapp.web import api, auth, compression, errors, farmstays, i18n, pages, planning
 from geoapp.web.state import CountyState
 
 
@@ -16,3 +16,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(farmstays.bp)
+    app.register_blueprint(planning.bp)
+    auth.init_app(app)

@@ -10,10 +10,17 @@ from functools import lru_cache
 
 from flask import Flask, current_app
 
+from pathlib import Path
+
 from geoapp.analysis import CountyAnalysis, analyse
+from geoapp.analysis.planning import PlanningContext
 from geoapp.data.load import load_dataset
 from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.coverage import CoverageLayers, coverage_map
+from geoapp.store.proposals import ProposalStore
+from geoapp.store.users import UserStore
+
+STORE_FILE = "geoapp.gpkg"  # in the instance folder: proposals and users
 
 
 @dataclass(frozen=True)
@@ -30,11 +37,19 @@ def render_parts(figure) -> MapParts:
     return MapParts(figure.header.render(), figure.html.render(), figure.script.render())
 
 
+def store_path(instance: Path) -> Path:
+    return Path(instance) / STORE_FILE
+
+
 class CountyState:
-    def __init__(self, analysis: CountyAnalysis, tiles: Tiles, static_root: str):
+    def __init__(self, analysis: CountyAnalysis, tiles: Tiles, static_root: str, instance: Path,
+                 dem: Path | None = None):
         self.analysis = analysis
         self.tiles = tiles
         self.static_root = static_root
+        self.proposals = ProposalStore(store_path(instance))
+        self.users = UserStore(store_path(instance))
+        self.planning = PlanningContext(analysis, dem).warm()
         self._maps: dict[tuple, MapParts] = {}
         self._lock = threading.Lock()
         self.coverage_layers = lru_cache(maxsize=64)(self._coverage_layers)
@@ -43,7 +58,11 @@ class CountyState:
     def attach(cls, app: Flask) -> "CountyState":
         static_root = app.static_url_path or "/static"
         tiles = tiles_from_setting(app.config["GEOAPP_TILES"], static_root)
-        state = cls(analyse(load_dataset(app.config["GEOAPP_DATA_DIR"])), tiles, static_root)
+        dem = app.config.get("GEOAPP_DEM")
+        if dem and not Path(dem).is_file():
+            raise ValueError(f"GEOAPP_DEM={dem}: no such file (an elevation GeoTIFF)")
+        state = cls(analyse(load_dataset(app.config["GEOAPP_DATA_DIR"])), tiles, static_root,
+                    app.config["GEOAPP_INSTANCE"], Path(dem) if dem else None)
         app.extensions["geoapp"] = state
         return state
 

@@ -1,0 +1,375 @@
+"""Planning a new industry base: what a proposed site falls in, overlaps, serves and changes,
+and a ranked list of candidate sites for an industry.
+
+All measuring is done in UTM 48N (metres); sites come in and results go out in WGS-84.
+`PlanningContext` holds the projected layers and their spatial indexes, built once.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from geoapp.analysis import CountyAnalysis
+from geoapp.analysis.coverage import SERVED_BASE_KINDS, SERVING_ORGANISATION_KINDS
+from geoapp.crs import METRIC_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU, STORAGE_CRS
+from geoapp.layers import INDUSTRIES
+
+SERVICE_RADIUS_M = 3_000
+NEAREST_SAME_INDUSTRY = 3
+MAX_VERTICES = 10_000
+CANDIDATE_SPACING_M = 1_000
+CANDIDATE_MIN_SEPARATION_M = 2_000
+CLEARANCE_FROM_BASES_M = 300
+RESERVOIR_BELOW_M = 850  # Pubugou reservoir's full level: land below it is under water
+
+# Where each industry grows in Hanyuan (metres above sea level). Planning assumptions from
+# public descriptions of the county's crops; the agriculture office should confirm them.
+ELEVATION_BANDS_M = {
+    "sichuan_pepper": (1_100, 2_200), "peach": (900, 1_600), "pear": (1_000, 1_800), "apple": (1_500, 2_600),
+    "cherry": (900, 1_800), "citrus": (850, 1_300), "vegetables": (850, 1_500), "walnut": (1_200, 2_400),
+}
+WEIGHTS = {"near_industry_bases": 0.35, "near_industry_cooperatives": 0.15, "zone_coverage": 0.25,
+           "near_branch": 0.25, "elevation_fit": 0.25}
+DECAY_M = {"near_industry_bases": 5_000, "near_industry_cooperatives": 5_000, "zone_coverage": 3_000,
+           "near_branch": 3_000, "elevation_fit": 200}
+
+
+class SiteError(ValueError):
+    """A proposed site cannot be analysed; `status` is the HTTP status that says why."""
+
+    def __init__(self, message: str, status: int = 400):
+        self.status = status
+        super().__init__(message)
+
+
+# Reading a proposed site -------------------------------------------------------------------
+
+def _count_vertices(geometry: BaseGeometry) -> int:
+    return int(shapely.get_num_coordinates(geometry))
+
+
+def parse_site(payload, industry: str | None = None) -> tuple[BaseGeometry, str]:
+    """(geometry in WGS-84, industry) from a GeoJSON Feature — or a FeatureCollection of one
+    feature, as an uploaded file is — with `properties.industry` (or `industry` given)."""
+    if not isinstance(payload, dict):
+        raise SiteError("send a GeoJSON Feature (an object with type, geometry and properties)")
+    if payload.get("type") == "FeatureCollection":
+        features = payload.get("features")
+        if not isinstance(features, list) or len(features) != 1:
+            raise SiteError(f"the FeatureCollection must hold exactly one feature, not "
+                            f"{len(features) if isinstance(features, list) else 'none'}")
+        payload = features[0]
+    if payload.get("type") != "Feature" or not isinstance(payload.get("geometry"), dict):
+        raise SiteError("send a GeoJSON Feature with a geometry")
+    properties = payload.get("properties") or {}
+    industry = industry or properties.get("industry")
+    if industry not in INDUSTRIES:
+        raise SiteError(f"unknown industry {industry!r}; choose one of {', '.join(INDUSTRIES)}")
+    kind = payload["geometry"].get("type")
+    if kind not in ("Point", "Polygon", "MultiPolygon"):
+        raise SiteError(f"a site is a Point, Polygon or MultiPolygon, not {kind!r}")
+    try:
+        geometry = shape(payload["geometry"])
+    except Exception as err:  # shapely raises several kinds for malformed coordinates
+        raise SiteError(f"the geometry's coordinates cannot be read: {err}") from None
+    if geometry.is_empty:
+        raise SiteError("the geometry is empty")
+    if _count_vertices(geometry) > MAX_VERTICES:
+        raise SiteError(f"the geometry has {_count_vertices(geometry):,} vertices; at most {MAX_VERTICES:,}", 413)
+    minx, miny, maxx, maxy = geometry.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90) or not np.isfinite(geometry.bounds).all():
+        raise SiteError(f"coordinates ({minx:.0f}, {miny:.0f}) are not longitude/latitude degrees: "
+                        "send WGS-84 lon/lat (a projected file must be converted first)")
+    if not geometry.is_valid:
+        raise SiteError(f"invalid geometry: {shapely.is_valid_reason(geometry)}")
+    return geometry, industry
+
+
+# The context: layers projected once --------------------------------------------------------
+
+@dataclass
+class PlanningContext:
+    analysis: CountyAnalysis
+    dem_path: Path | None = None
+
+    def _metric(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return frame.to_crs(METRIC_CRS)
+
+    @cached_property
+    def county(self) -> BaseGeometry:
+        return self._metric(self.analysis.dataset["county"]).geometry.union_all()
+
+    @cached_property
+    def townships(self) -> gpd.GeoDataFrame:
+        return self._metric(self.analysis.townships)
+
+    @cached_property
+    def zones(self) -> gpd.GeoDataFrame:
+        return self._metric(self.analysis.zones)
+
+    @cached_property
+    def bases(self) -> gpd.GeoDataFrame:
+        return self._metric(self.analysis.dataset["industry_bases"])
+
+    @cached_property
+    def branches(self) -> gpd.GeoDataFrame:
+        orgs = self.analysis.dataset["party_organisations"]
+        return self._metric(orgs[orgs.kind.isin(SERVING_ORGANISATION_KINDS)])
+
+    @cached_property
+    def training_bases(self) -> gpd.GeoDataFrame:
+        return self.bases[self.bases.kind == "training"]
+
+    @cached_property
+    def cooperatives(self) -> gpd.GeoDataFrame:
+        coops = self.analysis.dataset["cooperatives"]
+        return self._metric(coops[coops.kind == "cooperative"])
+
+    def warm(self) -> "PlanningContext":
+        """Project every layer and build the spatial indexes now rather than on a request."""
+        for frame in (self.townships, self.zones, self.bases, self.branches, self.training_bases, self.cooperatives):
+            frame.sindex  # noqa: B018 - builds the index
+        self.county  # noqa: B018
+        return self
+
+
+def _to_metric(geometry: BaseGeometry) -> BaseGeometry:
+    return gpd.GeoSeries([geometry], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
+
+
+def _nearest(frame: gpd.GeoDataFrame, site: BaseGeometry, k: int = 1) -> list[tuple[int, float]]:
+    """(position in frame, metres) of the k features nearest `site`, nearest first."""
+    if frame.empty:
+        return []
+    distances = frame.distance(site)
+    order = np.argsort(distances.to_numpy(), kind="stable")[:k]
+    return [(int(i), float(distances.iloc[i])) for i in order]
+
+
+def _named(row, **extra) -> dict:
+    return {"id": row["id"], "name_zh": row["name_zh"], "name_en": row["name_en"], **extra}
+
+
+# Analysing one site -------------------------------------------------------------------------
+
+def analyse_site(context: PlanningContext, site_wgs84: BaseGeometry, industry: str,
+                 service_radius_m: float = SERVICE_RADIUS_M) -> dict:
+    """Everything the planning office asks of a proposed base (see the module docstring).
+    Raises SiteError(422) when the site is not inside the county."""
+    site = _to_metric(site_wgs84)
+    if not context.county.contains(site):
+        where = "outside" if not context.county.intersects(site) else "partly outside"
+        raise SiteError(f"the site lies {where} Hanyuan County; propose a site inside the county", 422)
+    is_area = site.geom_type != "Point"
+    site_area = site.area if is_area else 0.0
+    result: dict = {"industry": industry, "geometry_type": site.geom_type,
+                    "area_mu": round(site_area / SQUARE_METRES_PER_MU, 1) if is_area else None,
+                    "area_ha": round(site_area / SQUARE_METRES_PER_HECTARE, 2) if is_area else None}
+
+    townships = context.townships
+    hits = townships.iloc[townships.sindex.query(site, predicate="intersects")]
+    result["townships"] = [
+        {"code": t.code, "name_zh": t.name_zh, "name_en": t.name_en, "served": bool(t.served),
+         "share": round(t.geometry.intersection(site).area / site_area, 3) if is_area else 1.0}
+        for t in hits.itertuples()]
+
+    zones = context.zones
+    in_zones = zones.iloc[zones.sindex.query(site, predicate="intersects")]
+    result["zones"] = [
+        _named(z, lead_industry=z["lead_industry"],
+               share=round(z.geometry.intersection(site).area / site_area, 3) if is_area else 1.0)
+        for _, z in in_zones.iterrows()]
+    if in_zones.empty:
+        (i, metres), = _nearest(zones, site)
+        result["nearest_zone"] = _named(zones.iloc[i], distance_m=round(metres))
+
+    bases = context.bases
+    touching = bases.iloc[bases.sindex.query(site, predicate="intersects")]
+    result["overlaps"] = [
+        _named(b, industry=b["industry"], kind=b["kind"],
+               overlap_mu=round(b.geometry.intersection(site).area / SQUARE_METRES_PER_MU, 1),
+               share_of_site=round(b.geometry.intersection(site).area / site_area, 3) if is_area else 1.0)
+        for _, b in touching.iterrows()]
+
+    same = bases[(bases.industry == industry) & bases.kind.isin(SERVED_BASE_KINDS)]
+    result["nearest_same_industry"] = [_named(same.iloc[i], kind=same.iloc[i]["kind"], distance_m=round(m))
+                                       for i, m in _nearest(same, site, NEAREST_SAME_INDUSTRY)]
+    branches = context.branches
+    result["nearest_branch"] = [_named(branches.iloc[i], kind=branches.iloc[i]["kind"], distance_m=round(m))
+                                for i, m in _nearest(branches, site)][0]
+    training = context.training_bases
+    result["nearest_training_base"] = ([_named(training.iloc[i], distance_m=round(m))
+                                        for i, m in _nearest(training, site)] or [None])[0]
+    result["service_area"] = service_area(context, site, service_radius_m)
+    result["coverage"] = coverage_change(context, result, industry)
+    return result
+
+
+def service_area(context: PlanningContext, site: BaseGeometry, radius_m: float) -> dict:
+    """Households benefiting, population and villages within `radius_m` of the site, estimated
+    by the share of each township's area inside the radius (the data has no village points)."""
+    reach = site.buffer(radius_m).intersection(context.county)
+    townships = context.townships
+    hits = townships.iloc[townships.sindex.query(reach, predicate="intersects")]
+    rows, missing = [], []
+    households = population = villages = 0.0
+    for t in hits.itertuples():
+        share = t.geometry.intersection(reach).area / t.geometry.area
+        households += share * t.households_benefiting
+        if pd.notna(t.population):
+            population += share * t.population
+        if pd.notna(t.villages):
+            villages += share * t.villages
+        if pd.isna(t.population) or pd.isna(t.villages):
+            missing.append(t.code)
+        rows.append({"code": t.code, "name_zh": t.name_zh, "name_en": t.name_en, "share": round(share, 3)})
+    return {"radius_m": radius_m, "townships": rows, "households_benefiting": round(households),
+            "population": round(population), "villages": round(villages, 1),
+            "townships_without_population_or_villages": missing,
+            "method": "area share of each township inside the radius"}
+
+
+def coverage_change(context: PlanningContext, result: dict, industry: str) -> dict:
+    """What the base would change in the coverage figures, as numbers and as sentences."""
+    changes: dict = {"bases_outside_zones": 0, "zone_base_area_mu": {}, "closable_township_gaps": [],
+                     "statements": []}
+    area_mu = result["area_mu"] or 0.0
+    if not result["zones"]:
+        nearest = result["nearest_zone"]
+        changes["bases_outside_zones"] = 1
+        changes["statements"].append(
+            {"code": "outside_zone", "zone": nearest["id"], "distance_m": nearest["distance_m"]})
+    for zone in result["zones"]:
+        added = round(area_mu * zone["share"], 1)
+        changes["zone_base_area_mu"][zone["id"]] = added
+        changes["statements"].append({"code": "adds_to_zone" if result["area_mu"] else "in_zone", "zone": zone["id"],
+                                      "area_mu": added, "lead_industry": zone["lead_industry"] == industry})
+    for township in result["townships"]:
+        if not township["served"]:
+            changes["closable_township_gaps"].append(township["code"])
+            changes["statements"].append({"code": "closes_township_gap", "township": township["code"]})
+    nearest_same = result["nearest_same_industry"]
+    if not nearest_same or nearest_same[0]["distance_m"] > 10_000:
+        changes["statements"].append({"code": "new_area_for_industry",
+                                      "distance_m": nearest_same[0]["distance_m"] if nearest_same else None})
+    if any(o["overlap_mu"] > 0 for o in result["overlaps"]):
+        changes["statements"].append({"code": "overlaps", "bases": [o["id"] for o in result["overlaps"]]})
+    return changes
+
+
+# Ranking candidate sites ---------------------------------------------------------------------
+
+def _closeness(metres: np.ndarray, decay_m: float) -> np.ndarray:
+    """1 at 0 m, 0.37 at `decay_m`, towards 0 beyond: how close, as a score."""
+    return np.exp(-np.asarray(metres, dtype=float) / decay_m)
+
+
+def _distance_to(points: gpd.GeoSeries, targets: gpd.GeoDataFrame) -> np.ndarray:
+    if targets.empty:
+        return np.full(len(points), np.inf)
+    (rows, _), distances = targets.sindex.nearest(points, return_distance=True, return_all=False)
+    ordered = np.full(len(points), np.inf)
+    ordered[rows] = distances
+    return ordered
+
+
+def elevation_at(dem_path: Path, points: gpd.GeoSeries) -> np.ndarray:
+    """Elevation (m) at each point from a GeoTIFF; NaN outside the raster or on no-data."""
+    import rasterio  # only needed when an elevation raster is configured
+
+    with rasterio.open(dem_path) as dem:
+        xy = points.to_crs(dem.crs)
+        values = np.array([v[0] for v in dem.sample(zip(xy.x, xy.y))], dtype=float)
+        if dem.nodata is not None:
+            values[values == dem.nodata] = np.nan
+        inside = ((xy.x >= dem.bounds.left) & (xy.x <= dem.bounds.right) &
+                  (xy.y >= dem.bounds.bottom) & (xy.y <= dem.bounds.top)).to_numpy()
+        values[~inside] = np.nan
+    return values
+
+
+def candidate_grid(context: PlanningContext, spacing_m: float = CANDIDATE_SPACING_M) -> gpd.GeoSeries:
+    """Points every `spacing_m` inside the county, at least CLEARANCE_FROM_BASES_M from any base."""
+    minx, miny, maxx, maxy = context.county.bounds
+    xs, ys = np.meshgrid(np.arange(minx + spacing_m / 2, maxx, spacing_m),
+                         np.arange(miny + spacing_m / 2, maxy, spacing_m))
+    points = gpd.GeoSeries(shapely.points(xs.ravel(), ys.ravel()), crs=METRIC_CRS)
+    points = points[points.within(context.county)]
+    near_base = _distance_to(points, context.bases) < CLEARANCE_FROM_BASES_M
+    return points[~near_base].reset_index(drop=True)
+
+
+def candidate_sites(context: PlanningContext, industry: str, n: int = 10) -> dict:
+    """The `n` best sites for a new `industry` base, with each factor's value, weight and score.
+
+    Factors (each 0–1): closeness to the industry's bases and to its cooperatives; zone
+    coverage (1 in a zone led by the industry, 0.7 in another zone, decaying with distance
+    outside); closeness to a serving party branch; and, with an elevation raster, the fit to
+    the industry's elevation band. Excluded: within CLEARANCE_FROM_BASES_M of a base (no
+    overlaps) and, with an elevation raster, land below the reservoir's level."""
+    if industry not in INDUSTRIES:
+        raise SiteError(f"unknown industry {industry!r}; choose one of {', '.join(INDUSTRIES)}")
+    points = candidate_grid(context)
+    bases = context.bases
+    same = bases[(bases.industry == industry) & bases.kind.isin(SERVED_BASE_KINDS)]
+    coops = context.cooperatives[context.cooperatives.industry == industry]
+    zones = context.zones
+    raw = {"near_industry_bases": _distance_to(points, same),
+           "near_industry_cooperatives": _distance_to(points, coops),
+           "zone_coverage": _distance_to(points, zones),
+           "near_branch": _distance_to(points, context.branches)}
+    scores = {key: _closeness(raw[key], DECAY_M[key]) for key in ("near_industry_bases",
+                                                                  "near_industry_cooperatives", "near_branch")}
+    in_zone = raw["zone_coverage"] == 0
+    led = np.zeros(len(points), dtype=bool)
+    for zone in zones[zones.lead_industry == industry].geometry:
+        led |= points.within(zone).to_numpy()
+    scores["zone_coverage"] = np.where(led, 1.0, np.where(in_zone, 0.7,
+                                                          0.5 * _closeness(raw["zone_coverage"], DECAY_M["zone_coverage"])))
+    weights = {k: WEIGHTS[k] for k in scores}
+    notes = []
+    keep = np.ones(len(points), dtype=bool)
+    if context.dem_path:
+        elevation = elevation_at(context.dem_path, points)
+        low, high = ELEVATION_BANDS_M[industry]
+        outside_band = np.where(elevation < low, low - elevation, np.where(elevation > high, elevation - high, 0))
+        raw["elevation_fit"] = elevation
+        scores["elevation_fit"] = np.where(np.isnan(elevation), 0.0, _closeness(outside_band, DECAY_M["elevation_fit"]))
+        weights["elevation_fit"] = WEIGHTS["elevation_fit"]
+        keep &= ~(elevation < RESERVOIR_BELOW_M)
+        notes.append({"code": "elevation", "band_m": [low, high], "reservoir_below_m": RESERVOIR_BELOW_M})
+    else:
+        notes.append({"code": "no_elevation"})
+    total = sum(weights.values())
+    score = sum(weights[k] * scores[k] for k in weights) / total
+    order = [i for i in np.argsort(-score, kind="stable") if keep[i]]
+    chosen: list[int] = []
+    for i in order:  # the best sites, spread out: none within the separation of a better one
+        if all(points.iloc[i].distance(points.iloc[j]) >= CANDIDATE_MIN_SEPARATION_M for j in chosen):
+            chosen.append(i)
+        if len(chosen) == n:
+            break
+    located = gpd.GeoSeries(points.iloc[chosen].to_numpy(), crs=METRIC_CRS)
+    wgs = located.to_crs(STORAGE_CRS)
+    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=located), context.townships[["code", "geometry"]],
+                       predicate="intersects", how="left")
+    township_at = joined.groupby(level=0).code.first().reindex(range(len(located))).tolist()
+    candidates = []
+    for rank, (i, point, code) in enumerate(zip(chosen, wgs, township_at), start=1):
+        factors = {k: {"weight": round(weights[k] / total, 3), "score": round(float(scores[k][i]), 3),
+                       "value": None if not math.isfinite(raw[k][i]) else round(float(raw[k][i]))}
+                   for k in weights}
+        candidates.append({"rank": rank, "lon": round(point.x, 6), "lat": round(point.y, 6),
+                           "township": code, "score": round(float(score[i]), 3), "factors": factors})
+    return {"industry": industry, "candidates": candidates, "notes": notes,
+            "weights": {k: round(w / total, 3) for k, w in weights.items()},
+            "grid_spacing_m": CANDIDATE_SPACING_M, "considered": int(keep.sum())}

@@ -1,0 +1,233 @@
+"""Planning new industry bases: the page, the public analysis, candidate sites, and the
+proposals a logged-in planner keeps (BRIEF §7: /api/plan/analyse, /api/proposals)."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.http import HTTP_STATUS_CODES
+
+from geoapp.analysis.planning import SiteError, analyse_site, candidate_sites, parse_site
+from geoapp.layers import INDUSTRIES
+from geoapp.maps.planning import planning_map
+from geoapp.store.proposals import STATUSES
+from geoapp.web.api import coverage_urls
+from geoapp.web.auth import csrf, roles_required
+from geoapp.web.i18n import current_lang
+from geoapp.web.state import county, render_parts
+
+bp = Blueprint("planning", __name__)
+
+MAX_SITE_BYTES = 1024 * 1024   # a proposed site (or an uploaded file) is at most 1 MiB
+MAX_NAME = 200
+MAX_NOTES = 5000
+PLANNER_STATUSES = ("draft", "submitted")  # approving and rejecting is for admins
+
+
+def site_error(err: SiteError):
+    return jsonify({"error": HTTP_STATUS_CODES.get(err.status, "Error"), "status": err.status,
+                    "message": str(err)}), err.status
+
+
+def json_body() -> dict:
+    """The request's JSON, refusing bodies over MAX_SITE_BYTES and text that is not JSON."""
+    request.max_content_length = MAX_SITE_BYTES  # Werkzeug answers 413 beyond it
+    if not request.is_json:
+        raise SiteError("send JSON (Content-Type: application/json)", 415)
+    try:
+        return json.loads(request.get_data(as_text=True))
+    except json.JSONDecodeError as err:
+        raise SiteError(f"the body is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}") from None
+
+
+@bp.get("/planning")
+def page():
+    lang = current_lang()
+    state = county()
+    layer_url, popup_url = coverage_urls("industry_branches", lang)
+    figure = planning_map(state.coverage_layers("industry_branches", lang), state.tiles, state.static_root,
+                          layer_url, popup_url).get_root()
+    industries = {key: zh if lang == "zh" else en for key, (zh, en) in INDUSTRIES.items()}
+    return render_template("planning.html", map=render_parts(figure), industries=industries,
+                           statuses=STATUSES, has_dem=state.planning.dem_path is not None,
+                           max_site_bytes=MAX_SITE_BYTES, words=script_words(lang, industries))
+
+
+def script_words(lang: str, industries: dict) -> dict:
+    """Every label static/js/planning.js shows, in the page's language."""
+    statuses = {"draft": _("draft"), "submitted": _("submitted"), "approved": _("approved"), "rejected": _("rejected")}
+    return {
+        "lang": lang, "industries": industries, "statuses": statuses,
+        "click_map": _("Click the map where the base would be."),
+        "analysing": _("Analysing…"), "failed": _("The analysis failed"),
+        "place": _("Where it is"), "townships": _("Townships"), "zone": _("Linkage zone"),
+        "outside": _("Outside every zone; the nearest is %(zone)s, %(distance)s m away", zone="{zone}",
+                     distance="{distance}"),
+        "area": _("Area"), "mu": _("mu"), "ha": _("ha"), "point": _("a point (no area)"),
+        "overlaps": _("Overlaps with existing bases"), "none": _("none"),
+        "same_industry": _("Nearest bases of the same industry"), "branch": _("Nearest party branch"),
+        "training": _("Nearest training base"), "m": _("m"),
+        "service": _("Within %(radius)s m (estimated by area share)", radius="{radius}"),
+        "households": _("households benefiting"), "population": _("people"), "villages": _("villages"),
+        "missing": _("no population or village count for: %(townships)s", townships="{townships}"),
+        "coverage": _("What it changes"),
+        "statements": {
+            "outside_zone": _("It would be a base outside every zone (a new coverage gap) unless %(zone)s, "
+                              "%(distance)s m away, is extended.", zone="{zone}", distance="{distance}"),
+            "adds_to_zone": _("Adds %(area)s mu of bases to %(zone)s.", area="{area}", zone="{zone}"),
+            "in_zone": _("It lies in %(zone)s.", zone="{zone}"),
+            "lead_industry": _("This is the zone's lead industry."),
+            "closes_township_gap": _("%(township)s has no zone branch: a branch for this base would close that "
+                                     "gap.", township="{township}"),
+            "new_area_for_industry": _("No base of this industry within 10 km: a new area for it."),
+            "overlaps": _("It overlaps existing bases: %(bases)s.", bases="{bases}"),
+        },
+        "candidates": _("Suggested sites"), "score": _("score"), "use": _("Use this site"),
+        "factors": {"near_industry_bases": _("near the industry's bases"),
+                    "near_industry_cooperatives": _("near its cooperatives"),
+                    "zone_coverage": _("zone coverage"), "near_branch": _("near a party branch"),
+                    "elevation_fit": _("elevation band")},
+        "weight": _("weight"), "value": _("value"),
+        "no_elevation": _("No elevation raster is configured (GEOAPP_DEM): the elevation band and the "
+                          "reservoir exclusion are skipped."),
+        "elevation": _("Elevation band %(low)s–%(high)s m; land below %(reservoir)s m (the reservoir) is "
+                       "excluded.", low="{low}", high="{high}", reservoir="{reservoir}"),
+        "saved": _("Saved."), "deleted": _("Deleted."), "delete": _("Delete"), "confirm_delete":
+            _("Delete this proposal?"), "show": _("Show"), "no_site": _("Propose a site first."),
+        "too_big": _("The file is larger than 1 MiB."), "not_json": _("The file is not GeoJSON"),
+        "no_proposals": _("No proposals yet."), "by": _("by"),
+    }
+
+
+@bp.post("/api/plan/analyse")
+@csrf.exempt  # reads only: anyone, and any script, may analyse a site
+def analyse():
+    try:
+        geometry, industry = parse_site(json_body())
+        return jsonify(analyse_site(county().planning, geometry, industry))
+    except SiteError as err:
+        return site_error(err)
+
+
+@bp.get("/api/plan/candidates")
+def candidates():
+    industry = request.args.get("industry", "")
+    raw_n = request.args.get("n", "10")
+    if not raw_n.isdigit() or not 1 <= int(raw_n) <= 50:
+        return site_error(SiteError(f"n must be a whole number from 1 to 50, not {raw_n!r}"))
+    try:
+        return jsonify(candidate_sites(county().planning, industry, int(raw_n)))
+    except SiteError as err:
+        return site_error(err)
+
+
+# Proposals -----------------------------------------------------------------------------------
+
+def _text(properties: dict, name: str, limit: int, required: bool) -> str | None:
+    value = properties.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise SiteError(f"{name} must be text{' and cannot be empty' if required else ''}")
+    if len(value) > limit:
+        raise SiteError(f"{name} is {len(value)} characters long; at most {limit}")
+    return value.strip()
+
+
+def _status(properties: dict, default: str | None) -> str | None:
+    status = properties.get("status", default)
+    if status is None:
+        return None
+    if status not in STATUSES:
+        raise SiteError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    if current_user.role != "admin" and status not in PLANNER_STATUSES:
+        raise SiteError(f"only an admin may set the status {status!r}", 403)
+    return status
+
+
+def _may_change(proposal) -> None:
+    if current_user.role != "admin" and proposal.owner != current_user.name:
+        abort(403, f"proposal {proposal.id} belongs to {proposal.owner}; only they or an admin may change it")
+
+
+def _proposal_or_404(proposal_id: int):
+    proposal = county().proposals.get(proposal_id)
+    if proposal is None:
+        abort(404, f"no proposal {proposal_id}")
+    return proposal
+
+
+@bp.get("/api/proposals")
+@roles_required("planner", "admin")
+def list_proposals():
+    collection = {"type": "FeatureCollection", "features": [p.as_feature() for p in county().proposals.list()]}
+    body = json.dumps(collection, ensure_ascii=False)
+    headers = {"Content-Disposition": 'attachment; filename="proposals.geojson"'} if request.args.get("download") else {}
+    return Response(body, mimetype="application/geo+json", headers=headers)
+
+
+@bp.post("/api/proposals")
+@roles_required("planner", "admin")
+def create_proposal():
+    try:
+        payload = json_body()
+        geometry, industry = parse_site(payload)
+        properties = payload.get("properties") or {}
+        analyse_site(county().planning, geometry, industry)  # the same checks as analysing: inside the county
+        proposal = county().proposals.create(
+            name=_text(properties, "name", MAX_NAME, required=True), industry=industry, geometry=geometry,
+            owner=current_user.name, notes=_text(properties, "notes", MAX_NOTES, required=False) or "",
+            status=_status(properties, "draft"))
+    except SiteError as err:
+        return site_error(err)
+    return jsonify(proposal.as_feature()), 201
+
+
+@bp.get("/api/proposals/<int:proposal_id>")
+@roles_required("planner", "admin")
+def get_proposal(proposal_id: int):
+    return jsonify(_proposal_or_404(proposal_id).as_feature())
+
+
+@bp.patch("/api/proposals/<int:proposal_id>")
+@roles_required("planner", "admin")
+def update_proposal(proposal_id: int):
+    proposal = _proposal_or_404(proposal_id)
+    _may_change(proposal)
+    try:
+        payload = json_body()
+        if not isinstance(payload, dict):
+            raise SiteError("send a JSON object: a Feature, or {properties: {...}}")
+        properties = payload.get("properties") or {}
+        changes = {}
+        if payload.get("geometry") is not None:
+            geometry, industry = parse_site({"type": "Feature", "geometry": payload["geometry"],
+                                             "properties": {"industry": properties.get("industry",
+                                                                                       proposal.industry)}})
+            analyse_site(county().planning, geometry, industry)
+            changes["geometry"] = geometry
+        if "industry" in properties:
+            if properties["industry"] not in INDUSTRIES:
+                raise SiteError(f"unknown industry {properties['industry']!r}; choose one of {', '.join(INDUSTRIES)}")
+            changes["industry"] = properties["industry"]
+        for name, limit in (("name", MAX_NAME), ("notes", MAX_NOTES)):
+            if name in properties:
+                changes[name] = _text(properties, name, limit, required=name == "name")
+        if "status" in properties:
+            changes["status"] = _status(properties, None)
+        unknown = set(properties) - {"name", "notes", "status", "industry"}
+        if unknown:
+            raise SiteError(f"cannot change {', '.join(sorted(unknown))}")
+    except SiteError as err:
+        return site_error(err)
+    return jsonify(county().proposals.update(proposal_id, **changes).as_feature())
+
+
+@bp.delete("/api/proposals/<int:proposal_id>")
+@roles_required("planner", "admin")
+def delete_proposal(proposal_id: int):
+    _may_change(_proposal_or_404(proposal_id))
+    county().proposals.delete(proposal_id)
+    return jsonify({"deleted": proposal_id, "message": _("Proposal deleted.")})

@@ -1,0 +1,278 @@
+"""Planning: the analysis of a proposed base against direct geopandas work, bad sites,
+candidate sites, logging in, CSRF on every write, and proposals kept in the GeoPackage."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from shapely.geometry import Point, mapping
+
+from geoapp.config import ROOT
+from tests.conftest import DATA_DIR, make_app
+
+PASSWORD = "correct horse battery"
+
+
+def feature(geometry, industry="pear", **properties) -> dict:
+    return {"type": "Feature", "geometry": mapping(geometry) if not isinstance(geometry, dict) else geometry,
+            "properties": {"industry": industry, **properties}}
+
+
+def metric(frame):
+    return frame.to_crs("EPSG:32648")
+
+
+@pytest.fixture(scope="module")
+def planning_app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("planning-instance")
+    app = make_app(DATA_DIR, instance)
+    users = app.extensions["geoapp"].users
+    users.create("ann", PASSWORD, "planner")
+    users.create("bob", PASSWORD, "planner")
+    users.create("chief", PASSWORD, "admin")
+    return app
+
+
+def csrf_token(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def logged_in(app, name: str):
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    return client
+
+
+@pytest.fixture(scope="module")
+def border_site(analysis):
+    """A 1 km square around a place where a zone border crosses a township border."""
+    zones, townships = metric(analysis.zones), metric(analysis.townships)
+    county = metric(analysis.dataset["county"]).geometry.iloc[0]
+    crossings = shapely.intersection(zones.boundary.union_all(), townships.boundary.union_all())
+    for point in shapely.get_parts(shapely.get_parts(crossings)):
+        square = point.buffer(500, cap_style="square")
+        if county.buffer(-100).contains(square) and (townships.intersects(square)).sum() >= 2:
+            return gpd.GeoSeries([square], crs=32648).to_crs(4326).iloc[0]
+    pytest.fail("no zone/township border crossing inside the county")
+
+
+def test_a_polygon_across_a_zone_and_township_border_matches_geopandas(client, analysis, border_site):
+    result = client.post("/api/plan/analyse", json=feature(border_site, "pear")).get_json()
+    site = gpd.GeoSeries([border_site], crs=4326).to_crs(32648).iloc[0]
+    townships = metric(analysis.townships)
+    shares = townships.intersection(site).area / site.area
+    expected = {code: round(share, 3) for code, share in zip(townships.code, shares) if share > 0}
+    assert {t["code"]: t["share"] for t in result["townships"]} == expected and len(expected) >= 2
+    zones = metric(analysis.zones)
+    zone_shares = zones.intersection(site).area / site.area
+    assert {z["id"]: z["share"] for z in result["zones"]} == {
+        zid: round(s, 3) for zid, s in zip(zones.id, zone_shares) if s > 0}
+    assert 0 < sum(z["share"] for z in result["zones"]) < 1, "the site crosses the zone's border"
+    assert result["area_mu"] == round(site.area / (10_000 / 15), 1)
+    assert result["area_ha"] == round(site.area / 10_000, 2)
+    bases = metric(analysis.dataset["industry_bases"])
+    same = bases[(bases.industry == "pear") & bases.kind.isin(["production", "cooperative"])]
+    nearest = same.assign(d=same.distance(site)).sort_values("d").head(3)
+    assert [(b["id"], b["distance_m"]) for b in result["nearest_same_industry"]] == \
+        [(i, round(d)) for i, d in zip(nearest.id, nearest.d)]
+    overlapping = bases[bases.intersects(site)]
+    assert sorted(o["id"] for o in result["overlaps"]) == sorted(overlapping.id)
+    orgs = metric(analysis.dataset["party_organisations"])
+    serving = orgs[orgs.kind.isin(["general", "industry", "association"])]
+    assert result["nearest_branch"]["distance_m"] == round(serving.distance(site).min())
+    training = bases[bases.kind == "training"]
+    assert result["nearest_training_base"]["id"] == training.id.iloc[int(np.argmin(training.distance(site)))]
+
+
+def test_a_point_outside_every_zone_names_the_nearest_zone_and_the_gap(client, analysis):
+    township = analysis.townships.set_index("code").geometry["nimei"]
+    point = township.representative_point()
+    result = client.post("/api/plan/analyse", json=feature(point, "walnut")).get_json()
+    assert result["zones"] == [] and result["area_mu"] is None
+    zones = metric(analysis.zones)
+    site = gpd.GeoSeries([point], crs=4326).to_crs(32648).iloc[0]
+    distances = zones.distance(site)
+    assert result["nearest_zone"]["id"] == zones.id.iloc[int(np.argmin(distances))]
+    assert result["nearest_zone"]["distance_m"] == round(distances.min())
+    assert result["coverage"]["bases_outside_zones"] == 1
+    assert "nimei" in result["coverage"]["closable_township_gaps"]
+
+
+def test_a_point_outside_the_county_is_a_clear_422(client):
+    response = client.post("/api/plan/analyse", json=feature(Point(104.06, 30.67)))  # Chengdu
+    assert response.status_code == 422
+    assert "outside Hanyuan County" in response.get_json()["message"]
+
+
+BAD_SITES = [
+    (feature({"type": "Polygon", "coordinates": [[[102.60, 29.50], [102.62, 29.52], [102.62, 29.50],
+                                                  [102.60, 29.52], [102.60, 29.50]]]}), 400, "Self-intersection"),
+    (feature({"type": "Point", "coordinates": [500000, 3265000]}), 400, "not longitude/latitude degrees"),
+    (feature(Point(102.62, 29.50), "durian"), 400, "unknown industry 'durian'"),
+    (feature({"type": "LineString", "coordinates": [[102.6, 29.5], [102.7, 29.5]]}), 400, "not 'LineString'"),
+    (feature({"type": "Point", "coordinates": ["a", "b"]}), 400, "cannot be read"),
+    ({"type": "FeatureCollection", "features": []}, 400, "exactly one feature"),
+    ([1, 2, 3], 400, "send a GeoJSON Feature"),
+]
+
+
+@pytest.mark.parametrize("payload,status,message", BAD_SITES)
+def test_bad_sites_get_a_clear_4xx_and_nothing_is_saved(planning_app, payload, status, message):
+    client = logged_in(planning_app, "ann")
+    before = len(planning_app.extensions["geoapp"].proposals.list())
+    analysed = client.post("/api/plan/analyse", json=payload)
+    assert analysed.status_code == status and message in analysed.get_json()["message"]
+    if isinstance(payload, dict) and payload.get("type") == "Feature":
+        payload["properties"]["name"] = "bad"
+    saved = client.post("/api/proposals", json=payload)
+    assert saved.status_code == status and message in saved.get_json()["message"]
+    assert len(planning_app.extensions["geoapp"].proposals.list()) == before
+
+
+def test_oversized_and_non_json_bodies_are_refused(client):
+    big = json.dumps(feature(Point(102.62, 29.5), notes="x" * (1024 * 1024 + 10)))
+    response = client.post("/api/plan/analyse", data=big, content_type="application/json")
+    assert response.status_code == 413 and response.is_json
+    broken = client.post("/api/plan/analyse", data="{not json", content_type="application/json")
+    assert broken.status_code == 400 and "not valid JSON" in broken.get_json()["message"]
+
+
+def test_candidate_sites_are_ranked_spread_out_and_clear_of_bases(client, analysis):
+    body = client.get("/api/plan/candidates?industry=sichuan_pepper&n=6").get_json()
+    candidates = body["candidates"]
+    assert len(candidates) == 6 and [c["rank"] for c in candidates] == list(range(1, 7))
+    scores = [c["score"] for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+    points = gpd.GeoSeries([Point(c["lon"], c["lat"]) for c in candidates], crs=4326).to_crs(32648)
+    assert all(points.iloc[i].distance(points.iloc[j]) >= 1999 for i in range(6) for j in range(i))
+    bases = metric(analysis.dataset["industry_bases"])
+    assert all(bases.distance(p).min() >= 299 for p in points)
+    assert points.within(metric(analysis.dataset["county"]).geometry.iloc[0]).all()
+    for c in candidates:
+        assert sum(f["weight"] for f in c["factors"].values()) == pytest.approx(1, abs=0.01)
+        assert c["score"] == pytest.approx(sum(f["weight"] * f["score"] for f in c["factors"].values()), abs=0.01)
+    assert body["notes"] == [{"code": "no_elevation"}]
+    pepper_zone = metric(analysis.zones.set_index("id").loc[["qingxi-pepper"]]).geometry.iloc[0]
+    assert points.iloc[0].within(pepper_zone), "the best pepper site lies in the pepper zone"
+
+
+def test_candidates_refuse_unknown_industries_and_counts(client):
+    assert client.get("/api/plan/candidates?industry=durian").status_code == 400
+    assert client.get("/api/plan/candidates?industry=pear&n=0").status_code == 400
+
+
+def test_with_an_elevation_raster_the_reservoir_is_excluded_and_the_band_scores(tmp_path, analysis):
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_origin
+    minx, miny, maxx, maxy = analysis.dataset["county"].total_bounds
+    width, height = 200, 200
+    rows = np.linspace(2600, 600, height)  # high in the north, 600 m in the south
+    elevation = np.repeat(rows[:, None], width, axis=1).astype("float32")
+    path = tmp_path / "dem.tif"
+    transform = from_origin(minx - 0.01, maxy + 0.01, (maxx - minx + 0.02) / width, (maxy - miny + 0.02) / height)
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=transform) as dem:
+        dem.write(elevation, 1)
+    from geoapp.analysis.planning import PlanningContext, candidate_sites, elevation_at
+    result = candidate_sites(PlanningContext(analysis, path), "citrus", 8)
+    points = gpd.GeoSeries([Point(c["lon"], c["lat"]) for c in result["candidates"]], crs=4326)
+    heights = elevation_at(path, points)
+    assert (heights >= 850).all(), "nothing below the reservoir's level"
+    assert all("elevation_fit" in c["factors"] for c in result["candidates"])
+    assert result["notes"][0]["band_m"] == [850, 1300]
+
+
+# Logging in, CSRF, and proposals ------------------------------------------------------------
+
+def test_create_user_stores_a_hash_and_login_checks_it(tmp_path):
+    instance = tmp_path / "instance"
+    env = {**os.environ, "GEOAPP_INSTANCE": str(instance)}
+    made = subprocess.run([sys.executable, "-m", "geoapp.cli", "create-user", "dora", "--role", "admin"],
+                          input=PASSWORD + "\n", capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert made.returncode == 0 and "dora can now log in as admin" in made.stdout
+    assert PASSWORD.encode() not in (instance / "geoapp.gpkg").read_bytes()
+    short = subprocess.run([sys.executable, "-m", "geoapp.cli", "create-user", "eve"], input="short\n",
+                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    app = make_app(DATA_DIR, instance)
+    client = app.test_client()
+    token = csrf_token(client)
+    wrong = client.post("/login", data={"name": "dora", "password": "nope-nope", "csrf_token": token})
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.get_data(as_text=True)
+    assert client.post("/login", data={"name": "dora", "password": PASSWORD, "csrf_token": token}).status_code == 302
+
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+READ_ONLY_POSTS = {"planning.analyse"}  # a POST that changes nothing: public, no token needed
+SESSION_ROUTES = {"auth.login", "auth.logout"}  # how one logs in and out: token, but no login
+
+
+def write_routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods & WRITES):
+            url = rule.build({arg: 1 for arg in rule.arguments}, append_unknown=False)[1]
+            yield rule.endpoint, method, url
+
+
+def test_every_write_route_refuses_anonymous_and_token_less_requests(planning_app):
+    routes = list(write_routes(planning_app))
+    assert {"planning.create_proposal", "planning.update_proposal", "planning.delete_proposal"} <= \
+        {endpoint for endpoint, _, _ in routes}
+    for endpoint, method, url in routes:
+        if endpoint in READ_ONLY_POSTS:
+            continue
+        body = json.dumps(feature(Point(102.62, 29.50), name="x"))
+        anonymous = planning_app.test_client()
+        anonymous.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(anonymous)
+        if endpoint not in SESSION_ROUTES:
+            refused = anonymous.open(url, method=method, data=body, content_type="application/json")
+            assert refused.status_code in (401, 403), (endpoint, method, refused.status_code)
+        tokenless = logged_in(planning_app, "chief")
+        del tokenless.environ_base["HTTP_X_CSRFTOKEN"]
+        refused = tokenless.open(url, method=method, data=body, content_type="application/json")
+        assert refused.status_code == 400, (endpoint, method, refused.status_code)
+    assert planning_app.extensions["geoapp"].proposals.list() == [], "no refused write saved anything"
+
+
+def test_a_planner_saves_lists_edits_and_exports_a_proposal(planning_app, border_site, tmp_path):
+    store = planning_app.extensions["geoapp"].proposals
+    ann = logged_in(planning_app, "ann")
+    made = ann.post("/api/proposals", json=feature(border_site, "pear", name="九襄梨扩展 <b>", notes="试点"))
+    assert made.status_code == 201
+    proposal = made.get_json()
+    assert proposal["properties"]["owner"] == "ann" and proposal["properties"]["status"] == "draft"
+    pid = proposal["id"]
+    assert ann.patch(f"/api/proposals/{pid}", json={"properties": {"status": "submitted"}}).status_code == 200
+    refused = ann.patch(f"/api/proposals/{pid}", json={"properties": {"status": "approved"}})
+    assert refused.status_code == 403 and "only an admin" in refused.get_json()["message"]
+    bob = logged_in(planning_app, "bob")
+    assert bob.patch(f"/api/proposals/{pid}", json={"properties": {"notes": "mine now"}}).status_code == 403
+    chief = logged_in(planning_app, "chief")
+    assert chief.patch(f"/api/proposals/{pid}", json={"properties": {"status": "approved"}}).status_code == 200
+    export = ann.get("/api/proposals?download=1")
+    assert export.headers["Content-Disposition"].startswith("attachment")
+    exported = json.loads(export.get_data(as_text=True))
+    saved = next(f for f in exported["features"] if f["id"] == pid)
+    assert saved["properties"]["status"] == "approved" and saved["properties"]["name"] == "九襄梨扩展 <b>"
+    assert shapely.geometry.shape(saved["geometry"]).equals_exact(border_site, 1e-9)
+    frame = pyogrio.read_dataframe(store.path, layer="proposals")  # a real GeoPackage others can read
+    assert "九襄梨扩展 <b>" in set(frame.name) and frame.crs.to_epsg() == 4326
+    assert ann.delete(f"/api/proposals/{pid}").status_code == 200
+    assert ann.get(f"/api/proposals/{pid}").status_code == 404
+
+
+def test_anonymous_visitors_analyse_but_cannot_list_proposals(client):
+    assert client.get("/api/proposals").status_code == 401
+    assert client.post("/api/plan/analyse", json=feature(Point(102.62, 29.50))).status_code == 200
