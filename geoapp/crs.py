@@ -5,7 +5,13 @@ distances are measured in EPSG:32648 (UTM zone 48N, metres), which covers Hanyua
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
 STORAGE_CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:32648"
@@ -32,3 +38,19 @@ def area_mu(frame: gpd.GeoDataFrame | gpd.GeoSeries):
 def area_km2(frame: gpd.GeoDataFrame | gpd.GeoSeries):
     """Area of each geometry in km², measured in UTM 48N."""
     return to_metric(frame).area / 1e6
+
+
+@lru_cache(maxsize=None)
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def geometry_to_metric(geometry: BaseGeometry) -> BaseGeometry:
+    """One lon/lat geometry in UTM 48N, with a transformer made once (for per-request work)."""
+    transformer = _transformer(STORAGE_CRS, METRIC_CRS)
+
+    def project(coordinates: np.ndarray) -> np.ndarray:  # shapely hands over an (n, 2) array
+        x, y = transformer.transform(coordinates[:, 0], coordinates[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometry, project)

@@ -20,7 +20,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geoapp.analysis import CountyAnalysis
 from geoapp.analysis.coverage import SERVED_BASE_KINDS, SERVING_ORGANISATION_KINDS
-from geoapp.crs import METRIC_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU, STORAGE_CRS
+from geoapp.crs import (METRIC_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU, STORAGE_CRS,
+                        geometry_to_metric)
 from geoapp.layers import INDUSTRIES
 
 SERVICE_RADIUS_M = 3_000
@@ -96,6 +97,30 @@ def parse_site(payload, industry: str | None = None) -> tuple[BaseGeometry, str]
 
 # The context: layers projected once --------------------------------------------------------
 
+@dataclass(frozen=True)
+class Indexed:
+    """A layer ready for one-site queries: metric geometries, attribute rows, an STRtree.
+    (Row access through pandas costs more than the geometry work at this size.)"""
+    geometries: np.ndarray
+    rows: list[dict]
+    tree: shapely.STRtree
+
+    @classmethod
+    def of(cls, frame: gpd.GeoDataFrame) -> "Indexed":
+        geometries = frame.geometry.to_numpy()
+        return cls(geometries, frame.drop(columns="geometry").to_dict("records"), shapely.STRtree(geometries))
+
+    def intersecting(self, site: BaseGeometry) -> np.ndarray:
+        return np.sort(self.tree.query(site, predicate="intersects"))
+
+    def nearest(self, site: BaseGeometry, k: int = 1) -> list[tuple[dict, float]]:
+        """The k rows nearest `site` with their distance in metres, nearest first."""
+        if not self.rows:
+            return []
+        distances = shapely.distance(self.geometries, site)
+        return [(self.rows[i], float(distances[i])) for i in np.argsort(distances, kind="stable")[:k]]
+
+
 @dataclass
 class PlanningContext:
     analysis: CountyAnalysis
@@ -134,28 +159,35 @@ class PlanningContext:
         coops = self.analysis.dataset["cooperatives"]
         return self._metric(coops[coops.kind == "cooperative"])
 
+    @cached_property
+    def indexed(self) -> dict[str, Indexed]:
+        return {"townships": Indexed.of(self.townships), "zones": Indexed.of(self.zones),
+                "bases": Indexed.of(self.bases), "branches": Indexed.of(self.branches),
+                "training_bases": Indexed.of(self.training_bases)}
+
+    def same_industry(self, industry: str) -> Indexed:
+        """The production and cooperative bases of `industry`, indexed (kept per industry)."""
+        if industry not in self._same_industry:
+            bases = self.bases
+            self._same_industry[industry] = Indexed.of(
+                bases[(bases.industry == industry) & bases.kind.isin(SERVED_BASE_KINDS)])
+        return self._same_industry[industry]
+
+    def __post_init__(self):
+        self._same_industry: dict[str, Indexed] = {}
+
     def warm(self) -> "PlanningContext":
         """Project every layer and build the spatial indexes now rather than on a request."""
         for frame in (self.townships, self.zones, self.bases, self.branches, self.training_bases, self.cooperatives):
             frame.sindex  # noqa: B018 - builds the index
         self.county  # noqa: B018
+        for industry in INDUSTRIES:
+            self.same_industry(industry)
+        self.indexed  # noqa: B018
         return self
 
 
-def _to_metric(geometry: BaseGeometry) -> BaseGeometry:
-    return gpd.GeoSeries([geometry], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
-
-
-def _nearest(frame: gpd.GeoDataFrame, site: BaseGeometry, k: int = 1) -> list[tuple[int, float]]:
-    """(position in frame, metres) of the k features nearest `site`, nearest first."""
-    if frame.empty:
-        return []
-    distances = frame.distance(site)
-    order = np.argsort(distances.to_numpy(), kind="stable")[:k]
-    return [(int(i), float(distances.iloc[i])) for i in order]
-
-
-def _named(row, **extra) -> dict:
+def _named(row: dict, **extra) -> dict:
     return {"id": row["id"], "name_zh": row["name_zh"], "name_en": row["name_en"], **extra}
 
 
@@ -165,50 +197,45 @@ def analyse_site(context: PlanningContext, site_wgs84: BaseGeometry, industry: s
                  service_radius_m: float = SERVICE_RADIUS_M) -> dict:
     """Everything the planning office asks of a proposed base (see the module docstring).
     Raises SiteError(422) when the site is not inside the county."""
-    site = _to_metric(site_wgs84)
+    site = geometry_to_metric(site_wgs84)
     if not context.county.contains(site):
         where = "outside" if not context.county.intersects(site) else "partly outside"
         raise SiteError(f"the site lies {where} Hanyuan County; propose a site inside the county", 422)
+    index = context.indexed
     is_area = site.geom_type != "Point"
     site_area = site.area if is_area else 0.0
+
+    def shares(layer: Indexed, hits: np.ndarray) -> np.ndarray:
+        if not is_area:
+            return np.ones(len(hits))
+        return shapely.area(shapely.intersection(layer.geometries[hits], site)) / site_area
+
     result: dict = {"industry": industry, "geometry_type": site.geom_type,
                     "area_mu": round(site_area / SQUARE_METRES_PER_MU, 1) if is_area else None,
                     "area_ha": round(site_area / SQUARE_METRES_PER_HECTARE, 2) if is_area else None}
-
-    townships = context.townships
-    hits = townships.iloc[townships.sindex.query(site, predicate="intersects")]
+    hits = index["townships"].intersecting(site)
     result["townships"] = [
-        {"code": t.code, "name_zh": t.name_zh, "name_en": t.name_en, "served": bool(t.served),
-         "share": round(t.geometry.intersection(site).area / site_area, 3) if is_area else 1.0}
-        for t in hits.itertuples()]
-
-    zones = context.zones
-    in_zones = zones.iloc[zones.sindex.query(site, predicate="intersects")]
-    result["zones"] = [
-        _named(z, lead_industry=z["lead_industry"],
-               share=round(z.geometry.intersection(site).area / site_area, 3) if is_area else 1.0)
-        for _, z in in_zones.iterrows()]
-    if in_zones.empty:
-        (i, metres), = _nearest(zones, site)
-        result["nearest_zone"] = _named(zones.iloc[i], distance_m=round(metres))
-
-    bases = context.bases
-    touching = bases.iloc[bases.sindex.query(site, predicate="intersects")]
+        {"code": t["code"], "name_zh": t["name_zh"], "name_en": t["name_en"], "served": bool(t["served"]),
+         "share": round(float(share), 3)}
+        for t, share in zip((index["townships"].rows[i] for i in hits), shares(index["townships"], hits))]
+    hits = index["zones"].intersecting(site)
+    result["zones"] = [_named(z, lead_industry=z["lead_industry"], share=round(float(share), 3))
+                       for z, share in zip((index["zones"].rows[i] for i in hits), shares(index["zones"], hits))]
+    if not result["zones"]:
+        (zone, metres), = index["zones"].nearest(site)
+        result["nearest_zone"] = _named(zone, distance_m=round(metres))
+    hits = index["bases"].intersecting(site)
+    overlap = shapely.area(shapely.intersection(index["bases"].geometries[hits], site))
     result["overlaps"] = [
-        _named(b, industry=b["industry"], kind=b["kind"],
-               overlap_mu=round(b.geometry.intersection(site).area / SQUARE_METRES_PER_MU, 1),
-               share_of_site=round(b.geometry.intersection(site).area / site_area, 3) if is_area else 1.0)
-        for _, b in touching.iterrows()]
-
-    same = bases[(bases.industry == industry) & bases.kind.isin(SERVED_BASE_KINDS)]
-    result["nearest_same_industry"] = [_named(same.iloc[i], kind=same.iloc[i]["kind"], distance_m=round(m))
-                                       for i, m in _nearest(same, site, NEAREST_SAME_INDUSTRY)]
-    branches = context.branches
-    result["nearest_branch"] = [_named(branches.iloc[i], kind=branches.iloc[i]["kind"], distance_m=round(m))
-                                for i, m in _nearest(branches, site)][0]
-    training = context.training_bases
-    result["nearest_training_base"] = ([_named(training.iloc[i], distance_m=round(m))
-                                        for i, m in _nearest(training, site)] or [None])[0]
+        _named(b, industry=b["industry"], kind=b["kind"], overlap_mu=round(float(a) / SQUARE_METRES_PER_MU, 1),
+               share_of_site=round(float(a) / site_area, 3) if is_area else 1.0)
+        for b, a in zip((index["bases"].rows[i] for i in hits), overlap)]
+    result["nearest_same_industry"] = [_named(b, kind=b["kind"], distance_m=round(m)) for b, m in
+                                       context.same_industry(industry).nearest(site, NEAREST_SAME_INDUSTRY)]
+    (branch, metres), = index["branches"].nearest(site)
+    result["nearest_branch"] = _named(branch, kind=branch["kind"], distance_m=round(metres))
+    training = index["training_bases"].nearest(site)
+    result["nearest_training_base"] = _named(training[0][0], distance_m=round(training[0][1])) if training else None
     result["service_area"] = service_area(context, site, service_radius_m)
     result["coverage"] = coverage_change(context, result, industry)
     return result
@@ -217,21 +244,23 @@ def analyse_site(context: PlanningContext, site_wgs84: BaseGeometry, industry: s
 def service_area(context: PlanningContext, site: BaseGeometry, radius_m: float) -> dict:
     """Households benefiting, population and villages within `radius_m` of the site, estimated
     by the share of each township's area inside the radius (the data has no village points)."""
-    reach = site.buffer(radius_m).intersection(context.county)
-    townships = context.townships
-    hits = townships.iloc[townships.sindex.query(reach, predicate="intersects")]
+    reach = site.buffer(radius_m, quad_segs=8).intersection(context.county)
+    townships = context.indexed["townships"]
+    hits = townships.intersecting(reach)
+    inside = shapely.area(shapely.intersection(townships.geometries[hits], reach))
     rows, missing = [], []
     households = population = villages = 0.0
-    for t in hits.itertuples():
-        share = t.geometry.intersection(reach).area / t.geometry.area
-        households += share * t.households_benefiting
-        if pd.notna(t.population):
-            population += share * t.population
-        if pd.notna(t.villages):
-            villages += share * t.villages
-        if pd.isna(t.population) or pd.isna(t.villages):
-            missing.append(t.code)
-        rows.append({"code": t.code, "name_zh": t.name_zh, "name_en": t.name_en, "share": round(share, 3)})
+    for i, area in zip(hits, inside):
+        t = townships.rows[i]
+        share = float(area) / shapely.area(townships.geometries[i])
+        households += share * t["households_benefiting"]
+        if pd.notna(t["population"]):
+            population += share * t["population"]
+        if pd.notna(t["villages"]):
+            villages += share * t["villages"]
+        if pd.isna(t["population"]) or pd.isna(t["villages"]):
+            missing.append(t["code"])
+        rows.append({"code": t["code"], "name_zh": t["name_zh"], "name_en": t["name_en"], "share": round(share, 3)})
     return {"radius_m": radius_m, "townships": rows, "households_benefiting": round(households),
             "population": round(population), "villages": round(villages, 1),
             "townships_without_population_or_villages": missing,
