@@ -41,8 +41,13 @@ def test_list_and_map_stay_in_step(live_server, open_page, dataset, width, heigh
     page.evaluate("geoapp.map.closePopup()")
     # tapping a marker highlights its list item
     lonely = loneliest_stay(dataset)
-    page.evaluate("id => geoapp.map.setView(geoapp.layers.farm_stays[id].getLatLng(), 13)", lonely)
-    page.locator(".map-pane").scroll_into_view_if_needed()
+    # let the smooth scroll started by the list tap finish, then bring the map to the top
+    page.wait_for_function("""() => new Promise(done => {
+        let last = -1; const settle = () => (window.scrollY === last ? done(true) : (last = window.scrollY,
+        setTimeout(settle, 100))); settle(); })""")
+    page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    page.evaluate("id => geoapp.map.setView(geoapp.layers.farm_stays[id].getLatLng(), 13, {animate: false})", lonely)
+    page.wait_for_timeout(100)
     point = page.evaluate("id => geoapp.map.latLngToContainerPoint(geoapp.layers.farm_stays[id].getLatLng())", lonely)
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])

@@ -58,13 +58,14 @@ def decode(blob: bytes) -> BaseGeometry:
     return shapely.from_wkb(blob[size:])
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in WAL mode with the GeoPackage core tables in place."""
+def connect(path: Path, wal: bool = True) -> sqlite3.Connection:
+    """A connection with the GeoPackage core tables in place; in WAL mode unless `wal` is
+    False (for a file that is replaced whole, see `geoapp.store.layers`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)  # transactions are explicit
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA journal_mode={'WAL' if wal else 'DELETE'}")
     conn.execute("PRAGMA foreign_keys=ON")
     if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
         with transaction(conn):

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from geoapp.analysis import CountyAnalysis, analyse
 from geoapp.analysis.planning import PlanningContext
-from geoapp.data.load import load_dataset
+from geoapp.data.load import current_dataset, load_store
 from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.coverage import CoverageLayers, coverage_map
+from geoapp.store.layers import LayerStore
 from geoapp.store.proposals import ProposalStore
 from geoapp.store.users import UserStore
 
@@ -42,16 +43,25 @@ def store_path(instance: Path) -> Path:
 
 
 class CountyState:
+    """The analysis of the current data, rebuilt when the layer store publishes a new version."""
+
     def __init__(self, analysis: CountyAnalysis, tiles: Tiles, static_root: str, instance: Path,
-                 dem: Path | None = None):
-        self.analysis = analysis
+                 dem: Path | None = None, layers: LayerStore | None = None):
         self.tiles = tiles
         self.static_root = static_root
+        self.dem = dem
+        self.layers = layers
+        self.stamp = layers.stamp() if layers else None
         self.proposals = ProposalStore(store_path(instance))
         self.users = UserStore(store_path(instance))
-        self.planning = PlanningContext(analysis, dem).warm()
-        self._maps: dict[tuple, MapParts] = {}
         self._lock = threading.Lock()
+        self._use(analysis)
+
+    def _use(self, analysis: CountyAnalysis) -> None:
+        """Serve `analysis` from now on: everything derived from the data is rebuilt or dropped."""
+        self.analysis = analysis
+        self.planning = PlanningContext(analysis, self.dem).warm()
+        self._maps: dict[tuple, MapParts] = {}
         self.coverage_layers = lru_cache(maxsize=64)(self._coverage_layers)
 
     @classmethod
@@ -61,10 +71,22 @@ class CountyState:
         dem = app.config.get("GEOAPP_DEM")
         if dem and not Path(dem).is_file():
             raise ValueError(f"GEOAPP_DEM={dem}: no such file (an elevation GeoTIFF)")
-        state = cls(analyse(load_dataset(app.config["GEOAPP_DATA_DIR"])), tiles, static_root,
-                    app.config["GEOAPP_INSTANCE"], Path(dem) if dem else None)
+        dataset, layers = current_dataset(app.config["GEOAPP_DATA_DIR"], app.config["GEOAPP_INSTANCE"])
+        state = cls(analyse(dataset), tiles, static_root, app.config["GEOAPP_INSTANCE"],
+                    Path(dem) if dem else None, layers)
         app.extensions["geoapp"] = state
+        app.before_request(state.refresh_if_changed)
         return state
+
+    def refresh_if_changed(self) -> None:
+        """Reload when another process (the CLI, another worker) published a new version."""
+        if self.layers is None or self.layers.stamp() == self.stamp:
+            return
+        with self._lock:
+            stamp = self.layers.stamp()
+            if stamp != self.stamp:
+                self._use(analyse(load_store(self.layers)))
+                self.stamp = stamp
 
     def _coverage_layers(self, metric: str, lang: str) -> CoverageLayers:
         return CoverageLayers(self.analysis, metric, lang)

@@ -1,0 +1,255 @@
+"""The layer store: every version of every layer and table, in one GeoPackage in the instance
+folder (`layers.gpkg`), seeded from GEOAPP_DATA_DIR on first start and the truth afterwards.
+
+A new version is never written into the live file. The store is copied (SQLite's backup API,
+a consistent snapshot) to a temporary file in the same folder; the version is added there as
+its own table (`<layer>__v<N>`) and recorded in `layer_versions`; the copy is checked (its
+integrity, the new table's row count); then `os.replace` publishes it. A reader sees the old
+file or the new one, never half of either, and a process killed at any point leaves the last
+published version. Stale temporary files are removed when a store is opened.
+
+The file keeps SQLite's rollback journal (not WAL): a WAL sidecar belongs to one file, and
+this file is replaced whole. Proposals and users, written row by row in place, live in their
+own WAL-mode GeoPackage (`geoapp.store.proposals`) for the same reason.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import sqlite3
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geoapp.crs import STORAGE_CRS
+from geoapp.layers import LAYERS, spec
+from geoapp.store import gpkg
+
+STORE_FILE = "layers.gpkg"
+TEMP_PREFIX = ".layers-publishing-"  # GDAL wants the .gpkg ending even on a temporary file
+TEMP_SUFFIX = ".tmp.gpkg"
+VERSIONS_TABLE = "layer_versions"
+CURRENT_TABLE = "layer_current"
+
+Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
+
+
+@dataclass(frozen=True)
+class Version:
+    layer: str
+    version: int
+    created: str
+    who: str
+    source_file: str
+    rows: int
+    checksum: str
+    note: str
+    current: bool = False
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def table_name(layer_id: str, version: int) -> str:
+    return f"{layer_id}__v{version}"
+
+
+class LayerStore:
+    def __init__(self, instance: Path):
+        self.folder = Path(instance)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / STORE_FILE
+        self.remove_stale_temporaries()
+
+    # reading ---------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def stamp(self) -> tuple[int, int] | None:
+        """What changes when a new version is published: (inode, modification time)."""
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return status.st_ino, status.st_mtime_ns
+
+    def _connect(self, path: Path | None = None, write: bool = False) -> sqlite3.Connection:
+        target = path or self.path
+        uri = f"file:{target}?mode={'rw' if write else 'ro'}"
+        conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def current_versions(self) -> dict[str, int]:
+        if not self.exists():
+            return {}
+        conn = self._connect()
+        try:
+            return {row["layer"]: row["version"] for row in conn.execute(f"SELECT * FROM {CURRENT_TABLE}")}
+        finally:
+            conn.close()
+
+    def history(self, layer_id: str) -> list[Version]:
+        spec(layer_id)
+        if not self.exists():
+            return []
+        current = self.current_versions().get(layer_id)
+        conn = self._connect()
+        try:
+            rows = conn.execute(f"SELECT * FROM {VERSIONS_TABLE} WHERE layer=? ORDER BY version", (layer_id,))
+            return [Version(**dict(row), current=row["version"] == current) for row in rows]
+        finally:
+            conn.close()
+
+    def read(self, layer_id: str, version: int | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+        """A layer (GeoDataFrame in EPSG:4326) or table (DataFrame), current or of `version`."""
+        layer = spec(layer_id)
+        version = version or self.current_versions().get(layer_id)
+        if version is None:
+            raise KeyError(f"the store has no {layer_id}")
+        frame = pyogrio.read_dataframe(self.path, layer=table_name(layer_id, version),
+                                       read_geometry=not layer.is_table, fid_as_index=False)
+        if layer.is_table:
+            return pd.DataFrame(frame)
+        return frame.set_crs(STORAGE_CRS, allow_override=True)
+
+    # writing ---------------------------------------------------------------------------------
+    @contextmanager
+    def _writer_lock(self):
+        """One writer at a time (imports and rollbacks from the CLI, the web, several workers)."""
+        with open(self.folder / ".layers.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Delete temporary copies left by a process that died while publishing."""
+        removed = []
+        for path in self.folder.glob(f"{TEMP_PREFIX}*"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        return removed
+
+    def _snapshot(self) -> Path:
+        """A consistent copy of the store (or a new, empty GeoPackage) in a temporary file."""
+        fd_path = self.folder / f"{TEMP_PREFIX}{os.getpid()}.{dt.datetime.now().strftime('%H%M%S%f')}{TEMP_SUFFIX}"
+        if self.exists():
+            source = self._connect()
+            target = sqlite3.connect(fd_path)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+        else:
+            gpkg.connect(fd_path, wal=False).close()  # an empty GeoPackage
+        return fd_path
+
+    def publish(self, frames: dict[str, gpd.GeoDataFrame | pd.DataFrame], who: str, source_files: dict[str, str],
+                checksums: dict[str, str], note: str = "", progress: Progress | None = None) -> dict[str, int]:
+        """Add one new version of each layer in `frames` and make it current, all at once.
+        Returns the new version numbers."""
+        progress = progress or (lambda what, fraction: None)
+        with self._writer_lock():
+            temp = self._snapshot()
+            try:
+                versions = self._write_versions(temp, frames, who, source_files, checksums, note, progress)
+                progress("checking", 0.95)
+                self._check(temp, {layer: (versions[layer], len(frame)) for layer, frame in frames.items()})
+                self._sync(temp)
+                os.replace(temp, self.path)
+                self._sync_folder()
+            finally:
+                temp.unlink(missing_ok=True)
+                Path(f"{temp}-journal").unlink(missing_ok=True)
+            progress("published", 1.0)
+            return versions
+
+    def _write_versions(self, temp: Path, frames, who, source_files, checksums, note, progress) -> dict[str, int]:
+        conn = sqlite3.connect(temp, isolation_level=None)
+        try:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (layer TEXT NOT NULL, version INTEGER NOT NULL, "
+                         "created TEXT NOT NULL, who TEXT NOT NULL, source_file TEXT NOT NULL, rows INTEGER NOT NULL, "
+                         "checksum TEXT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (layer, version))")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {CURRENT_TABLE} (layer TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+            latest = dict(conn.execute(f"SELECT layer, MAX(version) FROM {VERSIONS_TABLE} GROUP BY layer").fetchall())
+        finally:
+            conn.close()
+        versions = {layer: (latest.get(layer) or 0) + 1 for layer in frames}
+        for i, (layer, frame) in enumerate(frames.items()):
+            progress(f"writing {layer}", 0.1 + 0.8 * i / max(1, len(frames)))
+            write_table(temp, table_name(layer, versions[layer]), frame, LAYERS[layer].is_table)
+        created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        conn = sqlite3.connect(temp, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for layer, frame in frames.items():
+                conn.execute(f"INSERT INTO {VERSIONS_TABLE} VALUES (?,?,?,?,?,?,?,?)",
+                             (layer, versions[layer], created, who, source_files.get(layer, ""), len(frame),
+                              checksums.get(layer, ""), note))
+                conn.execute(f"INSERT INTO {CURRENT_TABLE} VALUES (?, ?) ON CONFLICT(layer) DO UPDATE SET "
+                             "version=excluded.version", (layer, versions[layer]))
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        return versions
+
+    def _check(self, temp: Path, expected: dict[str, tuple[int, int]]) -> None:
+        """The copy is a sound SQLite file and every new table holds the rows written."""
+        conn = sqlite3.connect(temp)
+        try:
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise RuntimeError("the new store failed SQLite's integrity check; nothing was published")
+            for layer, (version, rows) in expected.items():
+                count = conn.execute(f'SELECT COUNT(*) FROM "{table_name(layer, version)}"').fetchone()[0]
+                if count != rows:
+                    raise RuntimeError(f"{layer} v{version} holds {count} rows, not {rows}; nothing was published")
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _sync(path: Path) -> None:
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+    def _sync_folder(self) -> None:
+        fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def rollback(self, layer_id: str, version: int, who: str) -> Version:
+        """Make an earlier `version` of a layer current again (recorded as a new version)."""
+        history = {v.version: v for v in self.history(layer_id)}
+        if version not in history:
+            raise KeyError(f"{layer_id} has no version {version}; it has {', '.join(map(str, history)) or 'none'}")
+        frame = self.read(layer_id, version)
+        old = history[version]
+        self.publish({layer_id: frame}, who, {layer_id: old.source_file}, {layer_id: old.checksum},
+                     note=f"rollback to v{version}")
+        return self.history(layer_id)[-1]
+
+
+def write_table(path: Path, table: str, frame, is_table: bool) -> None:
+    """Write one version's table into the GeoPackage at `path` (GDAL adds it as a new layer)."""
+    if is_table:
+        pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=table, driver="GPKG")
+    else:
+        frame = frame.to_crs(STORAGE_CRS)
+        pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG", promote_to_multi=False,
+                                geometry_type="Unknown")
