@@ -1,4 +1,5 @@
-"""The command line (BRIEF §7): `geoapp serve | summary | sample | validate | create-user`.
+"""The command line (BRIEF §7): serve, summary, sample, validate, import, export, history,
+rollback, create-user.
 
 Each command calls the same functions the web app does. A failure prints what is wrong,
 naming file and row, and exits non-zero; it never prints a traceback for bad data.
@@ -39,7 +40,8 @@ def cmd_summary(args) -> int:
     from geoapp.analysis import analyse
     from geoapp.data.load import load_dataset
     from geoapp.figures import ARTICLE_FIGURES
-    summary = analyse(load_dataset(_data_dir(args))).summary
+    dataset = load_dataset(args.data_dir) if args.data_dir else _current(args)[0]
+    summary = analyse(dataset).summary
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0
@@ -57,28 +59,103 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def _current(args):
+    """(dataset, layer store) the commands work on: the instance store, seeded on first use."""
+    from geoapp.config import settings_from_environment
+    from geoapp.data.load import current_dataset
+    settings = settings_from_environment()
+    return current_dataset(_data_dir(args), settings["GEOAPP_INSTANCE"])
+
+
+class ProgressBar:
+    """A one-line progress bar on standard error (only when it is a terminal, or asked for)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, what: str, fraction: float) -> None:
+        if self.enabled:
+            filled = int(30 * fraction)
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {what:<28}", end="", file=sys.stderr,
+                  flush=True)
+            if fraction >= 1:
+                print(file=sys.stderr)
+
+
+def _report(report) -> None:
+    for line in report.lines():
+        print(line, file=sys.stderr if not line.startswith(("hint", "note")) else sys.stdout)
+
+
 def cmd_validate(args) -> int:
-    """Check FILE as LAYER, including its keys against the other layers of the data dir."""
-    from geoapp.data.load import load_dataset, read_file
-    from geoapp.data.validate import check_references
-    from geoapp.layers import LAYERS, spec
-    try:
-        layer = spec(args.layer)
-    except KeyError as err:
-        print(f"geoapp validate: {err.args[0]}", file=sys.stderr)
-        return EXIT_USAGE
-    frame, problems = read_file(layer, Path(args.file))
-    if frame is not None and not problems:
-        others = dict(load_dataset(_data_dir(args)))
-        others[layer.id] = frame
-        problems = [p for p in check_references(others, LAYERS) if p.file == layer.filename]
-        problems = [p.__class__(Path(args.file).name, p.row, p.message) for p in problems]
-    if problems:
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(problems)} problem(s); nothing was changed", file=sys.stderr)
+    """Check FILE as LAYER (schema, keys, the other layers, the county) without writing anything."""
+    from geoapp.data.imports import prepare_import
+    dataset, _ = _current(args)
+    report = prepare_import(args.file, args.layer, dataset, args.crs, args.encoding)
+    _report(report)
+    if not report.ok:
+        print(f"{len(report.problems)} problem(s); nothing was changed", file=sys.stderr)
         return EXIT_BAD_DATA
-    print(f"{args.file}: {len(frame)} rows, valid as {layer.id}")
+    print(f"{args.file}: {report.rows} rows, valid as {args.layer}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    """Check FILE and, if it is clean, publish it as the new current version of LAYER."""
+    import getpass
+
+    from geoapp.data.imports import prepare_import, publish_import
+    dataset, store = _current(args)
+    progress = ProgressBar(args.progress or sys.stderr.isatty())
+    report = prepare_import(args.file, args.layer, dataset, args.crs, args.encoding, progress)
+    if not report.ok:
+        progress.enabled and print(file=sys.stderr)
+        _report(report)
+        print(f"{len(report.problems)} problem(s); nothing was changed", file=sys.stderr)
+        return EXIT_BAD_DATA
+    version = publish_import(store, report, args.who or getpass.getuser(), progress)
+    _report(report)
+    print(f"{args.layer} v{version}: {report.rows} rows from {args.file} ({report.checksum[:19]}…)")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from geoapp.data.imports import export_frame
+    from geoapp.layers import spec
+    _, store = _current(args)
+    try:
+        spec(args.layer)
+        path = export_frame(store.read(args.layer, args.version), args.layer, args.file)
+    except (KeyError, ValueError) as err:
+        print(f"geoapp export: {err.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_history(args) -> int:
+    _, store = _current(args)
+    try:
+        versions = store.history(args.layer)
+    except KeyError as err:
+        print(f"geoapp history: {err.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    for v in versions:
+        mark = "*" if v.current else " "
+        print(f"{mark} v{v.version:<3} {v.created}  {v.who:<12} {v.rows:>7} rows  {v.checksum[:19]}  "
+              f"{v.source_file}{'  (' + v.note + ')' if v.note else ''}")
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    import getpass
+    _, store = _current(args)
+    try:
+        version = store.rollback(args.layer, args.version, args.who or getpass.getuser())
+    except KeyError as err:
+        print(f"geoapp rollback: {err.args[0]}; nothing was changed", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{args.layer} v{version.version} is now current: the data of v{args.version}")
     return 0
 
 
@@ -122,10 +199,31 @@ def parser() -> argparse.ArgumentParser:
     sample = commands.add_parser("sample", help="rebuild the illustrative data (deterministic)")
     sample.add_argument("--out", help="write here instead of the data dir")
     sample.set_defaults(run=cmd_sample)
-    validate = commands.add_parser("validate", help="check a file against a layer's schema")
-    validate.add_argument("layer")
-    validate.add_argument("file")
-    validate.set_defaults(run=cmd_validate)
+    for name, run, text in (("validate", cmd_validate, "check a file for a layer; writes nothing"),
+                            ("import", cmd_import, "check a file and publish it as the layer's new version")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("layer")
+        command.add_argument("file")
+        command.add_argument("--crs", help="the file's coordinates: wgs84, cgcs2000, gcj02 (Amap, Tencent), "
+                                           "bd09 (Baidu) or an EPSG code")
+        command.add_argument("--encoding", help="the text encoding when not UTF-8, e.g. gbk")
+        if name == "import":
+            command.add_argument("--who", help="recorded in the history (default: your login name)")
+            command.add_argument("--progress", action="store_true", help="show progress even when not a terminal")
+        command.set_defaults(run=run)
+    export = commands.add_parser("export", help="write a layer as .geojson, .gpkg, .csv or .zip (Shapefile)")
+    export.add_argument("layer")
+    export.add_argument("file")
+    export.add_argument("--version", type=int, help="an earlier version (default: the current one)")
+    export.set_defaults(run=cmd_export)
+    history = commands.add_parser("history", help="list a layer's versions")
+    history.add_argument("layer")
+    history.set_defaults(run=cmd_history)
+    rollback = commands.add_parser("rollback", help="make an earlier version current again")
+    rollback.add_argument("layer")
+    rollback.add_argument("version", type=int)
+    rollback.add_argument("--who")
+    rollback.set_defaults(run=cmd_rollback)
     create_user = commands.add_parser("create-user", help="add a user who may save proposals")
     create_user.add_argument("name")
     create_user.add_argument("--role", choices=("planner", "admin"), default="planner")

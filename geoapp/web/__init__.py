@@ -2,14 +2,15 @@
 JSON twin under /api."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
-from geoapp.web import api, auth, compression, errors, farmstays, i18n, pages, planning
+from geoapp.web import admin, api, auth, compression, errors, farmstays, i18n, pages, planning
 from geoapp.web.state import CountyState
 
 
 def init_app(app: Flask) -> None:
     CountyState.attach(app)
+    app.before_request(apply_upload_limit)  # before CSRF (in auth) reads the form
     i18n.init_app(app)
     compression.init_app(app)
     errors.init_app(app)
@@ -17,4 +18,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(farmstays.bp)
     app.register_blueprint(planning.bp)
+    app.register_blueprint(admin.bp)
     auth.init_app(app)
+
+
+def apply_upload_limit() -> None:
+    """The body size a route accepts, set before anything reads the body (Werkzeug answers 413)."""
+    limits = {"admin.check": admin.UPLOAD_LIMIT, "planning.analyse": planning.MAX_SITE_BYTES,
+              "planning.create_proposal": planning.MAX_SITE_BYTES, "planning.update_proposal": planning.MAX_SITE_BYTES}
+    if request.endpoint in limits:
+        request.max_content_length = limits[request.endpoint]

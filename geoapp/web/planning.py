@@ -32,8 +32,8 @@ def site_error(err: SiteError):
 
 
 def json_body() -> dict:
-    """The request's JSON, refusing bodies over MAX_SITE_BYTES and text that is not JSON."""
-    request.max_content_length = MAX_SITE_BYTES  # Werkzeug answers 413 beyond it
+    """The request's JSON, refusing text that is not JSON (bodies over MAX_SITE_BYTES are refused
+    with a 413 before this: see `geoapp.web.apply_upload_limit`)."""
     if not request.is_json:
         raise SiteError("send JSON (Content-Type: application/json)", 415)
     try:

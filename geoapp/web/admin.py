@@ -1,0 +1,161 @@
+"""The data keeper's page (/admin/data): check a file, import it as a new version with
+progress shown, see each layer's history, roll back, and export any layer or table."""
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from geoapp.crs import DECLARABLE
+from geoapp.data.imports import EXPORT_FORMATS, SUPPORTED, prepare_import, publish_import
+from geoapp.layers import LAYERS
+from geoapp.web.auth import roles_required
+from geoapp.web.state import county
+
+bp = Blueprint("admin", __name__, url_prefix="/admin/data")
+
+UPLOAD_LIMIT = 200 * 1024 * 1024  # a whole layer may be large; pages and the API keep their own limits
+JOBS: dict[str, dict] = {}         # import jobs of this process: id -> {state, stage, fraction, ...}
+_JOBS_LOCK = threading.Lock()
+
+
+def _uploads() -> Path:
+    folder = Path(county().proposals.path).parent / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@bp.get("/")
+@roles_required("admin")
+def page():
+    store = county().layers
+    current = store.current_versions()
+    layers = [{"id": layer_id, "title": layer.title_zh, "title_en": layer.title_en, "table": layer.is_table,
+               "history": store.history(layer_id), "version": current.get(layer_id)}
+              for layer_id, layer in LAYERS.items()]
+    return render_template("admin_data.html", layers=layers, systems=list(DECLARABLE),
+                           supported=SUPPORTED, formats=EXPORT_FORMATS)
+
+
+@bp.post("/check")
+@roles_required("admin")
+def check():
+    """Save the upload, check it, and show the report; nothing is imported yet."""
+    upload = request.files.get("file")
+    layer_id = request.form.get("layer", "")
+    if upload is None or not upload.filename:
+        abort(400, _("Choose a file to check."))
+    if layer_id not in LAYERS:
+        abort(400, f"unknown layer {layer_id!r}")
+    name = secure_filename(upload.filename) or "upload"
+    suffix = Path(upload.filename).suffix.lower()
+    token = secrets.token_hex(8)
+    folder = _uploads() / token
+    folder.mkdir()
+    path = folder / (Path(name).stem + suffix)
+    upload.save(path)
+    declared = (request.form.get("crs_epsg") or "").strip() or request.form.get("crs") or None
+    encoding = request.form.get("encoding") or None
+    report = prepare_import(path, layer_id, county().analysis.dataset, declared, encoding)
+    report.file = upload.filename
+    if not report.ok:
+        shutil.rmtree(folder, ignore_errors=True)
+    return render_template("admin_report.html", report=report, token=token, layer=layer_id, crs=declared or "",
+                           encoding=encoding or ""), 200 if report.ok else 422
+
+
+def _run(job_id: str, path: Path, layer_id: str, declared, encoding, who: str, app) -> None:
+    def progress(stage: str, fraction: float) -> None:
+        with _JOBS_LOCK:
+            JOBS[job_id].update(stage=stage, fraction=round(fraction, 3))
+    try:
+        with app.app_context():
+            state = county()
+            report = prepare_import(path, layer_id, state.analysis.dataset, declared, encoding, progress)
+            if not report.ok:  # the data changed since the check
+                with _JOBS_LOCK:
+                    JOBS[job_id].update(state="failed", problems=report.lines())
+                return
+            version = publish_import(state.layers, report, who, progress)
+            state.refresh_if_changed()
+            with _JOBS_LOCK:
+                JOBS[job_id].update(state="done", version=version, rows=report.rows, fraction=1.0)
+    except Exception as err:  # reported on the page; the store keeps its last published version
+        with _JOBS_LOCK:
+            JOBS[job_id].update(state="failed", problems=[f"{type(err).__name__}: {err}"])
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+@bp.post("/import/<token>")
+@roles_required("admin")
+def start_import(token: str):
+    folder = _uploads() / secure_filename(token)
+    files = list(folder.glob("*")) if folder.is_dir() else []
+    if len(files) != 1:
+        abort(404, _("That upload is gone: check the file again."))
+    layer_id = request.form.get("layer", "")
+    if layer_id not in LAYERS:
+        abort(400, f"unknown layer {layer_id!r}")
+    job_id = secrets.token_hex(8)
+    with _JOBS_LOCK:
+        JOBS[job_id] = {"state": "running", "stage": "queued", "fraction": 0.0, "layer": layer_id}
+    from flask import current_app
+    worker = threading.Thread(target=_run, daemon=True, args=(
+        job_id, files[0], layer_id, request.form.get("crs") or None, request.form.get("encoding") or None,
+        current_user.name, current_app._get_current_object()))
+    worker.start()
+    return redirect(url_for("admin.job_page", job_id=job_id))
+
+
+@bp.get("/jobs/<job_id>")
+@roles_required("admin")
+def job_page(job_id: str):
+    if job_id not in JOBS:
+        abort(404, f"no import job {job_id!r}")
+    return render_template("admin_job.html", job_id=job_id, job=JOBS[job_id])
+
+
+@bp.get("/jobs/<job_id>.json")
+@roles_required("admin")
+def job_status(job_id: str):
+    with _JOBS_LOCK:
+        job = dict(JOBS.get(job_id) or {})
+    if not job:
+        abort(404, f"no import job {job_id!r}")
+    return jsonify(job)
+
+
+@bp.post("/rollback/<layer_id>/<int:version>")
+@roles_required("admin")
+def rollback(layer_id: str, version: int):
+    if layer_id not in LAYERS:
+        abort(404, f"unknown layer {layer_id!r}")
+    try:
+        county().layers.rollback(layer_id, version, current_user.name)
+    except KeyError as err:
+        abort(404, err.args[0])
+    county().refresh_if_changed()
+    return redirect(url_for("admin.page"))
+
+
+@bp.get("/export/<layer_id>/<fmt>")
+@roles_required("admin")
+def export(layer_id: str, fmt: str):
+    from geoapp.data.imports import export_frame
+    ext = f".{fmt}"
+    if layer_id not in LAYERS or ext not in EXPORT_FORMATS:
+        abort(404, f"no export of {layer_id!r} as {fmt!r}; formats: {', '.join(f[1:] for f in EXPORT_FORMATS)}")
+    workdir = Path(tempfile.mkdtemp(prefix="geoapp-export-"))
+    try:
+        path = export_frame(county().layers.read(layer_id), layer_id, workdir / f"{layer_id}{ext}")
+    except ValueError as err:
+        abort(400, str(err))
+    return send_file(path, as_attachment=True, download_name=path.name)
