@@ -424,3 +424,10 @@ def test_a_process_killed_mid_import_leaves_the_previous_version(tmp_path):
     assert store.current_versions()["farm_stays"] == 1 and len(store.read("farm_stays")) == 16
     app = make_app(DATA_DIR, instance)
     assert app.test_client().get("/api/summary").get_json()["county"]["farm_stays"] == 16
+
+
+def test_a_gbk_file_imports_when_its_encoding_is_declared(seeded, tmp_path):
+    _, app = seeded
+    path = csv_table("loans", lambda t: t.assign(recipient="王某"), encoding="gbk")(tmp_path)
+    report = prepare_import(path, "loans", app.extensions["geoapp"].analysis.dataset, encoding="gbk")
+    assert report.ok and set(report.frame.recipient) == {"王某"}
