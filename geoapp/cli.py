@@ -87,15 +87,25 @@ def _report(report) -> None:
         print(line, file=sys.stderr if not line.startswith(("hint", "note")) else sys.stdout)
 
 
+def _checked(args, dataset, progress=None):
+    """The report on the command's FILE for LAYER; printed and None when it has problems."""
+    from geoapp.data.imports import prepare_import
+    report = prepare_import(args.file, args.layer, dataset, args.crs, args.encoding, progress)
+    if report.ok:
+        return report
+    if progress is not None and progress.enabled:
+        print(file=sys.stderr)  # end the progress bar's line
+    _report(report)
+    print(f"{len(report.problems)} problem(s); nothing was changed", file=sys.stderr)
+    return None
+
+
 def cmd_validate(args) -> int:
     """Check FILE as LAYER (schema, keys, the other layers, the county) without writing anything."""
-    from geoapp.data.imports import prepare_import
-    dataset, _ = _current(args)
-    report = prepare_import(args.file, args.layer, dataset, args.crs, args.encoding)
-    _report(report)
-    if not report.ok:
-        print(f"{len(report.problems)} problem(s); nothing was changed", file=sys.stderr)
+    report = _checked(args, _current(args)[0])
+    if report is None:
         return EXIT_BAD_DATA
+    _report(report)
     print(f"{args.file}: {report.rows} rows, valid as {args.layer}")
     return 0
 
@@ -104,14 +114,11 @@ def cmd_import(args) -> int:
     """Check FILE and, if it is clean, publish it as the new current version of LAYER."""
     import getpass
 
-    from geoapp.data.imports import prepare_import, publish_import
+    from geoapp.data.imports import publish_import
     dataset, store = _current(args)
     progress = ProgressBar(args.progress or sys.stderr.isatty())
-    report = prepare_import(args.file, args.layer, dataset, args.crs, args.encoding, progress)
-    if not report.ok:
-        progress.enabled and print(file=sys.stderr)
-        _report(report)
-        print(f"{len(report.problems)} problem(s); nothing was changed", file=sys.stderr)
+    report = _checked(args, dataset, progress)
+    if report is None:
         return EXIT_BAD_DATA
     version = publish_import(store, report, args.who or getpass.getuser(), progress)
     _report(report)
