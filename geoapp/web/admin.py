@@ -2,10 +2,14 @@
 progress shown, see each layer's history, roll back, and export any layer or table."""
 from __future__ import annotations
 
+import json
+import os
+import re
 import secrets
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
@@ -22,13 +26,42 @@ from geoapp.web.state import county
 bp = Blueprint("admin", __name__, url_prefix="/admin/data")
 
 UPLOAD_LIMIT = 200 * 1024 * 1024  # a whole layer may be large; pages and the API keep their own limits
-JOBS: dict[str, dict] = {}         # import jobs of this process: id -> {state, stage, fraction, ...}
-_JOBS_LOCK = threading.Lock()
+JOB_ID = re.compile(r"[0-9a-f]{16}")
+UPLOAD_KEPT_SECONDS = 24 * 3600
+
+
+def _job_file(job_id: str) -> Path:
+    folder = Path(county().proposals.path).parent / "jobs"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{job_id}.json"
+
+
+def save_job(job_id: str, **fields) -> None:
+    """Record an import job's state in the instance folder, where every worker process reads it."""
+    path = _job_file(job_id)
+    job = load_job(job_id) or {}
+    job.update(fields)
+    temp = path.with_suffix(f".{os.getpid()}.tmp")
+    temp.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def load_job(job_id: str) -> dict | None:
+    if not JOB_ID.fullmatch(job_id):
+        return None
+    try:
+        return json.loads(_job_file(job_id).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
 
 
 def _uploads() -> Path:
+    """Where checked uploads wait to be imported; those left more than a day are removed."""
     folder = Path(county().proposals.path).parent / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():
+        if stale.is_dir() and time.time() - stale.stat().st_mtime > UPLOAD_KEPT_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
     return folder
 
 
@@ -73,23 +106,19 @@ def check():
 
 def _run(job_id: str, path: Path, layer_id: str, declared, encoding, who: str, app) -> None:
     def progress(stage: str, fraction: float) -> None:
-        with _JOBS_LOCK:
-            JOBS[job_id].update(stage=stage, fraction=round(fraction, 3))
+        save_job(job_id, stage=stage, fraction=round(fraction, 3))
     try:
         with app.app_context():
             state = county()
             report = prepare_import(path, layer_id, state.analysis.dataset, declared, encoding, progress)
             if not report.ok:  # the data changed since the check
-                with _JOBS_LOCK:
-                    JOBS[job_id].update(state="failed", problems=report.lines())
+                save_job(job_id, state="failed", problems=report.lines())
                 return
             version = publish_import(state.layers, report, who, progress)
             state.refresh_if_changed()
-            with _JOBS_LOCK:
-                JOBS[job_id].update(state="done", version=version, rows=report.rows, fraction=1.0)
+            save_job(job_id, state="done", version=version, rows=report.rows, fraction=1.0)
     except Exception as err:  # reported on the page; the store keeps its last published version
-        with _JOBS_LOCK:
-            JOBS[job_id].update(state="failed", problems=[f"{type(err).__name__}: {err}"])
+        save_job(job_id, state="failed", problems=[f"{type(err).__name__}: {err}"])
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
 
@@ -105,8 +134,7 @@ def start_import(token: str):
     if layer_id not in LAYERS:
         abort(400, f"unknown layer {layer_id!r}")
     job_id = secrets.token_hex(8)
-    with _JOBS_LOCK:
-        JOBS[job_id] = {"state": "running", "stage": "queued", "fraction": 0.0, "layer": layer_id}
+    save_job(job_id, state="running", stage="queued", fraction=0.0, layer=layer_id)
     from flask import current_app
     worker = threading.Thread(target=_run, daemon=True, args=(
         job_id, files[0], layer_id, request.form.get("crs") or None, request.form.get("encoding") or None,
@@ -118,17 +146,17 @@ def start_import(token: str):
 @bp.get("/jobs/<job_id>")
 @roles_required("admin")
 def job_page(job_id: str):
-    if job_id not in JOBS:
+    job = load_job(job_id)
+    if job is None:
         abort(404, f"no import job {job_id!r}")
-    return render_template("admin_job.html", job_id=job_id, job=JOBS[job_id])
+    return render_template("admin_job.html", job_id=job_id, job=job)
 
 
 @bp.get("/jobs/<job_id>.json")
 @roles_required("admin")
 def job_status(job_id: str):
-    with _JOBS_LOCK:
-        job = dict(JOBS.get(job_id) or {})
-    if not job:
+    job = load_job(job_id)
+    if job is None:
         abort(404, f"no import job {job_id!r}")
     return jsonify(job)
 
