@@ -8,6 +8,7 @@ problem with its row and field, and adds hints (a GBK file, points that sit a GC
 """
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import warnings
@@ -144,9 +145,7 @@ def read_source(path: Path, layer: LayerSpec, report: ImportReport, encoding: st
                 return None
         table.columns = [str(c).strip() for c in table.columns]
         return table if layer.is_table else _geometry_from_columns(table, report)
-    if layer.is_table and suffix != ".gpkg":
-        report.problem(f"{layer.id} is a table: import it as CSV, XLSX or GeoPackage")
-        return None
+
     source = str(path)
     options: dict = {}
     if suffix in (".geojson", ".json"):
@@ -162,12 +161,13 @@ def read_source(path: Path, layer: LayerSpec, report: ImportReport, encoding: st
         except zipfile.BadZipFile:
             report.problem("not a zip file")
             return None
-        shapefiles = [n for n in names if n.lower().endswith(".shp")]
+        part = ".dbf" if layer.is_table else ".shp"  # a table travels as a Shapefile's attributes alone
+        shapefiles = [n for n in names if n.lower().endswith(part)]
         if len(shapefiles) != 1:
-            report.problem(f"the zip must hold exactly one Shapefile (.shp), not {len(shapefiles)}")
+            report.problem(f"the zip must hold exactly one Shapefile ({part}), not {len(shapefiles)}")
             return None
         stem = shapefiles[0][:-4]
-        if f"{stem}.prj" not in names and not report.declared_crs:
+        if not layer.is_table and f"{stem}.prj" not in names and not report.declared_crs:
             report.problem(f"{shapefiles[0]} has no .prj, so its coordinate system is unknown: declare it "
                            "(wgs84, cgcs2000, gcj02, bd09 or an EPSG code)")
             return None
@@ -183,8 +183,8 @@ def read_source(path: Path, layer: LayerSpec, report: ImportReport, encoding: st
             report.problem(f"the GeoPackage holds {', '.join(available)}; name one of them {layer.id}")
             return None
         options["layer"] = available[0] if len(available) == 1 else layer.id
-        if layer.is_table:
-            options["read_geometry"] = False
+    if layer.is_table:
+        options["read_geometry"] = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -378,10 +378,13 @@ def export_frame(frame: gpd.GeoDataFrame | pd.DataFrame, layer_id: str, path: st
             table = table.drop(columns="geometry")
         table.to_csv(path, index=False, lineterminator="\n")
         return path
-    if is_table and suffix != ".gpkg":
-        raise ValueError(f"{layer_id} is a table: export it as .csv or .gpkg")
     path.unlink(missing_ok=True)
-    if suffix == ".geojson":
+    if suffix == ".geojson" and is_table:  # GeoJSON allows features without geometry
+        rows = pd.DataFrame(frame).astype(object).where(pd.DataFrame(frame).notna(), None)
+        features = [{"type": "Feature", "geometry": None, "properties": row} for row in rows.to_dict("records")]
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
+                                   default=str), encoding="utf-8")
+    elif suffix == ".geojson":
         frame.to_crs(STORAGE_CRS).to_file(path, driver="GeoJSON", engine="pyogrio", RFC7946="YES")
     elif suffix == ".gpkg":
         pyogrio.write_dataframe(frame if not is_table else pd.DataFrame(frame), path, layer=layer_id, driver="GPKG")
@@ -390,7 +393,9 @@ def export_frame(frame: gpd.GeoDataFrame | pd.DataFrame, layer_id: str, path: st
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the 10-character field names are noted below
-                pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS), workdir / f"{layer_id}.shp",
+                # a table becomes a Shapefile of attributes only: its .dbf (and .cpg)
+                pyogrio.write_dataframe(pd.DataFrame(frame) if is_table else frame.to_crs(STORAGE_CRS),
+                                        workdir / f"{layer_id}.{'dbf' if is_table else 'shp'}",
                                         driver="ESRI Shapefile", encoding="UTF-8")
             with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
                 for part in sorted(workdir.iterdir()):

@@ -113,14 +113,24 @@ class LayerStore:
         finally:
             conn.close()
 
-    def read(self, layer_id: str, version: int | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
-        """A layer (GeoDataFrame in EPSG:4326) or table (DataFrame), current or of `version`."""
+    def read(self, layer_id: str, version: int | None = None, bbox: tuple[float, float, float, float] | None = None,
+             filters: dict[str, object] | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+        """A layer (GeoDataFrame in EPSG:4326) or table (DataFrame), current or of `version`;
+        only the features meeting `bbox` (lon/lat) and equal to `filters` ({column: value})."""
         layer = spec(layer_id)
         version = version or self.current_versions().get(layer_id)
         if version is None:
             raise KeyError(f"the store has no {layer_id}")
+        unknown = set(filters or {}) - {c.name for c in layer.columns}
+        if unknown:
+            raise KeyError(f"{layer_id} has no column {', '.join(sorted(unknown))}")
+        where = " AND ".join(f'"{name}" = ?' for name in filters) if filters else None
+        options = {"bbox": bbox} if bbox and not layer.is_table else {}
+        if where:  # OGR SQL takes no parameters: quote the values ourselves
+            where = " AND ".join(f'"{name}" = {_sql_literal(value)}' for name, value in filters.items())
+            options["where"] = where
         frame = pyogrio.read_dataframe(self.path, layer=table_name(layer_id, version),
-                                       read_geometry=not layer.is_table, fid_as_index=False)
+                                       read_geometry=not layer.is_table, fid_as_index=False, **options)
         if layer.is_table:
             return pd.DataFrame(frame)
         return frame.set_crs(STORAGE_CRS, allow_override=True)
@@ -243,6 +253,12 @@ class LayerStore:
         self.publish({layer_id: frame}, who, {layer_id: old.source_file}, {layer_id: old.checksum},
                      note=f"rollback to v{version}")
         return self.history(layer_id)[-1]
+
+
+def _sql_literal(value) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def write_table(path: Path, table: str, frame, is_table: bool) -> None:
