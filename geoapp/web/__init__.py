@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from geoapp.web import admin, api, auth, compression, errors, farmstays, i18n, pages, planning
+from geoapp.web import admin, api, auth, compression, errors, farmstays, i18n, ogc, pages, planning
 from geoapp.web.state import CountyState
 
 
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(farmstays.bp)
     app.register_blueprint(planning.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(ogc.bp)
     auth.init_app(app)
 
 

@@ -1,0 +1,199 @@
+"""OGC API – Features (Part 1: Core, GeoJSON, OpenAPI 3.0) over the public layers.
+
+Framework-neutral: `FeaturesAPI` answers with (status, body, media type) and knows nothing of
+Flask; `geoapp.web.ogc` is the thin adapter. Its provider is the dataset already in memory
+(loaded and validated once), never a file re-read per request. Only the public layers of
+`geoapp.layers` are collections: tables about people (loans, trainees) never appear.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import shapely
+
+from geoapp.data.load import Dataset
+from geoapp.layers import LAYERS, PUBLIC_LAYERS
+from geoapp.records import plain
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 10_000
+RESERVED = {"bbox", "limit", "offset", "f", "datetime", "crs", "bbox-crs"}
+
+
+class OGCError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code = status, code
+        super().__init__(message)
+
+    def body(self) -> dict:
+        return {"code": self.code, "description": str(self)}
+
+
+@dataclass
+class FeaturesAPI:
+    dataset: Dataset
+    base_url: str      # e.g. "http://host/ogc", no trailing slash
+    title: str = "Hanyuan County industry party-building linkage zones"
+
+    # helpers ---------------------------------------------------------------------------------
+    def _collection_or_404(self, collection_id: str):
+        if collection_id not in PUBLIC_LAYERS:
+            raise OGCError(404, "NotFound", f"no collection {collection_id!r}; collections: {', '.join(PUBLIC_LAYERS)}")
+        return LAYERS[collection_id], self.dataset[collection_id]
+
+    def _link(self, path: str, rel: str, media: str, title: str | None = None) -> dict:
+        link = {"href": f"{self.base_url}{path}", "rel": rel, "type": media}
+        if title:
+            link["title"] = title
+        return link
+
+    # resources ------------------------------------------------------------------------------
+    def landing(self) -> dict:
+        return {"title": self.title,
+                "description": "Linkage zones, industry bases, party organisations, cooperatives, farm stays and "
+                               "festivals of Hanyuan County (all but the county boundary illustrative).",
+                "links": [self._link("", "self", JSON, "this document"),
+                          self._link("/api", "service-desc", OPENAPI, "the API definition"),
+                          self._link("/conformance", "conformance", JSON, "conformance classes"),
+                          self._link("/collections", "data", JSON, "the collections")]}
+
+    def conformance(self) -> dict:
+        return {"conformsTo": CONFORMANCE}
+
+    def _describe(self, collection_id: str) -> dict:
+        layer, frame = self._collection_or_404(collection_id)
+        minx, miny, maxx, maxy = (round(float(v), 6) for v in frame.total_bounds)
+        return {"id": collection_id, "title": layer.title_en, "description": layer.description,
+                "itemType": "feature", "crs": [CRS84],
+                "extent": {"spatial": {"bbox": [[minx, miny, maxx, maxy]], "crs": CRS84}},
+                "links": [self._link(f"/collections/{collection_id}", "self", JSON),
+                          self._link(f"/collections/{collection_id}/items", "items", GEOJSON, "the features")]}
+
+    def collections(self) -> dict:
+        return {"collections": [self._describe(c) for c in PUBLIC_LAYERS],
+                "links": [self._link("/collections", "self", JSON)]}
+
+    def collection(self, collection_id: str) -> dict:
+        return self._describe(collection_id)
+
+    def _feature(self, layer, row, geometry) -> dict:
+        key = layer.key_columns[0]
+        properties = {c.name: plain(row[c.name]) for c in layer.columns}
+        return {"type": "Feature", "id": str(row[key]), "properties": properties,
+                "geometry": json.loads(shapely.to_geojson(geometry)) if geometry is not None else None}
+
+    def items(self, collection_id: str, args: dict[str, str]) -> dict:
+        """Features matching `bbox` and property filters, paged by `limit` and `offset`."""
+        layer, frame = self._collection_or_404(collection_id)
+        limit = _whole(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        offset = _whole(args.get("offset"), "offset", 0, 0, 10**9)
+        unknown = set(args) - RESERVED - {c.name for c in layer.columns}
+        if unknown:
+            raise OGCError(400, "InvalidParameterValue",
+                           f"unknown parameter {', '.join(sorted(unknown))}; the queryable properties of "
+                           f"{collection_id} are {', '.join(c.name for c in layer.columns)}")
+        selected = frame
+        if args.get("bbox"):
+            minx, miny, maxx, maxy = _bbox(args["bbox"])
+            selected = selected[selected.intersects(shapely.box(minx, miny, maxx, maxy))]
+        for name in set(args) - RESERVED:
+            column = layer.column(name)
+            wanted = args[name]
+            if column.type in ("int", "float"):
+                try:
+                    number = float(wanted)
+                except ValueError:
+                    raise OGCError(400, "InvalidParameterValue", f"{name} must be a number, not {wanted!r}") from None
+                selected = selected[selected[name].astype(float) == number]
+            else:
+                selected = selected[selected[name].astype(str) == wanted]
+        page = selected.iloc[offset:offset + limit]
+        features = [self._feature(layer, row, geometry) for (_, row), geometry in zip(page.iterrows(), page.geometry)]
+        query = {k: v for k, v in args.items() if k not in ("offset", "f")}
+        links = [self._items_link(collection_id, query, offset, limit, "self")]
+        if offset + limit < len(selected):
+            links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
+        if offset > 0:
+            links.append(self._items_link(collection_id, query, max(0, offset - limit), limit, "prev"))
+        return {"type": "FeatureCollection", "features": features, "numberMatched": int(len(selected)),
+                "numberReturned": len(features), "links": links}
+
+    def _items_link(self, collection_id, query, offset, limit, rel) -> dict:
+        from urllib.parse import urlencode
+        params = urlencode({**query, "limit": limit, "offset": offset})
+        return self._link(f"/collections/{collection_id}/items?{params}", rel, GEOJSON)
+
+    def item(self, collection_id: str, feature_id: str) -> dict:
+        layer, frame = self._collection_or_404(collection_id)
+        key = layer.key_columns[0]
+        match = frame[frame[key].astype(str) == feature_id]
+        if match.empty:
+            raise OGCError(404, "NotFound", f"no feature {feature_id!r} in {collection_id}")
+        feature = self._feature(layer, match.iloc[0], match.geometry.iloc[0])
+        feature["links"] = [self._link(f"/collections/{collection_id}/items/{feature_id}", "self", GEOJSON),
+                            self._link(f"/collections/{collection_id}", "collection", JSON)]
+        return feature
+
+    def openapi(self) -> dict:
+        """The OpenAPI 3.0 definition of this API, one items path per collection."""
+        common = {"limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                       "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+                  "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                  "bbox": {"name": "bbox", "in": "query", "style": "form", "explode": False,
+                           "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}}}
+        ok = lambda media, text: {"200": {"description": text, "content": {media: {"schema": {"type": "object"}}}}}  # noqa: E731
+        paths = {
+            "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "responses": ok(JSON, "links")}},
+            "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
+                                     "responses": ok(JSON, "conformance classes")}},
+            "/collections": {"get": {"summary": "Collections", "operationId": "getCollections",
+                                     "responses": ok(JSON, "the collections")}},
+        }
+        kinds = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
+        for collection_id in PUBLIC_LAYERS:
+            layer = LAYERS[collection_id]
+            properties = [{"name": c.name, "in": "query", "required": False, "schema": {"type": kinds[c.type]}}
+                          for c in layer.columns]
+            paths[f"/collections/{collection_id}"] = {"get": {
+                "summary": f"{layer.title_en}: description", "operationId": f"describe_{collection_id}",
+                "responses": ok(JSON, "the collection")}}
+            paths[f"/collections/{collection_id}/items"] = {"get": {
+                "summary": f"{layer.title_en}: features", "operationId": f"get_{collection_id}_items",
+                "parameters": [common["bbox"], common["limit"], common["offset"], *properties],
+                "responses": {**ok(GEOJSON, "features"), "400": {"description": "a bad parameter"}}}}
+            paths[f"/collections/{collection_id}/items/{{featureId}}"] = {"get": {
+                "summary": f"{layer.title_en}: one feature", "operationId": f"get_{collection_id}_item",
+                "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {**ok(GEOJSON, "the feature"), "404": {"description": "no such feature"}}}}
+        return {"openapi": "3.0.3", "info": {"title": self.title, "version": "1.0.0"},
+                "servers": [{"url": self.base_url}], "paths": paths}
+
+
+def _whole(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise OGCError(400, "InvalidParameterValue", f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
+def _bbox(raw: str) -> tuple[float, float, float, float]:
+    try:
+        values = [float(v) for v in raw.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[0] > values[2] or values[1] > values[3]:
+        raise OGCError(400, "InvalidParameterValue",
+                       f"bbox must be minLon,minLat,maxLon,maxLat in degrees (WGS-84), not {raw!r}")
+    return tuple(values)  # type: ignore[return-value]

@@ -1,0 +1,62 @@
+"""The Flask side of OGC API – Features at /ogc: turns requests into `FeaturesAPI` calls."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, request
+
+from geoapp.ogc import GEOJSON, JSON, OPENAPI, FeaturesAPI, OGCError
+from geoapp.web.state import county
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
+
+def _api() -> FeaturesAPI:
+    return FeaturesAPI(county().analysis.dataset, request.url_root.rstrip("/") + "/ogc")
+
+
+def _answer(call, media: str) -> Response:
+    if request.args.get("f") not in (None, "", "json"):
+        error = OGCError(400, "InvalidParameterValue", f"f={request.args['f']!r}: this API speaks JSON (f=json)")
+        return Response(json.dumps(error.body()), status=400, mimetype=JSON)
+    try:
+        body = call()
+    except OGCError as err:
+        return Response(json.dumps(err.body(), ensure_ascii=False), status=err.status, mimetype=JSON)
+    return Response(json.dumps(body, ensure_ascii=False), mimetype=media)
+
+
+@bp.get("")
+@bp.get("/")
+def landing():
+    return _answer(lambda: _api().landing(), JSON)
+
+
+@bp.get("/conformance")
+def conformance():
+    return _answer(lambda: _api().conformance(), JSON)
+
+
+@bp.get("/api")
+def openapi():
+    return _answer(lambda: _api().openapi(), OPENAPI)
+
+
+@bp.get("/collections")
+def collections():
+    return _answer(lambda: _api().collections(), JSON)
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    return _answer(lambda: _api().collection(collection_id), JSON)
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    return _answer(lambda: _api().items(collection_id, request.args.to_dict()), GEOJSON)
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str):
+    return _answer(lambda: _api().item(collection_id, feature_id), GEOJSON)
