@@ -63,8 +63,10 @@ def _current(args):
     """(dataset, layer store) the commands work on: the instance store, seeded on first use."""
     from geoapp.config import settings_from_environment
     from geoapp.data.load import current_dataset
+    from geoapp.store import open_stores
     settings = settings_from_environment()
-    return current_dataset(_data_dir(args), settings["GEOAPP_INSTANCE"])
+    stores = open_stores(settings["GEOAPP_INSTANCE"], settings["DATABASE_URL"])
+    return current_dataset(_data_dir(args), stores.layers)
 
 
 class ProgressBar:
@@ -172,8 +174,7 @@ def cmd_create_user(args) -> int:
     import getpass
 
     from geoapp.config import settings_from_environment
-    from geoapp.store.users import UserStore
-    from geoapp.web.state import store_path
+    from geoapp.store import open_stores
     if sys.stdin.isatty():
         password = getpass.getpass(f"password for {args.name}: ")
         if getpass.getpass("again: ") != password:
@@ -181,13 +182,15 @@ def cmd_create_user(args) -> int:
             return EXIT_USAGE
     else:
         password = sys.stdin.readline().rstrip("\n")
-    path = store_path(settings_from_environment()["GEOAPP_INSTANCE"])
+    settings = settings_from_environment()
+    users = open_stores(settings["GEOAPP_INSTANCE"], settings["DATABASE_URL"]).users
+    where = "the database" if settings["DATABASE_URL"] else settings["GEOAPP_INSTANCE"]
     try:
-        user = UserStore(path).create(args.name, password, args.role)
+        user = users.create(args.name, password, args.role)
     except ValueError as err:
         print(f"geoapp create-user: {err}; nothing was changed", file=sys.stderr)
         return EXIT_USAGE
-    print(f"{user.name} can now log in as {user.role} (users are kept in {path})")
+    print(f"{user.name} can now log in as {user.role} (users are kept in {where})")
     return 0
 
 

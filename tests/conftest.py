@@ -166,3 +166,17 @@ def open_page(browser):
     yield opener
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def postgis_cluster():
+    from tests.postgis_cluster import PostgisCluster
+    cluster = PostgisCluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def database_url(postgis_cluster) -> str:
+    """A fresh PostGIS database for one test."""
+    return postgis_cluster.new_database()

@@ -128,9 +128,11 @@ def seed_store(store: LayerStore, data_dir: str | Path) -> None:
                   checksums={k: file_checksum(p) for k, p in files.items()}, note=f"seeded from {data_dir}")
 
 
-def current_dataset(data_dir: str | Path, instance: str | Path) -> tuple[Dataset, LayerStore]:
-    """The data the app serves: the instance store, seeded from `data_dir` on first use."""
-    store = LayerStore(Path(instance))
+def current_dataset(data_dir: str | Path, store) -> tuple[Dataset, LayerStore]:
+    """The data the app serves: the layer `store` (or the GeoPackage store of an instance
+    folder, when a path is given), seeded from `data_dir` on first use."""
+    if isinstance(store, (str, Path)):
+        store = LayerStore(Path(store))
     if not store.current_versions():
         seed_store(store, data_dir)
     return load_store(store), store

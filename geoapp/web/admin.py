@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
@@ -31,7 +31,7 @@ UPLOAD_KEPT_SECONDS = 24 * 3600
 
 
 def _job_file(job_id: str) -> Path:
-    folder = Path(county().proposals.path).parent / "jobs"
+    folder = Path(current_app.config["GEOAPP_INSTANCE"]) / "jobs"
     folder.mkdir(exist_ok=True)
     return folder / f"{job_id}.json"
 
@@ -57,7 +57,7 @@ def load_job(job_id: str) -> dict | None:
 
 def _uploads() -> Path:
     """Where checked uploads wait to be imported; those left more than a day are removed."""
-    folder = Path(county().proposals.path).parent / "uploads"
+    folder = Path(current_app.config["GEOAPP_INSTANCE"]) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.iterdir():
         if stale.is_dir() and time.time() - stale.stat().st_mtime > UPLOAD_KEPT_SECONDS:
@@ -135,7 +135,6 @@ def start_import(token: str):
         abort(400, f"unknown layer {layer_id!r}")
     job_id = secrets.token_hex(8)
     save_job(job_id, state="running", stage="queued", fraction=0.0, layer=layer_id)
-    from flask import current_app
     worker = threading.Thread(target=_run, daemon=True, args=(
         job_id, files[0], layer_id, request.form.get("crs") or None, request.form.get("encoding") or None,
         current_user.name, current_app._get_current_object()))

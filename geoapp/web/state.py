@@ -17,11 +17,7 @@ from geoapp.analysis.planning import PlanningContext
 from geoapp.data.load import current_dataset, load_store
 from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.coverage import CoverageLayers, coverage_map
-from geoapp.store.layers import LayerStore
-from geoapp.store.proposals import ProposalStore
-from geoapp.store.users import UserStore
-
-STORE_FILE = "geoapp.gpkg"  # in the instance folder: proposals and users
+from geoapp.store import Stores, open_stores
 
 
 @dataclass(frozen=True)
@@ -38,22 +34,18 @@ def render_parts(figure) -> MapParts:
     return MapParts(figure.header.render(), figure.html.render(), figure.script.render())
 
 
-def store_path(instance: Path) -> Path:
-    return Path(instance) / STORE_FILE
-
-
 class CountyState:
     """The analysis of the current data, rebuilt when the layer store publishes a new version."""
 
-    def __init__(self, analysis: CountyAnalysis, tiles: Tiles, static_root: str, instance: Path,
-                 dem: Path | None = None, layers: LayerStore | None = None):
+    def __init__(self, analysis: CountyAnalysis, tiles: Tiles, static_root: str, stores: Stores,
+                 dem: Path | None = None):
         self.tiles = tiles
         self.static_root = static_root
         self.dem = dem
-        self.layers = layers
-        self.stamp = layers.stamp() if layers else None
-        self.proposals = ProposalStore(store_path(instance))
-        self.users = UserStore(store_path(instance))
+        self.layers = stores.layers
+        self.stamp = self.layers.stamp()
+        self.proposals = stores.proposals
+        self.users = stores.users
         self._lock = threading.Lock()
         self._use(analysis)
 
@@ -71,16 +63,16 @@ class CountyState:
         dem = app.config.get("GEOAPP_DEM")
         if dem and not Path(dem).is_file():
             raise ValueError(f"GEOAPP_DEM={dem}: no such file (an elevation GeoTIFF)")
-        dataset, layers = current_dataset(app.config["GEOAPP_DATA_DIR"], app.config["GEOAPP_INSTANCE"])
-        state = cls(analyse(dataset), tiles, static_root, app.config["GEOAPP_INSTANCE"],
-                    Path(dem) if dem else None, layers)
+        stores = open_stores(app.config["GEOAPP_INSTANCE"], app.config.get("DATABASE_URL"))
+        dataset, _ = current_dataset(app.config["GEOAPP_DATA_DIR"], stores.layers)
+        state = cls(analyse(dataset), tiles, static_root, stores, Path(dem) if dem else None)
         app.extensions["geoapp"] = state
         app.before_request(state.refresh_if_changed)
         return state
 
     def refresh_if_changed(self) -> None:
         """Reload when another process (the CLI, another worker) published a new version."""
-        if self.layers is None or self.layers.stamp() == self.stamp:
+        if self.layers.stamp() == self.stamp:
             return
         with self._lock:
             stamp = self.layers.stamp()
