@@ -117,18 +117,10 @@ class LayerStore:
              filters: dict[str, object] | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
         """A layer (GeoDataFrame in EPSG:4326) or table (DataFrame), current or of `version`;
         only the features meeting `bbox` (lon/lat) and equal to `filters` ({column: value})."""
-        layer = spec(layer_id)
-        version = version or self.current_versions().get(layer_id)
-        if version is None:
-            raise KeyError(f"the store has no {layer_id}")
-        unknown = set(filters or {}) - {c.name for c in layer.columns}
-        if unknown:
-            raise KeyError(f"{layer_id} has no column {', '.join(sorted(unknown))}")
-        where = " AND ".join(f'"{name}" = ?' for name in filters) if filters else None
+        layer, version = checked_read(self, layer_id, version, filters)
         options = {"bbox": bbox} if bbox and not layer.is_table else {}
-        if where:  # OGR SQL takes no parameters: quote the values ourselves
-            where = " AND ".join(f'"{name}" = {_sql_literal(value)}' for name, value in filters.items())
-            options["where"] = where
+        if filters:  # OGR SQL takes no parameters: quote the values ourselves
+            options["where"] = " AND ".join(f'"{name}" = {_sql_literal(value)}' for name, value in filters.items())
         frame = pyogrio.read_dataframe(self.path, layer=table_name(layer_id, version),
                                        read_geometry=not layer.is_table, fid_as_index=False, **options)
         if layer.is_table:
@@ -244,15 +236,30 @@ class LayerStore:
             os.close(fd)
 
     def rollback(self, layer_id: str, version: int, who: str) -> Version:
-        """Make an earlier `version` of a layer current again (recorded as a new version)."""
-        history = {v.version: v for v in self.history(layer_id)}
-        if version not in history:
-            raise KeyError(f"{layer_id} has no version {version}; it has {', '.join(map(str, history)) or 'none'}")
-        frame = self.read(layer_id, version)
-        old = history[version]
-        self.publish({layer_id: frame}, who, {layer_id: old.source_file}, {layer_id: old.checksum},
-                     note=f"rollback to v{version}")
-        return self.history(layer_id)[-1]
+        return rollback(self, layer_id, version, who)
+
+
+def checked_read(store, layer_id: str, version: int | None, filters: dict | None):
+    """(layer spec, version to read) for a read of either store; KeyError names what is unknown."""
+    layer = spec(layer_id)
+    version = version or store.current_versions().get(layer_id)
+    if version is None:
+        raise KeyError(f"the store has no {layer_id}")
+    unknown = set(filters or {}) - {c.name for c in layer.columns}
+    if unknown:
+        raise KeyError(f"{layer_id} has no column {', '.join(sorted(unknown))}")
+    return layer, version
+
+
+def rollback(store, layer_id: str, version: int, who: str) -> Version:
+    """Make an earlier `version` of a layer current again, recorded as a new version (either store)."""
+    history = {v.version: v for v in store.history(layer_id)}
+    if version not in history:
+        raise KeyError(f"{layer_id} has no version {version}; it has {', '.join(map(str, history)) or 'none'}")
+    old = history[version]
+    store.publish({layer_id: store.read(layer_id, version)}, who, {layer_id: old.source_file},
+                  {layer_id: old.checksum}, note=f"rollback to v{version}")
+    return store.history(layer_id)[-1]
 
 
 def _sql_literal(value) -> str:

@@ -22,10 +22,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from geoapp.crs import STORAGE_CRS
 from geoapp.layers import LAYERS, spec
-from geoapp.store.layers import Progress, Version, table_name
+from geoapp.store.layers import Progress, Version, checked_read, rollback, table_name
 from geoapp.store.proposals import COLUMNS as PROPOSAL_COLUMNS
-from geoapp.store.proposals import Proposal
-from geoapp.store.users import MIN_PASSWORD, NAME_PATTERN, ROLES, User
+from geoapp.store.proposals import Proposal, check_changes
+from geoapp.store.users import User, check_new_user
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS postgis;
@@ -88,13 +88,7 @@ class PostgisLayerStore:
         return [Version(**row, current=row["version"] == current) for row in rows]
 
     def read(self, layer_id: str, version: int | None = None, bbox=None, filters=None):
-        layer = spec(layer_id)
-        version = version or self.current_versions().get(layer_id)
-        if version is None:
-            raise KeyError(f"the store has no {layer_id}")
-        unknown = set(filters or {}) - {c.name for c in layer.columns}
-        if unknown:
-            raise KeyError(f"{layer_id} has no column {', '.join(sorted(unknown))}")
+        layer, version = checked_read(self, layer_id, version, filters)
         clauses, params = [], {}
         for i, (name, value) in enumerate((filters or {}).items()):
             clauses.append(f'"{name}" = :v{i}')
@@ -140,13 +134,7 @@ class PostgisLayerStore:
         return versions
 
     def rollback(self, layer_id: str, version: int, who: str) -> Version:
-        history = {v.version: v for v in self.history(layer_id)}
-        if version not in history:
-            raise KeyError(f"{layer_id} has no version {version}; it has {', '.join(map(str, history)) or 'none'}")
-        old = history[version]
-        self.publish({layer_id: self.read(layer_id, version)}, who, {layer_id: old.source_file},
-                     {layer_id: old.checksum}, note=f"rollback to v{version}")
-        return self.history(layer_id)[-1]
+        return rollback(self, layer_id, version, who)
 
 
 class PostgisProposalStore:
@@ -182,10 +170,7 @@ class PostgisProposalStore:
         return self.get(new_id)
 
     def update(self, proposal_id: int, **changes) -> Proposal | None:
-        allowed = {"name", "industry", "notes", "status", "geometry"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+        check_changes(changes)
         sets, params = ["updated = :updated"], {"updated": _now(), "fid": proposal_id}
         for key, value in changes.items():
             if key == "geometry":
@@ -214,12 +199,7 @@ class PostgisUserStore:
         self.engine = engine
 
     def create(self, name: str, password: str, role: str) -> User:
-        if not NAME_PATTERN.fullmatch(name):
-            raise ValueError("a user name is 2-40 letters, digits, '.', '_' or '-'")
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if len(password) < MIN_PASSWORD:
-            raise ValueError(f"a password has at least {MIN_PASSWORD} characters")
+        check_new_user(name, password, role)
         with self.engine.begin() as conn:
             conn.execute(text("INSERT INTO users VALUES (:name, :role, :hash) ON CONFLICT (name) DO UPDATE SET "
                               "role = excluded.role, password_hash = excluded.password_hash"),

@@ -38,6 +38,13 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def check_changes(changes: dict) -> None:
+    """ValueError naming any field a proposal update may not change (either store)."""
+    unknown = set(changes) - {"name", "industry", "notes", "status", "geometry"}
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+
+
 class ProposalStore:
     """Create, read, update and delete proposals; each write is one transaction."""
 
@@ -91,10 +98,7 @@ class ProposalStore:
 
     def update(self, proposal_id: int, **changes) -> Proposal | None:
         """Change some of name, industry, notes, status, geometry; None if there is no such proposal."""
-        allowed = {"name", "industry", "notes", "status", "geometry"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+        check_changes(changes)
         conn = self._connect()
         try:
             with gpkg.transaction(conn):

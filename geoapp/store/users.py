@@ -30,6 +30,16 @@ class User:
         return self.name
 
 
+def check_new_user(name: str, password: str, role: str) -> None:
+    """ValueError saying what is wrong with a new user's name, password or role (either store)."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError("a user name is 2-40 letters, digits, '.', '_' or '-'")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"a password has at least {MIN_PASSWORD} characters")
+
+
 class UserStore:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -42,12 +52,7 @@ class UserStore:
 
     def create(self, name: str, password: str, role: str) -> User:
         """Add a user, or reset the password and role of an existing one."""
-        if not NAME_PATTERN.fullmatch(name):
-            raise ValueError("a user name is 2-40 letters, digits, '.', '_' or '-'")
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if len(password) < MIN_PASSWORD:
-            raise ValueError(f"a password has at least {MIN_PASSWORD} characters")
+        check_new_user(name, password, role)
         conn = gpkg.connect(self.path)
         try:
             with gpkg.transaction(conn):
