@@ -175,13 +175,13 @@ def test_candidates_refuse_unknown_industries_and_counts(client):
 
 def test_with_an_elevation_raster_the_reservoir_is_excluded_and_the_band_scores(tmp_path, analysis):
     rasterio = pytest.importorskip("rasterio")
-    from rasterio.transform import from_origin
+    from affine import Affine
     minx, miny, maxx, maxy = analysis.dataset["county"].total_bounds
     width, height = 200, 200
     rows = np.linspace(2600, 600, height)  # high in the north, 600 m in the south
     elevation = np.repeat(rows[:, None], width, axis=1).astype("float32")
     path = tmp_path / "dem.tif"
-    transform = from_origin(minx - 0.01, maxy + 0.01, (maxx - minx + 0.02) / width, (maxy - miny + 0.02) / height)
+    transform = Affine((maxx - minx + 0.02) / width, 0, minx - 0.01, 0, -(maxy - miny + 0.02) / height, maxy + 0.01)
     with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32",
                        crs="EPSG:4326", transform=transform) as dem:
         dem.write(elevation, 1)
