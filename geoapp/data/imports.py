@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from geoapp.crs import METRIC_CRS, SHIFTED_SYSTEMS, STORAGE_CRS, from_shifted, to_storage_from
 from geoapp.data.load import Dataset, check_frame
@@ -289,9 +290,9 @@ def _shift_hints(frame: gpd.GeoDataFrame, current: Dataset, report: ImportReport
         claimed = frame.township.map(townships)
         known = claimed.notna()
         if known.sum() >= 3:
-            as_is = np.mean([g.contains(p) for g, p in zip(claimed[known], frame.geometry[known])])
-            shifted = from_shifted(frame.geometry[known].to_numpy(), "gcj02")
-            converted = np.mean([g.contains(p) for g, p in zip(claimed[known], shifted)])
+            areas = claimed[known].to_numpy()
+            as_is = shapely.contains(areas, frame.geometry[known].to_numpy()).mean()
+            converted = shapely.contains(areas, from_shifted(frame.geometry[known].to_numpy(), "gcj02")).mean()
             if converted - as_is >= 0.2:
                 report.hints.append(f"{as_is:.0%} of the points lie in the township they name, {converted:.0%} once "
                                     "converted from GCJ-02: if they came from Amap or Tencent, declare gcj02")

@@ -135,6 +135,7 @@ class CoverageLayers:
         self.names.update(zip(data["townships"].code, data["townships"][self.name_column]))
         self.values = analysis.townships[self.metric.id].astype(float)
         self.breaks = class_breaks(self.values)
+        self._data: dict[str, dict] = {}
 
     # words --------------------------------------------------------------------------------
     def pick(self, pair: tuple[str, str]) -> str:
@@ -170,7 +171,13 @@ class CoverageLayers:
         return gpd.GeoDataFrame(both, crs=self.analysis.dataset["industry_bases"].crs)
 
     def data(self, key: str) -> dict:
-        """Lean GeoJSON for layer `key`: geometry for display, the id, and the style key."""
+        """Lean GeoJSON for layer `key`: geometry for display, the id, and the style key.
+        Built once per layer: the map and the API's layer requests share it."""
+        if key not in self._data:
+            self._data[key] = self._build_data(key)
+        return self._data[key]
+
+    def _build_data(self, key: str) -> dict:
         analysis = self.analysis
         if key == "townships":
             shown = simplified_coverage(analysis.townships).assign(

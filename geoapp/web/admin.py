@@ -145,19 +145,20 @@ def start_import(token: str):
 @bp.get("/jobs/<job_id>")
 @roles_required("admin")
 def job_page(job_id: str):
-    job = load_job(job_id)
-    if job is None:
-        abort(404, f"no import job {job_id!r}")
-    return render_template("admin_job.html", job_id=job_id, job=job)
+    return render_template("admin_job.html", job_id=job_id, job=_job_or_404(job_id))
 
 
 @bp.get("/jobs/<job_id>.json")
 @roles_required("admin")
 def job_status(job_id: str):
+    return jsonify(_job_or_404(job_id))
+
+
+def _job_or_404(job_id: str) -> dict:
     job = load_job(job_id)
     if job is None:
         abort(404, f"no import job {job_id!r}")
-    return jsonify(job)
+    return job
 
 
 @bp.post("/rollback/<layer_id>/<int:version>")

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from pathlib import Path
 
@@ -67,7 +67,7 @@ class CountyState:
         dataset, _ = current_dataset(app.config["GEOAPP_DATA_DIR"], stores.layers)
         state = cls(analyse(dataset), tiles, static_root, stores, Path(dem) if dem else None)
         app.extensions["geoapp"] = state
-        app.before_request(state.refresh_if_changed)
+        app.before_request(state._refresh_for_request)
         return state
 
     def refresh_if_changed(self) -> None:
@@ -79,6 +79,10 @@ class CountyState:
             if stamp != self.stamp:
                 self._use(analyse(load_store(self.layers)))
                 self.stamp = stamp
+
+    def _refresh_for_request(self) -> None:
+        if request.endpoint != "static":  # static files do not depend on the data
+            self.refresh_if_changed()
 
     def _coverage_layers(self, metric: str, lang: str) -> CoverageLayers:
         return CoverageLayers(self.analysis, metric, lang)
