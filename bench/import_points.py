@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the generator li
 
 from geoapp.config import ROOT  # noqa: E402
 from geoapp.data.imports import prepare_import, publish_import  # noqa: E402
-from geoapp.data.load import current_dataset, load_store  # noqa: E402
+from geoapp.data.load import load_store, open_dataset  # noqa: E402
+from geoapp.store import open_stores  # noqa: E402
 from tests.test_imports import many_farm_stays  # noqa: E402
 
 
@@ -29,7 +30,8 @@ def main() -> None:
     start = time.perf_counter()
     path = many_farm_stays(args.n, work / "stays.geojson")
     print(f"made {args.n:,} points ({path.stat().st_size / 1e6:.1f} MB GeoJSON) in {time.perf_counter() - start:.1f} s")
-    dataset, store = current_dataset(ROOT / "geodata", work / "instance")
+    store = open_stores(work / "instance").layers
+    dataset = open_dataset(store, ROOT / "geodata")
     stages: dict[str, float] = {}
     last = [time.perf_counter(), "start"]
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from geoapp.data.validate import DataError
+from geoapp.messages import UserError
 
 EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
@@ -59,14 +60,29 @@ def cmd_sample(args) -> int:
     return 0
 
 
-def _current(args):
-    """(dataset, layer store) the commands work on: the instance store, seeded on first use."""
+def _layer_store(args):
+    """The layer store the commands work on (the instance's, or PostGIS), seeded on first use.
+    Only the store is opened: history, rollback and export work even when the current
+    version of some layer does not load."""
     from geoapp.config import settings_from_environment
-    from geoapp.data.load import current_dataset
+    from geoapp.data.load import seed_store
     from geoapp.store import open_stores
     settings = settings_from_environment()
-    stores = open_stores(settings["GEOAPP_INSTANCE"], settings["DATABASE_URL"])
-    return current_dataset(_data_dir(args), stores.layers)
+    store = open_stores(settings["GEOAPP_INSTANCE"], settings["DATABASE_URL"]).layers
+    if not store.current_versions():
+        seed_store(store, _data_dir(args))
+    return store
+
+
+def _current(args):
+    """(dataset, layer store): the data the app would serve now, and its store."""
+    from geoapp.data.load import open_dataset
+    store = _layer_store(args)
+    dataset = open_dataset(store, _data_dir(args))
+    for skipped in dataset.skipped:
+        print(f"warning: {skipped.layer} v{skipped.version} does not load and is not served: "
+              f"{skipped.problems[0]}", file=sys.stderr)
+    return dataset, store
 
 
 class ProgressBar:
@@ -89,10 +105,10 @@ def _report(report) -> None:
         print(line, file=sys.stderr if not line.startswith(("hint", "note")) else sys.stdout)
 
 
-def _checked(args, dataset, progress=None):
+def _checked(args, dataset, progress=None, store=None):
     """The report on the command's FILE for LAYER; printed and None when it has problems."""
     from geoapp.data.imports import prepare_import
-    report = prepare_import(args.file, args.layer, dataset, args.crs, args.encoding, progress)
+    report = prepare_import(args.file, args.layer, dataset, args.crs, args.encoding, progress, store)
     if report.ok:
         return report
     if progress is not None and progress.enabled:
@@ -104,7 +120,8 @@ def _checked(args, dataset, progress=None):
 
 def cmd_validate(args) -> int:
     """Check FILE as LAYER (schema, keys, the other layers, the county) without writing anything."""
-    report = _checked(args, _current(args)[0])
+    dataset, store = _current(args)
+    report = _checked(args, dataset, store=store)
     if report is None:
         return EXIT_BAD_DATA
     _report(report)
@@ -131,7 +148,7 @@ def cmd_import(args) -> int:
 def cmd_export(args) -> int:
     from geoapp.data.imports import export_frame
     from geoapp.layers import spec
-    _, store = _current(args)
+    store = _layer_store(args)
     try:
         spec(args.layer)
         path = export_frame(store.read(args.layer, args.version), args.layer, args.file)
@@ -143,7 +160,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_history(args) -> int:
-    _, store = _current(args)
+    store = _layer_store(args)
     try:
         versions = store.history(args.layer)
     except KeyError as err:
@@ -158,7 +175,7 @@ def cmd_history(args) -> int:
 
 def cmd_rollback(args) -> int:
     import getpass
-    _, store = _current(args)
+    store = _layer_store(args)
     try:
         version = store.rollback(args.layer, args.version, args.who or getpass.getuser())
     except KeyError as err:
@@ -187,7 +204,7 @@ def cmd_create_user(args) -> int:
     where = "the database" if settings["DATABASE_URL"] else settings["GEOAPP_INSTANCE"]
     try:
         user = users.create(args.name, password, args.role)
-    except ValueError as err:
+    except UserError as err:
         print(f"geoapp create-user: {err}; nothing was changed", file=sys.stderr)
         return EXIT_USAGE
     print(f"{user.name} can now log in as {user.role} (users are kept in {where})")
@@ -246,9 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except DataError as err:
-        print(f"geoapp {args.command}: the data in {_data_dir(args)} has problems:", file=sys.stderr)
+        print(f"geoapp {args.command}: the data in {err.source or _data_dir(args)} has problems:", file=sys.stderr)
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_DATA
+    except UserError as err:  # a version the store refused to keep as given, and the like
+        print(f"geoapp {args.command}: {err}; nothing was changed", file=sys.stderr)
         return EXIT_BAD_DATA
     except ValueError as err:  # a wrong setting, such as GEOAPP_TILES
         print(f"geoapp {args.command}: {err}", file=sys.stderr)

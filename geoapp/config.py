@@ -34,6 +34,8 @@ def settings_from_environment(overrides: dict | None = None) -> dict:
         "DATABASE_URL": env.get("DATABASE_URL") or None,
         "GEOAPP_TILES": env.get("GEOAPP_TILES") or "osm",
         "GEOAPP_DEM": env.get("GEOAPP_DEM") or None,
+        "GEOAPP_HTTPS": (env.get("GEOAPP_HTTPS") or "").lower() in ("1", "true", "yes"),
+        "GEOAPP_PROXIES": int(env.get("GEOAPP_PROXIES") or 0),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

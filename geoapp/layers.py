@@ -3,6 +3,11 @@
 Everything else asks this module. A layer is a GeoJSON file `<id>.geojson` in the data dir;
 a table is a CSV file `<id>.csv`. Columns that reference another layer name it in
 `references`, so validation and joins can follow the link.
+
+Growing the registry: a layer added later is `optional` (a store seeded earlier gets it from
+the data dir, or empty), and a column added later is `required=False, nullable=True` (older
+versions, which lack it, still load). `tests/test_store_contract.py` opens a store written
+before such a change.
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ class LayerSpec:
     geometry: tuple[str, ...] = ()   # allowed geometry types; empty for a table
     public: bool = True              # served to anonymous visitors and on the OGC API
     description: str = ""
+    optional: bool = False           # may be empty; a store from before it existed starts it empty
 
     @property
     def is_table(self) -> bool:
@@ -74,6 +80,8 @@ _POLYGONS = ("Polygon", "MultiPolygon")
 _POINTS = ("Point",)
 _PROVENANCE = Column("source")
 _MONTH_DAY = r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+# Ids appear in addresses (/farmstays/<id>, OGC items): letters, digits, '.', '_', '-' only.
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 
 
 def _names() -> tuple[Column, Column]:
@@ -109,7 +117,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "zones", "产业党建联动区", "Linkage zones", key="id", geometry=_POLYGONS,
         columns=(
-            Column("id"), *_names(),
+            Column("id", pattern=ID_PATTERN), *_names(),
             Column("lead_industry", choices=tuple(INDUSTRIES)),
             Column("general_branch", references="party_organisations"),
             Column("secretary", nullable=True), _PROVENANCE,
@@ -119,7 +127,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "industry_bases", "产业基地", "Industry bases", key="id", geometry=_POLYGONS,
         columns=(
-            Column("id"), *_names(),
+            Column("id", pattern=ID_PATTERN), *_names(),
             Column("industry", choices=tuple(INDUSTRIES)),
             Column("kind", choices=BASE_KINDS),
             Column("area_mu", "float", minimum=0),
@@ -132,7 +140,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "party_organisations", "党组织", "Party organisations", key="id", geometry=_POINTS,
         columns=(
-            Column("id"), *_names(),
+            Column("id", pattern=ID_PATTERN), *_names(),
             Column("kind", choices=ORGANISATION_KINDS),
             Column("parent", nullable=True, references="party_organisations"),
             *_where(),
@@ -150,7 +158,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
         "cooperatives", "专合组织与龙头企业", "Cooperatives and leading enterprises", key="id",
         geometry=_POINTS,
         columns=(
-            Column("id"), *_names(),
+            Column("id", pattern=ID_PATTERN), *_names(),
             Column("kind", choices=COOPERATIVE_KINDS),
             Column("industry", choices=tuple(INDUSTRIES)),
             *_where(),
@@ -165,7 +173,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "farm_stays", "星级农家乐", "Star-rated farm stays", key="id", geometry=_POINTS,
         columns=(
-            Column("id"), Column("name_zh"), Column("name_en", nullable=True),  # pinyin when missing
+            Column("id", pattern=ID_PATTERN), Column("name_zh"), Column("name_en", nullable=True),  # pinyin when missing
             Column("stars", "int", minimum=1, maximum=5),
             Column("price", "float", minimum=0),
             Column("beds", "int", minimum=0),
@@ -181,7 +189,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "festivals", "节会", "Festivals", key="id", geometry=_POINTS,
         columns=(
-            Column("id"), *_names(),
+            Column("id", pattern=ID_PATTERN), *_names(),
             Column("start_md", pattern=_MONTH_DAY),
             Column("end_md", pattern=_MONTH_DAY),
             Column("venue_zh"), Column("venue_en"),
@@ -195,7 +203,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "loans", "小额产业扶持贷款", "Micro-loans for industry", key="id", public=False,
         columns=(
-            Column("id"), Column("recipient"), *_where(),
+            Column("id", pattern=ID_PATTERN), Column("recipient"), *_where(),
             Column("industry", choices=tuple(INDUSTRIES)),
             Column("amount_yuan", "float", minimum=0),
             Column("jobs_created", "int", minimum=0),
@@ -205,7 +213,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "training_sessions", "培训", "Training sessions and study tours", key="id", public=False,
         columns=(
-            Column("id"), Column("kind", choices=TRAINING_KINDS),
+            Column("id", pattern=ID_PATTERN), Column("kind", choices=TRAINING_KINDS),
             Column("training_base", nullable=True, references="industry_bases"),
             *_where(),
             Column("industry", nullable=True, choices=tuple(INDUSTRIES)),

@@ -8,13 +8,15 @@ Flask; `geoapp.web.ogc` is the thin adapter. Its provider is the dataset already
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 
 import shapely
 
+from geoapp import params
 from geoapp.data.load import Dataset
 from geoapp.layers import LAYERS, PUBLIC_LAYERS
+from geoapp.messages import N_, Message, UserError
+from geoapp.params import ParamError
 from geoapp.records import plain
 
 CONFORMANCE = [
@@ -28,16 +30,27 @@ GEOJSON = "application/geo+json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
-RESERVED = {"bbox", "limit", "offset", "f", "datetime", "crs", "bbox-crs"}
+MAX_OFFSET = 10**9
+RESERVED = {"bbox", "limit", "offset", "f", "datetime", "crs", "bbox-crs", "lang"}
 
 
-class OGCError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        self.status, self.code = status, code
-        super().__init__(message)
+class OGCError(UserError):
+    """An OGC API exception: an HTTP status, an OGC exception code and a message."""
 
-    def body(self) -> dict:
-        return {"code": self.code, "description": str(self)}
+    def __init__(self, status: int, code: str, msgid: str | Message, **values):
+        super().__init__(msgid, status=status, **values)
+        self.code = code
+
+    def body(self, translate=str) -> dict:
+        return {"code": self.code, "description": translate(self.message)}
+
+
+def _checked(parse):
+    """A parameter from `geoapp.params`, its ParamError as an OGC InvalidParameterValue."""
+    try:
+        return parse()
+    except ParamError as err:
+        raise OGCError(400, "InvalidParameterValue", err.message) from None
 
 
 @dataclass
@@ -49,7 +62,8 @@ class FeaturesAPI:
     # helpers ---------------------------------------------------------------------------------
     def _collection_or_404(self, collection_id: str):
         if collection_id not in PUBLIC_LAYERS:
-            raise OGCError(404, "NotFound", f"no collection {collection_id!r}; collections: {', '.join(PUBLIC_LAYERS)}")
+            raise OGCError(404, "NotFound", N_("no collection %(id)s; the collections are %(known)s"),
+                           id=repr(collection_id)[:60], known=", ".join(PUBLIC_LAYERS))
         return LAYERS[collection_id], self.dataset[collection_id]
 
     def _link(self, path: str, rel: str, media: str, title: str | None = None) -> dict:
@@ -96,25 +110,23 @@ class FeaturesAPI:
     def items(self, collection_id: str, args: dict[str, str]) -> dict:
         """Features matching `bbox` and property filters, paged by `limit` and `offset`."""
         layer, frame = self._collection_or_404(collection_id)
-        limit = _whole(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        offset = _whole(args.get("offset"), "offset", 0, 0, 10**9)
+        limit = _checked(lambda: params.whole(args, "limit", 1, MAX_LIMIT, default=DEFAULT_LIMIT))
+        offset = _checked(lambda: params.whole(args, "offset", 0, MAX_OFFSET, default=0))
         unknown = set(args) - RESERVED - {c.name for c in layer.columns}
         if unknown:
-            raise OGCError(400, "InvalidParameterValue",
-                           f"unknown parameter {', '.join(sorted(unknown))}; the queryable properties of "
-                           f"{collection_id} are {', '.join(c.name for c in layer.columns)}")
+            raise OGCError(400, "InvalidParameterValue", N_("unknown parameter %(names)s; the queryable properties of "
+                                                            "%(id)s are %(known)s"),
+                           names=", ".join(sorted(repr(u)[:40] for u in unknown))[:200], id=collection_id,
+                           known=", ".join(c.name for c in layer.columns))
         selected = frame
-        if args.get("bbox"):
-            minx, miny, maxx, maxy = _bbox(args["bbox"])
-            selected = selected[selected.intersects(shapely.box(minx, miny, maxx, maxy))]
+        box = _checked(lambda: params.bbox(args))
+        if box:
+            selected = selected[selected.intersects(shapely.box(*box))]
         for name in set(args) - RESERVED:
             column = layer.column(name)
             wanted = args[name]
             if column.type in ("int", "float"):
-                try:
-                    number = float(wanted)
-                except ValueError:
-                    raise OGCError(400, "InvalidParameterValue", f"{name} must be a number, not {wanted!r}") from None
+                number = _checked(lambda: params.number(args, name, -1e15, 1e15))
                 selected = selected[selected[name].astype(float) == number]
             else:
                 selected = selected[selected[name].astype(str) == wanted]
@@ -139,7 +151,8 @@ class FeaturesAPI:
         key = layer.key_columns[0]
         match = frame[frame[key].astype(str) == feature_id]
         if match.empty:
-            raise OGCError(404, "NotFound", f"no feature {feature_id!r} in {collection_id}")
+            raise OGCError(404, "NotFound", N_("no feature %(id)s in %(collection)s"), id=repr(feature_id)[:60],
+                           collection=collection_id)
         feature = self._feature(layer, match.iloc[0], match.geometry.iloc[0])
         feature["links"] = [self._link(f"/collections/{collection_id}/items/{feature_id}", "self", GEOJSON),
                             self._link(f"/collections/{collection_id}", "collection", JSON)]
@@ -178,22 +191,3 @@ class FeaturesAPI:
                 "responses": {**ok(GEOJSON, "the feature"), "404": {"description": "no such feature"}}}}
         return {"openapi": "3.0.3", "info": {"title": self.title, "version": "1.0.0"},
                 "servers": [{"url": self.base_url}], "paths": paths}
-
-
-def _whole(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise OGCError(400, "InvalidParameterValue", f"{name} must be a whole number from {low} to {high}, not {raw!r}")
-    return int(raw)
-
-
-def _bbox(raw: str) -> tuple[float, float, float, float]:
-    try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[0] > values[2] or values[1] > values[3]:
-        raise OGCError(400, "InvalidParameterValue",
-                       f"bbox must be minLon,minLat,maxLon,maxLat in degrees (WGS-84), not {raw!r}")
-    return tuple(values)  # type: ignore[return-value]

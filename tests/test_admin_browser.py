@@ -43,7 +43,7 @@ def test_check_import_and_watch_progress(tmp_path, browser):
         page.set_input_files("input[name=file]", str(upload))
         page.locator(".upload-form button[type=submit]").click()
         page.get_by_role("button", name="Import as the new version").click()
-        page.wait_for_function("document.getElementById('stage').textContent.startsWith('Done')")
+        page.wait_for_function("() => document.getElementById('stage').textContent.startsWith('Done')")
         assert page.locator("#progress").evaluate("bar => bar.value") == 1
         assert "version 2, 16 rows" in page.locator("#stage").inner_text()
         ARTIFACTS.mkdir(exist_ok=True)

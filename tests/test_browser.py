@@ -114,6 +114,6 @@ def test_a_layer_hidden_at_first_is_fetched_and_drawn_when_switched_on(live_serv
     assert page.evaluate("Object.keys(geoapp.layers.cooperatives || {}).length") == 0
     page.locator(".leaflet-control-layers").hover()
     page.get_by_text("Cooperatives and leading enterprises", exact=True).click()
-    page.wait_for_function("Object.keys(geoapp.layers.cooperatives || {}).length > 0")
+    page.wait_for_function("() => Object.keys(geoapp.layers.cooperatives || {}).length > 0")
     assert page.evaluate("Object.keys(geoapp.layers.cooperatives).length") == len(analysis.dataset["cooperatives"])
     assert watched.errors == [] and watched.foreign_requests == []

@@ -35,7 +35,7 @@ def test_the_committed_data_loads(dataset):
 def test_a_missing_file_is_named(data_copy):
     (data_copy / "festivals.geojson").unlink()
     assert problems_of(data_copy) == [
-        f"festivals.geojson: missing file (expected the festivals layer at {data_copy / 'festivals.geojson'})"]
+        f"festivals.geojson: missing file (expected the festivals layer or table at {data_copy / 'festivals.geojson'})"]
 
 
 def test_a_missing_column_is_named_with_what_the_layer_needs(data_copy):

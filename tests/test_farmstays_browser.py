@@ -106,7 +106,7 @@ def test_a_refused_location_gets_a_clear_message(live_server, open_page):
     page.locator("#locate").click()
     message = page.locator("#locate-message")
     message.wait_for(state="visible")
-    page.wait_for_function("document.getElementById('locate-message').textContent.startsWith('Location refused')")
+    page.wait_for_function("() => document.getElementById('locate-message').textContent.startsWith('Location refused')")
     assert "Distance from" in message.inner_text()
 
 

@@ -25,9 +25,20 @@ def test_every_template_string_is_in_the_catalog():
     from babel.messages.extract import extract_from_dir
     method_map = [("templates/**.html", "jinja2"), ("geoapp/**.py", "python")]
     found = {message for _, _, message, _, _ in extract_from_dir(
-        str(ROOT), method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2)})}
+        str(ROOT), method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None})}
     with open(CATALOG / "messages.po", "rb") as po_file:
         known = {m.id for m in read_po(po_file) if m.id}
     assert len(found) > 50, "the extraction found the templates' strings"
     missing = [m for m in found if m not in known]
     assert missing == [], "run scripts/translations to extract these"
+
+
+def test_every_translation_uses_only_the_placeholders_of_its_message():
+    """A translation naming a value its message does not give would fail when shown (a 500)."""
+    import re
+    placeholder = re.compile(r"%\((\w+)\)[sdr]")
+    with open(CATALOG / "messages.po", "rb") as po_file:
+        catalog = read_po(po_file)
+    wrong = [m.id for m in catalog if m.id and isinstance(m.id, str) and m.string
+             and not set(placeholder.findall(m.string)) <= set(placeholder.findall(m.id))]
+    assert wrong == []

@@ -27,8 +27,8 @@ from geoapp.cli import main as cli
 from geoapp.config import ROOT
 from geoapp.crs import wgs84_to_gcj02
 from geoapp.data.imports import export_frame, prepare_import, publish_import
-from geoapp.data.load import current_dataset
-from geoapp.store.layers import LayerStore
+from geoapp.data.load import open_dataset
+from geoapp.store.layers import GeoPackageLayerStore as LayerStore
 from tests.conftest import DATA_DIR, make_app
 
 PASSWORD = "correct horse battery"
@@ -271,7 +271,7 @@ def test_a_bad_file_is_refused_everywhere_with_its_message(case, seeded, tmp_pat
     assert message in capsys.readouterr().err
 
     client = admin_client(app)
-    response = client.post("/admin/data/check", data={
+    response = client.post("/admin/data/check?lang=en", data={
         "layer": layer, "crs": crs or "", "encoding": encoding or "", "csrf_token": client.csrf,
         "file": (io.BytesIO(path.read_bytes()), path.name)}, content_type="multipart/form-data")
     assert 400 <= response.status_code < 500
@@ -312,7 +312,7 @@ def test_gcj02_points_get_a_hint_and_convert_when_declared(seeded, tmp_path):
     dataset = app.extensions["geoapp"].analysis.dataset
     path = amap_copy(tmp_path)
     plain = prepare_import(path, "farm_stays", dataset)
-    assert plain.ok and any("as GCJ-02 (Amap, Tencent) coordinates do here" in h for h in plain.hints)
+    assert plain.ok and any("as GCJ-02 (Amap, Tencent) coordinates do here" in str(h) for h in plain.hints)
     declared = prepare_import(path, "farm_stays", dataset, "gcj02")
     assert declared.ok and declared.hints == []
     distance = declared.frame.geometry.to_crs(32648).distance(dataset["farm_stays"].geometry.to_crs(32648))
@@ -401,7 +401,7 @@ def many_farm_stays(n: int, path: Path) -> Path:
 
 def test_a_process_killed_mid_import_leaves_the_previous_version(tmp_path):
     instance = tmp_path / "instance"
-    current_dataset(DATA_DIR, instance)  # seed
+    open_dataset(LayerStore(instance), DATA_DIR)  # seed
     store_file = instance / "layers.gpkg"
     before = digest(store_file)
     big = many_farm_stays(30_000, tmp_path / "big.geojson")

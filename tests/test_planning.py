@@ -113,18 +113,25 @@ def test_a_point_outside_every_zone_names_the_nearest_zone_and_the_gap(client, a
 def test_a_point_outside_the_county_is_a_clear_422(client):
     response = client.post("/api/plan/analyse", json=feature(Point(104.06, 30.67)))  # Chengdu
     assert response.status_code == 422
-    assert "outside Hanyuan County" in response.get_json()["message"]
+    assert "选址位于汉源县外" in response.get_json()["message"]  # Chinese first, from the catalog
+    english = client.post("/api/plan/analyse?lang=en", json=feature(Point(104.06, 30.67)))
+    assert "outside Hanyuan County" in english.get_json()["message"]
 
 
 BAD_SITES = [
     (feature({"type": "Polygon", "coordinates": [[[102.60, 29.50], [102.62, 29.52], [102.62, 29.50],
-                                                  [102.60, 29.52], [102.60, 29.50]]]}), 400, "Self-intersection"),
-    (feature({"type": "Point", "coordinates": [500000, 3265000]}), 400, "not longitude/latitude degrees"),
-    (feature(Point(102.62, 29.50), "durian"), 400, "unknown industry 'durian'"),
-    (feature({"type": "LineString", "coordinates": [[102.6, 29.5], [102.7, 29.5]]}), 400, "not 'LineString'"),
-    (feature({"type": "Point", "coordinates": ["a", "b"]}), 400, "cannot be read"),
-    ({"type": "FeatureCollection", "features": []}, 400, "exactly one feature"),
-    ([1, 2, 3], 400, "send a GeoJSON Feature"),
+                                                  [102.60, 29.52], [102.60, 29.50]]]}), 422, "Self-intersection"),
+    (feature({"type": "Point", "coordinates": [500000, 3265000]}), 422, "not longitude/latitude degrees"),
+    (feature(Point(102.62, 29.50), "durian"), 422, "choose the industry of the base"),
+    (feature({"type": "LineString", "coordinates": [[102.6, 29.5], [102.7, 29.5]]}), 422, "not 'LineString'"),
+    (feature({"type": "Point", "coordinates": ["a", "b"]}), 422, "cannot be read"),
+    ({"type": "FeatureCollection", "features": []}, 422, "exactly one feature"),
+    ([1, 2, 3], 422, "send a GeoJSON Feature"),
+    ({"type": "Feature", "properties": "pear", "geometry": {"type": "Point", "coordinates": [102.6, 29.4]}}, 422,
+     "properties must be an object, not a string"),
+    ({"type": "Feature", "properties": {"industry": ["pear"]}, "geometry": {"type": "Point", "coordinates": [102.6, 29.4]}},
+     422, "choose the industry of the base"),
+    ({"type": "FeatureCollection", "features": [1]}, 422, "send a GeoJSON Feature"),
 ]
 
 
@@ -132,11 +139,11 @@ BAD_SITES = [
 def test_bad_sites_get_a_clear_4xx_and_nothing_is_saved(planning_app, payload, status, message):
     client = logged_in(planning_app, "ann")
     before = len(planning_app.extensions["geoapp"].proposals.list())
-    analysed = client.post("/api/plan/analyse", json=payload)
+    analysed = client.post("/api/plan/analyse?lang=en", json=payload)
     assert analysed.status_code == status and message in analysed.get_json()["message"]
-    if isinstance(payload, dict) and payload.get("type") == "Feature":
+    if isinstance(payload, dict) and isinstance(payload.get("properties"), dict):
         payload["properties"]["name"] = "bad"
-    saved = client.post("/api/proposals", json=payload)
+    saved = client.post("/api/proposals?lang=en", json=payload)
     assert saved.status_code == status and message in saved.get_json()["message"]
     assert len(planning_app.extensions["geoapp"].proposals.list()) == before
 
@@ -145,7 +152,7 @@ def test_oversized_and_non_json_bodies_are_refused(client):
     big = json.dumps(feature(Point(102.62, 29.5), notes="x" * (1024 * 1024 + 10)))
     response = client.post("/api/plan/analyse", data=big, content_type="application/json")
     assert response.status_code == 413 and response.is_json
-    broken = client.post("/api/plan/analyse", data="{not json", content_type="application/json")
+    broken = client.post("/api/plan/analyse?lang=en", data="{not json", content_type="application/json")
     assert broken.status_code == 400 and "not valid JSON" in broken.get_json()["message"]
 
 
@@ -205,7 +212,7 @@ def test_create_user_stores_a_hash_and_login_checks_it(tmp_path):
     assert PASSWORD.encode() not in (instance / "geoapp.gpkg").read_bytes()
     short = subprocess.run([sys.executable, "-m", "geoapp.cli", "create-user", "eve"], input="short\n",
                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
-    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    assert short.returncode == 2 and "a password has 8 to 200 characters" in short.stderr
     app = make_app(DATA_DIR, instance)
     client = app.test_client()
     token = csrf_token(client)
@@ -257,7 +264,7 @@ def test_a_planner_saves_lists_edits_and_exports_a_proposal(planning_app, border
     pid = proposal["id"]
     assert ann.patch(f"/api/proposals/{pid}", json={"properties": {"status": "submitted"}}).status_code == 200
     refused = ann.patch(f"/api/proposals/{pid}", json={"properties": {"status": "approved"}})
-    assert refused.status_code == 403 and "only an admin" in refused.get_json()["message"]
+    assert refused.status_code == 403 and "只有管理员" in refused.get_json()["message"]  # in the planner's language
     bob = logged_in(planning_app, "bob")
     assert bob.patch(f"/api/proposals/{pid}", json={"properties": {"notes": "mine now"}}).status_code == 403
     chief = logged_in(planning_app, "chief")

@@ -36,7 +36,7 @@ def test_draw_analyse_log_in_save_restart_and_find_it(tmp_path, browser):
         page.goto(server.url + "/planning?lang=en")
         page.select_option("#industry", "pear")
         draw_polygon(page, CORNERS)
-        page.wait_for_function("geoapp.planning.analysis !== null")
+        page.wait_for_function("() => geoapp.planning.analysis !== null")
         analysis = page.locator("#analysis").inner_text()
         assert "Jiuxiang Town" in analysis and "Jiuxiang Pear Linkage Zone" in analysis
         assert "mu" in analysis and "This is the zone's lead industry." in analysis
@@ -47,7 +47,7 @@ def test_draw_analyse_log_in_save_restart_and_find_it(tmp_path, browser):
         page.fill("input[name=password]", PASSWORD)
         page.locator("form.login-form button").click()
         page.wait_for_url("**/planning**")
-        page.wait_for_function("geoapp.planning.analysis !== null")  # the drawing survived the login
+        page.wait_for_function("() => geoapp.planning.analysis !== null")  # the drawing survived the login
         page.fill("#save-form input[name=name]", "Jiuxiang pear extension")
         page.fill("#save-form textarea[name=notes]", "drawn in the browser test")
         page.locator("#save-form button[type=submit]").click()
@@ -81,7 +81,7 @@ def test_planning_on_a_phone_suggests_sites(live_server, open_page):
     assert page.locator("#candidates li[data-rank]").count() == 10
     assert page.locator(".candidate-rank").count() == 10
     page.locator("#candidates li[data-rank] button").first.click()
-    page.wait_for_function("geoapp.planning.analysis !== null")
+    page.wait_for_function("() => geoapp.planning.analysis !== null")
     assert "花椒产业基地" in page.locator("#analysis").inner_text()  # its nearest pepper bases
     watched.screenshot("planning-phone")
     assert watched.errors == [] and watched.foreign_requests == []

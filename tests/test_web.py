@@ -116,5 +116,5 @@ def test_unknown_layers_features_and_metrics_get_clear_json_errors(client):
     assert client.get("/api/coverage/layers/rivers").status_code == 404
     missing = client.get("/api/coverage/popups/townships/atlantis")
     assert missing.status_code == 404 and "atlantis" in missing.get_json()["message"]
-    bad = client.get("/api/coverage/layers/townships?metric=nope")
-    assert bad.status_code == 400 and "unknown metric 'nope'" in bad.get_json()["message"]
+    bad = client.get("/api/coverage/layers/townships?metric=nope&lang=en")
+    assert bad.status_code == 400 and "metric: there is no “nope”" in bad.get_json()["message"]

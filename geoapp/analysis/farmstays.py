@@ -1,7 +1,7 @@
 """Finding farm stays: filters, text search in Chinese/English/pinyin, distance, festivals.
 
-`parse_query` turns the page's parameters into a `FarmStayQuery` or raises `QueryError`
-naming the parameter; `search_farm_stays` answers it. Distances are metres in UTM 48N.
+`parse_query` turns the page's parameters into a `FarmStayQuery`, keeping a `ParamError`
+naming each wrong parameter; `search_farm_stays` answers it. Distances are metres in UTM 48N.
 """
 from __future__ import annotations
 
@@ -18,20 +18,15 @@ import pandas as pd
 from pypinyin import lazy_pinyin
 from shapely.geometry import Point
 
+from geoapp import params
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
+from geoapp.messages import N_
+from geoapp.params import ParamError, plain_number
 
 DEFAULT_RADIUS_KM = 10.0
 MAX_RADIUS_KM = 200.0
 MAX_TEXT = 100
 SORTS = ("distance", "stars", "price", "name")
-
-
-class QueryError(ValueError):
-    """A search parameter is wrong; `parameter` names it and the message says how."""
-
-    def __init__(self, parameter: str, message: str):
-        self.parameter = parameter
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,7 @@ class FarmStayQuery:
     date_to: dt.date | None = None
     radius_km: float = DEFAULT_RADIUS_KM
     sort: str | None = None
-    problems: tuple[QueryError, ...] = field(default=(), compare=False)
+    problems: tuple[ParamError, ...] = field(default=(), compare=False)
 
     def as_args(self) -> dict[str, str]:
         """The query as URL parameters, so a search can be shared."""
@@ -62,12 +57,7 @@ class FarmStayQuery:
 
 
 def _number(value: float | None) -> str | None:
-    return None if value is None else _plain(value)
-
-
-def _plain(value: float) -> str:
-    """1000000.0 as '1000000', 2.5 as '2.5' (never 1e+06)."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return None if value is None else plain_number(value)
 
 
 # Places a search can be measured from ------------------------------------------------------
@@ -81,110 +71,38 @@ def places(festivals: gpd.GeoDataFrame, townships: gpd.GeoDataFrame) -> dict[str
 
 # Parsing ----------------------------------------------------------------------------------
 
-def _int_in(args, name, low, high) -> int | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise QueryError(name, f"{name} must be a whole number from {low} to {high}, not {raw!r}") from None
-    if not low <= value <= high:
-        raise QueryError(name, f"{name} must be a whole number from {low} to {high}, not {value}")
-    return value
-
-
-def _float_in(args, name, low, high) -> float | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise QueryError(name, f"{name} must be a number, not {raw!r}") from None
-    if not np.isfinite(value) or not low <= value <= high:
-        raise QueryError(name, f"{name} must be a number from {_plain(low)} to {_plain(high)}, not {raw}")
-    return value
-
-
-def _lat_lon(raw: str) -> tuple[float, float]:
-    parts = raw.split(",")
-    try:
-        lat, lon = (float(p) for p in parts)
-    except ValueError:
-        raise QueryError("near", f"near must be LAT,LON in degrees, e.g. 29.45,102.65; not {raw!r}") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise QueryError("near", f"near must be LAT,LON in degrees: latitude -90..90, longitude -180..180; not {raw!r}")
-    return lat, lon
-
-
-def _date(args, name) -> dt.date | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise QueryError(name, f"{name} must be a date like 2026-03-20, not {raw!r}") from None
-
-
 def parse_query(args: Mapping[str, str], townships: set[str], festivals: set[str],
                 known_places: Mapping[str, tuple[float, float]]) -> FarmStayQuery:
-    """The search the parameters ask for. Every parameter is checked; all problems are kept
-    in `problems` (the first is raised by `parse_query_strict`)."""
-    problems: list[QueryError] = []
+    """The search the parameters ask for. Every parameter is checked (by `geoapp.params`, as
+    every route's are); all problems are kept in `problems`, and the good parameters still apply."""
+    problems: list[ParamError] = []
     values: dict = {}
 
     def attempt(name, parse):
         try:
             values[name] = parse()
-        except QueryError as err:
+        except ParamError as err:
             problems.append(err)
 
-    attempt("stars_min", lambda: _int_in(args, "stars_min", 1, 5))
-    attempt("price_max", lambda: _float_in(args, "price_max", 0, 1_000_000))
-    attempt("radius_km", lambda: _float_in(args, "radius_km", 0.1, MAX_RADIUS_KM))
-    attempt("date_from", lambda: _date(args, "from"))
-    attempt("date_to", lambda: _date(args, "to"))
-
-    def choice(name, known, what):
-        raw = (args.get(name) or "").strip()
-        if raw and raw not in known:
-            raise QueryError(name, f"unknown {what} {raw!r}")
-        return raw or None
-
-    attempt("township", lambda: choice("township", townships, "township"))
-    attempt("festival", lambda: choice("festival", festivals, "festival"))
-    attempt("near_place", lambda: choice("place", known_places, "place"))
-
-    def near():
-        raw = (args.get("near") or "").strip()
-        return _lat_lon(raw) if raw else None
-    attempt("near", near)
-
-    def text():
-        raw = (args.get("q") or "").strip()
-        if len(raw) > MAX_TEXT:
-            raise QueryError("q", f"q is {len(raw)} characters long; at most {MAX_TEXT}")
-        return raw or None
-    attempt("q", text)
-
-    def sort():
-        raw = (args.get("sort") or "").strip()
-        if raw and raw not in SORTS:
-            raise QueryError("sort", f"sort must be one of {', '.join(SORTS)}, not {raw!r}")
-        return raw or None
-    attempt("sort", sort)
-
+    attempt("stars_min", lambda: params.whole(args, "stars_min", 1, 5))
+    attempt("price_max", lambda: params.number(args, "price_max", 0, 1_000_000))
+    attempt("radius_km", lambda: params.number(args, "radius_km", 0.1, MAX_RADIUS_KM))
+    attempt("date_from", lambda: params.iso_date(args, "from"))
+    attempt("date_to", lambda: params.iso_date(args, "to"))
+    attempt("township", lambda: params.choice(args, "township", townships))
+    attempt("festival", lambda: params.choice(args, "festival", festivals))
+    attempt("near_place", lambda: params.choice(args, "place", known_places))
+    attempt("near", lambda: params.lat_lon(args, "near"))
+    attempt("q", lambda: params.text(args, "q", MAX_TEXT))
+    attempt("sort", lambda: params.choice(args, "sort", SORTS))
     if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
-        problems.append(QueryError("to", "to must not be before from"))
+        values["date_from"], values["date_to"] = values["date_to"], values["date_from"]  # a trip read backwards
     if values.get("near_place"):  # a chosen place wins over an old location in the address
         values["near"] = known_places[values["near_place"]]
     if values.get("sort") == "distance" and not values.get("near"):
-        problems.append(QueryError("sort", "sort=distance needs a place: near=LAT,LON, place=…, or your location"))
+        problems.append(ParamError(N_("sorting by distance needs a place: choose one under “Distance from”, or use "
+                                      "your location"), parameter="sort"))
     good = {k: v for k, v in values.items() if v is not None and k not in {p.parameter for p in problems}}
-    if good.get("radius_km") is None:
-        good.pop("radius_km", None)
     return FarmStayQuery(**good, problems=tuple(problems))
 
 

@@ -46,3 +46,13 @@ def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as UTF-8 CSV, atomically."""
     _replace_atomically(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def file_checksum(path: Path) -> str:
+    """'sha256:…' of a file's bytes, recorded with each version it became."""
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()

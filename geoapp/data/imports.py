@@ -5,11 +5,19 @@
 against the registry and the other current layers — writing nothing. Its report names each
 problem with its row and field, and adds hints (a GBK file, points that sit a GCJ-02-like
 300-400 m off). `publish_import` then hands a clean report to the layer store.
+
+Each file type has its reader in `READERS` (one small function with its own checks; none
+leaves a temporary file behind). Every import is bounded whichever door it comes through,
+the command line or the web: at most MAX_IMPORT_BYTES on disk, MAX_UNPACKED_BYTES unpacked
+from a zip or workbook, MAX_FEATURES rows, and only real tables (not views) of a GeoPackage.
 """
 from __future__ import annotations
 
+import io
 import json
-import shutil
+import re
+import sqlite3
+import struct
 import tempfile
 import warnings
 import zipfile
@@ -24,12 +32,17 @@ import pyogrio
 import shapely
 
 from geoapp.crs import METRIC_CRS, SHIFTED_SYSTEMS, STORAGE_CRS, from_shifted, to_storage_from
-from geoapp.data.load import Dataset, check_frame
-from geoapp.data.validate import DataProblem, check_references
-from geoapp.layers import LAYERS, LayerSpec, spec
-from geoapp.store.layers import LayerStore, file_checksum
+from geoapp.data.files import file_checksum
+from geoapp.data.load import Dataset
+from geoapp.data.validate import DataProblem, check_frame, check_references
+from geoapp.layers import LAYERS, LayerSpec
+from geoapp.messages import N_, Message, message
+from geoapp.store import LayerStore
 
-SUPPORTED = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".xlsx")
+MAX_IMPORT_BYTES = 200 * 1024 * 1024      # the file itself, from the web or the command line
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024   # what a zipped Shapefile unpacks to
+MAX_WORKBOOK_BYTES = 64 * 1024 * 1024     # what an XLSX workbook unpacks to (openpyxl holds it all)
+MAX_FEATURES = 1_000_000
 LON_COLUMNS = ("lon", "lng", "longitude", "x", "经度")
 LAT_COLUMNS = ("lat", "latitude", "y", "纬度")
 GEOGRAPHIC = ("EPSG:4326", "OGC:CRS84", "EPSG:4490")
@@ -47,25 +60,41 @@ class ImportReport:
     declared_crs: str | None
     rows: int = 0
     problems: list[DataProblem] = field(default_factory=list)
-    hints: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    hints: list[Message] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     frame: gpd.GeoDataFrame | pd.DataFrame | None = None
     checksum: str = ""
+    file_crs: object = None  # the CRS the file declares (a legacy GeoJSON `crs` member), if any
 
     @property
     def ok(self) -> bool:
         return not self.problems and self.frame is not None
 
-    def problem(self, message: str, row: str | None = None) -> "ImportReport":
-        self.problems.append(DataProblem(self.file, row, message))
+    def problem(self, msgid: str, row: Message | None = None, **params) -> "ImportReport":
+        self.problems.append(DataProblem(self.file, row, message(msgid, **params)))
         return self
+
+    def note(self, msgid: str, **params) -> None:
+        self.notes.append(message(msgid, **params))
+
+    def hint(self, msgid: str, **params) -> None:
+        self.hints.append(message(msgid, **params))
 
     def lines(self) -> list[str]:
         return ([str(p) for p in self.problems] + [f"hint: {h}" for h in self.hints] +
                 [f"note: {n}" for n in self.notes])
 
 
-# Reading ---------------------------------------------------------------------------------------
+def _line(i: int) -> Message:
+    return message(N_("line %(line)s"), line=i + 2)
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+# Reading text ------------------------------------------------------------------------------------
 
 def _decode(data: bytes, encoding: str | None, report: ImportReport) -> str | None:
     """The file's text: UTF-8 (with or without BOM), or the declared encoding."""
@@ -73,7 +102,7 @@ def _decode(data: bytes, encoding: str | None, report: ImportReport) -> str | No
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as err:
-            report.problem(f"cannot be read as {encoding}: {err}")
+            report.problem(N_("cannot be read as %(encoding)s: %(reason)s"), encoding=encoding, reason=str(err))
             return None
     try:
         return data.decode("utf-8-sig")
@@ -81,10 +110,11 @@ def _decode(data: bytes, encoding: str | None, report: ImportReport) -> str | No
         try:
             data.decode("gb18030")
         except UnicodeDecodeError:
-            report.problem(f"not UTF-8 text (byte {err.start} is {data[err.start]:#04x}) and not GBK either")
+            report.problem(N_("not UTF-8 text (byte %(byte)s is %(value)s) and not GBK either"),
+                           byte=err.start, value=f"{data[err.start]:#04x}")
             return None
-        report.problem(f"the text is GBK/GB18030-encoded, not UTF-8 (byte {err.start}); save it as UTF-8, "
-                       "or import it declaring the encoding gbk")
+        report.problem(N_("the text is GBK/GB18030-encoded, not UTF-8 (byte %(byte)s); save it as UTF-8, or import "
+                          "it declaring the encoding gbk"), byte=err.start)
         return None
 
 
@@ -96,116 +126,271 @@ def _geometry_from_columns(table: pd.DataFrame, report: ImportReport) -> gpd.Geo
         geometries = gpd.GeoSeries.from_wkt(table[column].where(table[column].str.strip() != "", None),
                                             on_invalid="ignore")
         for i in np.flatnonzero((geometries.isna() & (table[column].str.strip() != "")).to_numpy())[:10]:
-            report.problem(f"{column}: {table[column].iloc[i][:40]!r} is not WKT", f"line {i + 2}")
+            report.problem(N_("%(column)s: %(value)s is not WKT"), _line(i), column=column,
+                           value=repr(table[column].iloc[i][:40]))
         return None if report.problems else gpd.GeoDataFrame(table.drop(columns=[column]), geometry=geometries)
     lon = next((lower[n] for n in LON_COLUMNS if n in lower), None)
     lat = next((lower[n] for n in LAT_COLUMNS if n in lower), None)
     if lon is None or lat is None:
-        report.problem(f"no coordinate columns: a point layer in a table needs a longitude column "
-                       f"({' / '.join(LON_COLUMNS)}) and a latitude column ({' / '.join(LAT_COLUMNS)})")
+        report.problem(N_("no coordinate columns: a point layer in a table needs a longitude column (%(lon)s) and a "
+                          "latitude column (%(lat)s)"), lon=" / ".join(LON_COLUMNS), lat=" / ".join(LAT_COLUMNS))
         return None
     xs = pd.to_numeric(table[lon].astype("string").str.strip(), errors="coerce")
     ys = pd.to_numeric(table[lat].astype("string").str.strip(), errors="coerce")
     for i in np.flatnonzero((xs.isna() | ys.isna()).to_numpy())[:10]:
-        report.problem(f"{lon}/{lat}: {table[lon].iloc[i]!r}, {table[lat].iloc[i]!r} are not numbers",
-                       f"line {i + 2}")
+        report.problem(N_("%(lon)s/%(lat)s: %(x)s, %(y)s are not numbers"), _line(i), lon=lon, lat=lat,
+                       x=repr(table[lon].iloc[i]), y=repr(table[lat].iloc[i]))
     swapped = (ys.abs() > 90) & (xs.abs() <= 90)
     for i in np.flatnonzero(swapped.to_numpy())[:10]:
-        report.problem(f"{lat} {ys.iloc[i]:g} is not a latitude (-90..90): are {lon} and {lat} swapped?",
-                       f"line {i + 2}")
+        report.problem(N_("%(lat)s %(y)s is not a latitude (-90..90): are %(lon)s and %(lat)s swapped?"), _line(i),
+                       lat=lat, lon=lon, y=f"{ys.iloc[i]:g}")
     if report.problems:
         return None
     return gpd.GeoDataFrame(table.drop(columns=[lon, lat]), geometry=gpd.points_from_xy(xs, ys))
 
 
-def read_source(path: Path, layer: LayerSpec, report: ImportReport, encoding: str | None = None):
-    """The file as a (Geo)DataFrame with its own CRS, or None with the problems in `report`."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        report.problem(f"unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED)}")
+def _ogr(source, report: ImportReport, kind: Message, **options):
+    """A frame from GDAL, with what it warned about kept as notes; None (and a problem) if it fails."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = pyogrio.read_dataframe(source, **{k: v for k, v in options.items() if v is not None})
+    except UnicodeDecodeError as err:
+        report.problem(N_("the attributes are not UTF-8 (byte %(byte)s); a GBK Shapefile needs its .cpg file or the "
+                          "encoding gbk declared"), byte=err.start)
         return None
-    if not path.is_file() or path.stat().st_size == 0:
-        report.problem("the file is empty" if path.is_file() else "no such file")
+    except Exception as err:
+        report.problem(N_("cannot be read as %(kind)s: %(reason)s"), kind=kind, reason=_first_line(err))
         return None
-    if suffix in (".csv", ".xlsx"):
-        if suffix == ".csv":
-            text = _decode(path.read_bytes(), encoding, report)
-            if text is None:
-                return None
-            from io import StringIO
-            try:
-                table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-            except Exception as err:  # pandas' parser errors
-                report.problem(f"cannot be read as CSV: {str(err).splitlines()[0]}")
-                return None
-        else:
-            try:
-                table = pd.read_excel(path, dtype=str, keep_default_na=False)
-            except Exception as err:
-                report.problem(f"cannot be read as an Excel workbook: {str(err).splitlines()[0]}")
-                return None
-        table.columns = [str(c).strip() for c in table.columns]
-        return table if layer.is_table else _geometry_from_columns(table, report)
+    for warning in caught[:5]:
+        report.note(N_("GDAL said: %(warning)s"), warning=str(warning.message).strip())
+    return frame
 
-    source = str(path)
-    options: dict = {}
-    if suffix in (".geojson", ".json"):
-        text = _decode(path.read_bytes(), encoding, report)
-        if text is None:
-            return None
-        workdir = Path(tempfile.mkdtemp(prefix="geoapp-import-"))
-        source = str(workdir / "source.geojson")
-        Path(source).write_text(text, encoding="utf-8")
-    elif suffix == ".zip":
-        try:
-            names = zipfile.ZipFile(path).namelist()
-        except zipfile.BadZipFile:
-            report.problem("not a zip file")
-            return None
+
+def _table_of(frame) -> pd.DataFrame:
+    """A GDAL frame's attributes as text, as a CSV's would be."""
+    table = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+    return table.astype(object).where(table.notna(), "").astype(str)
+
+
+# One reader per file type ---------------------------------------------------------------------
+
+def read_csv(path: Path, layer: LayerSpec, report: ImportReport, encoding: str | None):
+    text = _decode(path.read_bytes(), encoding, report)
+    if text is None:
+        return None
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except Exception as err:  # pandas' parser errors
+        report.problem(N_("cannot be read as CSV: %(reason)s"), reason=_first_line(err))
+        return None
+    table.columns = [str(c).strip() for c in table.columns]
+    return table if layer.is_table else _geometry_from_columns(table, report)
+
+
+def _unpacked_size(path: Path, report: ImportReport, limit: int) -> int | None:
+    """What a zip archive (a Shapefile zip, an XLSX workbook) unpacks to; None if too much or not a zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        report.problem(N_("not a zip file"))
+        return None
+    if total > limit:
+        report.problem(N_("the archive unpacks to %(size)s MB; at most %(most)s MB"),
+                       size=total // 2**20, most=limit // 2**20)
+        return None
+    return total
+
+
+def read_xlsx(path: Path, layer: LayerSpec, report: ImportReport, encoding: str | None):
+    if _unpacked_size(path, report, MAX_WORKBOOK_BYTES) is None:
+        return None
+    try:
+        table = pd.read_excel(path, dtype=str, keep_default_na=False)
+    except Exception as err:
+        report.problem(N_("cannot be read as an Excel workbook: %(reason)s"), reason=_first_line(err))
+        return None
+    table.columns = [str(c).strip() for c in table.columns]
+    return table if layer.is_table else _geometry_from_columns(table, report)
+
+
+_CRS_MEMBER = re.compile(r'"crs"\s*:\s*\{')
+
+
+def _json_object_at(text: str, start: int, limit: int = 2000):
+    """The small JSON object that opens at `text[start]` ('{'), or None if it is not one."""
+    depth, in_string, escaped = 0, False, False
+    for i in range(start, min(len(text), start + limit)):
+        char = text[i]
+        if in_string:
+            escaped, in_string = (not escaped and char == "\\"), in_string and (escaped or char != '"')
+            continue
+        if char == '"':
+            in_string = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                try:
+                    return json.loads(text[start:i + 1])
+                except ValueError:
+                    return None
+    return None
+
+
+def _legacy_crs(text: str, report: ImportReport) -> bool:
+    """Honour a GeoJSON 2008 `crs` member by its name (GDAL silently takes names it does not know
+    as WGS-84); False, with a problem, when it names no coordinate system we know. The member
+    is looked for where writers put it: before the features, or after them at the end."""
+    from pyproj import CRS
+    features_at = text.find('"features"')
+    found = _CRS_MEMBER.search(text, 0, features_at if features_at >= 0 else len(text)) or \
+        _CRS_MEMBER.search(text, max(0, len(text) - 4096))
+    if found is None:
+        return True
+    member = _json_object_at(text, found.end() - 1)
+    name = member.get("properties", {}).get("name") if isinstance(member, dict) and isinstance(member.get("properties"), dict) else None
+    if not isinstance(name, str):
+        report.problem(N_("the file's crs member gives no coordinate system by name; remove it, or declare the "
+                          "system"))
+        return False
+    try:
+        report.file_crs = CRS.from_user_input(name)
+    except Exception:
+        report.problem(N_("the file's crs member names %(name)s, which is not a coordinate system we know; declare "
+                          "the system (wgs84, cgcs2000, gcj02, bd09 or an EPSG code)"), name=repr(name[:60]))
+        return False
+    report.note(N_("the file names its coordinate system in a crs member: %(name)s"), name=name[:60])
+    return True
+
+
+def read_geojson(path: Path, layer: LayerSpec, report: ImportReport, encoding: str | None):
+    data = path.read_bytes()
+    text = _decode(data, encoding, report)
+    if text is None or not _legacy_crs(text, report):
+        return None
+    # GDAL reads UTF-8 files as they are; other text is handed over re-encoded, in memory
+    source = path if not encoding and not data.startswith(b"\xef\xbb\xbf") else io.BytesIO(text.encode("utf-8"))
+    frame = _ogr(source, report, message(N_("GeoJSON")), read_geometry=not layer.is_table)
+    if frame is None:
+        return None
+    if report.file_crs is not None and not layer.is_table:
+        frame = frame.set_crs(report.file_crs, allow_override=True)
+    return _table_of(frame) if layer.is_table else frame
+
+
+def _zipped_counts(archive: zipfile.ZipFile, stem: str) -> tuple[int | None, int | None]:
+    """(shapes in the .shx index, records in the .dbf header) of a zipped Shapefile."""
+    names = {n.lower(): n for n in archive.namelist()}
+    shapes = records = None
+    if f"{stem}.shx".lower() in names:
+        shapes = (archive.getinfo(names[f"{stem}.shx".lower()]).file_size - 100) // 8
+    if f"{stem}.dbf".lower() in names:
+        with archive.open(names[f"{stem}.dbf".lower()]) as dbf:
+            header = dbf.read(8)
+        records = struct.unpack("<I", header[4:8])[0] if len(header) == 8 else None
+    return shapes, records
+
+
+def read_shapefile_zip(path: Path, layer: LayerSpec, report: ImportReport, encoding: str | None):
+    if _unpacked_size(path, report, MAX_UNPACKED_BYTES) is None:
+        return None
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
         part = ".dbf" if layer.is_table else ".shp"  # a table travels as a Shapefile's attributes alone
         shapefiles = [n for n in names if n.lower().endswith(part)]
         if len(shapefiles) != 1:
-            report.problem(f"the zip must hold exactly one Shapefile ({part}), not {len(shapefiles)}")
+            report.problem(N_("the zip must hold exactly one Shapefile (%(part)s), not %(count)s"), part=part,
+                           count=len(shapefiles))
             return None
         stem = shapefiles[0][:-4]
         if not layer.is_table and f"{stem}.prj" not in names and not report.declared_crs:
-            report.problem(f"{shapefiles[0]} has no .prj, so its coordinate system is unknown: declare it "
-                           "(wgs84, cgcs2000, gcj02, bd09 or an EPSG code)")
+            report.problem(N_("%(file)s has no .prj, so its coordinate system is unknown: declare it (wgs84, "
+                              "cgcs2000, gcj02, bd09 or an EPSG code)"), file=shapefiles[0])
             return None
-        source = f"/vsizip/{path}/{shapefiles[0]}"
-        options["encoding"] = encoding or ("UTF-8" if f"{stem}.cpg" not in names else None)
-    elif suffix == ".gpkg":
-        try:
-            available = [str(name) for name, _ in pyogrio.list_layers(path)]
-        except Exception as err:
-            report.problem(f"cannot be read as a GeoPackage: {str(err).splitlines()[0]}")
+        shapes, records = _zipped_counts(archive, stem)
+        if not layer.is_table and shapes is not None and records is not None and shapes != records:
+            report.problem(N_("the Shapefile is incomplete: %(stem)s.shp has %(shapes)s shapes but %(stem)s.dbf "
+                              "%(records)s rows of attributes"), stem=stem, shapes=shapes, records=records)
             return None
-        if len(available) != 1 and layer.id not in available:
-            report.problem(f"the GeoPackage holds {', '.join(available)}; name one of them {layer.id}")
-            return None
-        options["layer"] = available[0] if len(available) == 1 else layer.id
-    if layer.is_table:
-        options["read_geometry"] = False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame = pyogrio.read_dataframe(source, **{k: v for k, v in options.items() if v is not None})
-        if layer.is_table:
-            frame = pd.DataFrame(frame).astype(object).where(pd.DataFrame(frame).notna(), "").astype(str)
-    except UnicodeDecodeError as err:
-        report.problem(f"the attributes are not UTF-8 (byte {err.start}); a GBK Shapefile needs its .cpg file "
-                       "or the encoding gbk declared")
+    frame = _ogr(f"/vsizip/{path}/{shapefiles[0]}", report, message(N_("a Shapefile")),
+                 read_geometry=not layer.is_table,
+                 encoding=encoding or ("UTF-8" if f"{stem}.cpg" not in names else None))
+    if frame is None:
         return None
-    except Exception as err:
-        kind = {".gpkg": "a GeoPackage", ".zip": "a Shapefile"}.get(suffix, "GeoJSON")
-        report.problem(f"cannot be read as {kind}: {str(err).strip().splitlines()[0]}")
+    short = {c.name[:10]: c.name for c in layer.columns if len(c.name) > 10}  # .dbf names stop at 10 characters
+    frame = frame.rename(columns={k: v for k, v in short.items() if k in frame.columns})
+    return _table_of(frame) if layer.is_table else frame
+
+
+def read_geopackage(path: Path, layer: LayerSpec, report: ImportReport, encoding: str | None):
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            kinds = dict(conn.execute("SELECT c.table_name, m.type FROM gpkg_contents c LEFT JOIN sqlite_master m "
+                                      "ON m.name = c.table_name").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as err:
+        report.problem(N_("cannot be read as a GeoPackage: %(reason)s"), reason=_first_line(err))
+        return None
+    available = list(kinds)
+    if len(available) != 1 and layer.id not in available:
+        report.problem(N_("the GeoPackage holds %(layers)s; name one of them %(layer)s"),
+                       layers=", ".join(available) or "nothing", layer=layer.id)
+        return None
+    chosen = available[0] if len(available) == 1 else layer.id
+    if kinds[chosen] != "table":  # a view can run any query, for any time
+        report.problem(N_("the GeoPackage layer %(name)s is a %(kind)s, not a table: export it as a table first"),
+                       name=chosen, kind=kinds[chosen] or "missing table")
+        return None
+    frame = _ogr(path, report, message(N_("a GeoPackage")), layer=chosen, read_geometry=not layer.is_table,
+                 max_features=MAX_FEATURES + 1)
+    if frame is None:
+        return None
+    return _table_of(frame) if layer.is_table else frame
+
+
+@dataclass(frozen=True)
+class Reader:
+    kind: str                                       # what the keeper calls the format
+    read: Callable[[Path, LayerSpec, ImportReport, str | None], object]
+
+
+READERS: dict[str, Reader] = {
+    ".geojson": Reader("GeoJSON", read_geojson), ".json": Reader("GeoJSON", read_geojson),
+    ".gpkg": Reader("GeoPackage", read_geopackage), ".zip": Reader("Shapefile (zip)", read_shapefile_zip),
+    ".csv": Reader("CSV", read_csv), ".xlsx": Reader("Excel", read_xlsx),
+}
+SUPPORTED = tuple(READERS)
+
+
+def read_source(path: Path, layer: LayerSpec, report: ImportReport, encoding: str | None = None):
+    """The file as a (Geo)DataFrame with its own CRS, or None with the problems in `report`."""
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        report.problem(N_("unsupported file type %(suffix)s; use %(supported)s"), suffix=suffix or "(none)",
+                       supported=", ".join(SUPPORTED))
+        return None
+    if not path.is_file() or path.stat().st_size == 0:
+        report.problem(N_("the file is empty") if path.is_file() else N_("no such file"))
+        return None
+    if path.stat().st_size > MAX_IMPORT_BYTES:
+        report.problem(N_("the file is %(size)s MB; at most %(most)s MB can be imported"),
+                       size=path.stat().st_size // 2**20, most=MAX_IMPORT_BYTES // 2**20)
+        return None
+    frame = reader.read(path, layer, report, encoding)
+    if frame is None:
         return None
     if len(frame) == 0:
-        report.problem("the file has no features; an import replaces the whole layer, so it would empty it")
+        report.problem(N_("the file has no features; an import replaces the whole layer, so it would empty it"))
         return None
-    if suffix == ".zip":  # Shapefile field names stop at 10 characters: give back the registry's names
-        short = {c.name[:10]: c.name for c in layer.columns if len(c.name) > 10}
-        frame = frame.rename(columns={k: v for k, v in short.items() if k in frame.columns})
+    if len(frame) > MAX_FEATURES:
+        report.problem(N_("the file has more than %(most)s features"), most=f"{MAX_FEATURES:,}")
+        return None
     return frame
 
 
@@ -222,8 +407,7 @@ def _declared_crs(declared: str):
     try:
         return CRS.from_user_input(DECLARABLE.get(name, declared.strip().upper()))
     except Exception:
-        raise ValueError(f"unknown coordinate system {declared!r}: use wgs84, cgcs2000, gcj02, bd09 "
-                         "or an EPSG code such as EPSG:4547") from None
+        raise ValueError(declared) from None
 
 
 def _to_wgs84(frame: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoDataFrame | None:
@@ -232,36 +416,41 @@ def _to_wgs84(frame: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoDataFrame
     geographic_file = frame.crs is None or any(frame.crs.equals(c) for c in GEOGRAPHIC)
     if not declared:
         if geographic_file:
-            report.notes.append("coordinates taken as WGS-84 lon/lat (declare gcj02 for Amap/Tencent, "
-                                "bd09 for Baidu)")
+            report.note(N_("coordinates taken as WGS-84 lon/lat (declare gcj02 for Amap/Tencent, bd09 for Baidu)"))
             return frame.set_crs(STORAGE_CRS, allow_override=True)
-        report.notes.append(f"converted from the file's {frame.crs.to_string()} to WGS-84")
+        report.note(N_("converted from the file's %(crs)s to WGS-84"), crs=frame.crs.to_string())
         return frame.to_crs(STORAGE_CRS)
     try:
         target = _declared_crs(declared)
-    except ValueError as err:
-        report.problem(str(err))
+    except ValueError:
+        report.problem(N_("unknown coordinate system %(name)s: use wgs84, cgcs2000, gcj02, bd09 or an EPSG code such "
+                          "as EPSG:4547"), name=repr(declared))
         return None
     if not geographic_file and (target is None or not frame.crs.equals(target)):
-        report.problem(f"the file says its coordinates are {frame.crs.to_string()}, not {declared}: "
-                       "declare the file's own system, or none")
+        report.problem(N_("the file says its coordinates are %(crs)s, not %(declared)s: declare the file's own "
+                          "system, or none"), crs=frame.crs.to_string(), declared=declared)
         return None
-    report.notes.append(f"converted from {declared} to WGS-84")
+    report.note(N_("converted from %(declared)s to WGS-84"), declared=declared)
     return to_storage_from(frame, declared)
 
 
 # Checks against the county and the other layers ----------------------------------------------------
 
+def _feature_label(frame, layer: LayerSpec, i: int) -> Message:
+    key = layer.key_columns[0]
+    if key in frame:
+        return message(N_("feature %(n)s (%(key)s)"), n=i + 1, key=f"{key}={frame[key].iloc[i]}")
+    return message(N_("feature %(n)s"), n=i + 1)
+
+
 def _outside_county(frame: gpd.GeoDataFrame, current: Dataset, report: ImportReport, layer: LayerSpec) -> None:
     if layer.id == "county":
         return
     county = current["county"].to_crs(METRIC_CRS).geometry.union_all()
-    metric = frame.geometry.to_crs(METRIC_CRS)
-    distances = metric.distance(county)
-    key = layer.key_columns[0]
+    distances = frame.geometry.to_crs(METRIC_CRS).distance(county)
     for i in np.flatnonzero((distances > OUTSIDE_TOLERANCE_M).to_numpy())[:10]:
-        label = f"feature {i + 1}" + (f" ({key}={frame[key].iloc[i]})" if key in frame else "")
-        report.problem(f"lies {distances.iloc[i] / 1000:.1f} km outside Hanyuan County", label)
+        report.problem(N_("lies %(km)s km outside Hanyuan County"), _feature_label(frame, layer, i),
+                       km=f"{distances.iloc[i] / 1000:.1f}")
 
 
 def _shift_hints(frame: gpd.GeoDataFrame, current: Dataset, report: ImportReport, layer: LayerSpec) -> None:
@@ -279,12 +468,13 @@ def _shift_hints(frame: gpd.GeoDataFrame, current: Dataset, report: ImportReport
             before = gpd.GeoSeries(matched.geometry_old, crs=STORAGE_CRS).to_crs(METRIC_CRS).centroid
             shift = float(np.median(new.distance(before, align=False)))
             if GCJ_LIKE_M[0] <= shift <= GCJ_LIKE_M[1]:
-                report.hints.append(f"the features sit a median {shift:.0f} m from the current {layer.id}, as GCJ-02 "
-                                    "(Amap, Tencent) coordinates do here: if they came from such a map, import "
-                                    "them declaring gcj02")
+                report.hint(N_("the features sit a median %(metres)s m from the current %(layer)s, as GCJ-02 (Amap, "
+                               "Tencent) coordinates do here: if they came from such a map, import them declaring "
+                               "gcj02"), metres=f"{shift:.0f}", layer=layer.id)
             elif BD_LIKE_M[0] <= shift <= BD_LIKE_M[1]:
-                report.hints.append(f"the features sit a median {shift:.0f} m from the current {layer.id}, as BD-09 "
-                                    "(Baidu) coordinates do here: if they came from Baidu, import them declaring bd09")
+                report.hint(N_("the features sit a median %(metres)s m from the current %(layer)s, as BD-09 (Baidu) "
+                               "coordinates do here: if they came from Baidu, import them declaring bd09"),
+                            metres=f"{shift:.0f}", layer=layer.id)
     if "township" in frame and (frame.geom_type == "Point").all():
         townships = current["townships"].set_index("code").geometry
         claimed = frame.township.map(townships)
@@ -294,20 +484,24 @@ def _shift_hints(frame: gpd.GeoDataFrame, current: Dataset, report: ImportReport
             as_is = shapely.contains(areas, frame.geometry[known].to_numpy()).mean()
             converted = shapely.contains(areas, from_shifted(frame.geometry[known].to_numpy(), "gcj02")).mean()
             if converted - as_is >= 0.2:
-                report.hints.append(f"{as_is:.0%} of the points lie in the township they name, {converted:.0%} once "
-                                    "converted from GCJ-02: if they came from Amap or Tencent, declare gcj02")
+                report.hint(N_("%(as_is)s of the points lie in the township they name, %(converted)s once converted "
+                               "from GCJ-02: if they came from Amap or Tencent, declare gcj02"),
+                            as_is=f"{as_is:.0%}", converted=f"{converted:.0%}")
 
 
 def prepare_import(path: str | Path, layer_id: str, current: Dataset, declared_crs: str | None = None,
-                   encoding: str | None = None, progress: Progress | None = None) -> ImportReport:
-    """Read, convert and check a file for `layer_id`; nothing is written. See the module docstring."""
+                   encoding: str | None = None, progress: Progress | None = None,
+                   store: LayerStore | None = None) -> ImportReport:
+    """Read, convert and check a file for `layer_id`; nothing is written. With `store`, the
+    checked layer is also written to a scratch copy and read back, to be sure it would be
+    stored unchanged (see `geoapp.store.roundtrip`). See the module docstring."""
     path = Path(path)
     progress = progress or (lambda what, fraction: None)
     report = ImportReport(layer=layer_id, file=path.name, declared_crs=declared_crs)
-    try:
-        layer = spec(layer_id)
-    except KeyError as err:
-        return report.problem(err.args[0])
+    layer = LAYERS.get(layer_id)
+    if layer is None:
+        return report.problem(N_("unknown layer %(layer)s; known: %(known)s"), layer=repr(layer_id),
+                              known=", ".join(LAYERS))
     progress("reading", 0.05)
     raw = read_source(path, layer, report, encoding)
     if raw is None:
@@ -318,25 +512,32 @@ def prepare_import(path: str | Path, layer_id: str, current: Dataset, declared_c
         if raw is None:
             return report
     elif declared_crs:
-        report.notes.append(f"{layer_id} is a table: the declared coordinate system is not used")
+        report.note(N_("%(layer)s is a table: the declared coordinate system is not used"), layer=layer_id)
     progress("checking", 0.4)
     frame, problems = check_frame(layer, raw, path.name)
     report.problems += problems
     if not problems:
         others = dict(current)
         others[layer_id] = frame
-        report.problems += [DataProblem(path.name, p.row, p.message) for p in check_references(others, LAYERS)
-                            if p.file == layer.filename]
+        references = check_references(others, LAYERS)
+        report.problems += [p.named(path.name) for p in references if p.file == layer.filename]
         # and the other layers that point at this one must still find their keys
-        report.problems += [DataProblem(p.file, p.row, p.message + f" (after replacing {layer_id})")
-                            for p in check_references(others, LAYERS) if p.file != layer.filename]
+        report.problems += [DataProblem(p.file, p.row, message(N_("%(problem)s (after replacing %(layer)s)"),
+                                                               problem=p.message, layer=layer_id))
+                            for p in references if p.file != layer.filename]
         if not layer.is_table:
             _outside_county(frame, current, report, layer)
             _shift_hints(frame, current, report, layer)
     report.rows = len(raw)
     if report.problems:
         return report
-    report.frame = frame[[c.name for c in layer.columns] + ([] if layer.is_table else ["geometry"])]
+    stored = frame[[c.name for c in layer.columns] + ([] if layer.is_table else ["geometry"])]
+    if store is not None:
+        progress("checking storage", 0.45)
+        report.problems += [DataProblem(path.name, None, m) for m in store.check_storable(layer_id, stored)]
+        if report.problems:
+            return report
+    report.frame = stored
     report.checksum = file_checksum(path)
     progress("checked", 0.5)
     return report
@@ -390,17 +591,14 @@ def export_frame(frame: gpd.GeoDataFrame | pd.DataFrame, layer_id: str, path: st
     elif suffix == ".gpkg":
         pyogrio.write_dataframe(frame if not is_table else pd.DataFrame(frame), path, layer=layer_id, driver="GPKG")
     else:
-        workdir = Path(tempfile.mkdtemp(prefix="geoapp-export-"))
-        try:
+        with tempfile.TemporaryDirectory(prefix="geoapp-export-") as workdir:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the 10-character field names are noted below
+                warnings.simplefilter("ignore")  # GDAL warns that field names stop at 10 characters: expected
                 # a table becomes a Shapefile of attributes only: its .dbf (and .cpg)
                 pyogrio.write_dataframe(pd.DataFrame(frame) if is_table else frame.to_crs(STORAGE_CRS),
-                                        workdir / f"{layer_id}.{'dbf' if is_table else 'shp'}",
+                                        Path(workdir) / f"{layer_id}.{'dbf' if is_table else 'shp'}",
                                         driver="ESRI Shapefile", encoding="UTF-8")
             with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-                for part in sorted(workdir.iterdir()):
+                for part in sorted(Path(workdir).iterdir()):
                     archive.write(part, part.name)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
     return path

@@ -1,27 +1,49 @@
-"""Reading the data dir: one GeoJSON file per layer and one CSV file per table (BRIEF §4)."""
+"""Reading the data: the data dir (one GeoJSON file per layer and one CSV file per table,
+BRIEF §4) and the instance store, which holds every version and is the truth once seeded.
+
+The app serves, for each layer, the newest version that passes the same check an import
+passes (`geoapp.data.validate.check_frame`). A version that does not load — written by an
+older release, or damaged — is skipped, not fatal: the app starts on the version before it,
+and says which it skipped and why (`Dataset.skipped`, the log, `/admin/data`), so that
+`geoapp rollback` or a new import can mend it.
+"""
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from geoapp.crs import STORAGE_CRS
-from geoapp.data.validate import DataError, DataProblem, check_columns, check_geometry, check_references
+from geoapp.data.files import file_checksum
+from geoapp.data.validate import DataError, DataProblem, check_frame, check_references
 from geoapp.layers import LAYERS, LayerSpec
-from geoapp.store.layers import LayerStore, file_checksum
+from geoapp.messages import N_, message
+from geoapp.store import LayerStore
 
 Frame = gpd.GeoDataFrame | pd.DataFrame
+
+
+@dataclass(frozen=True)
+class SkippedVersion:
+    """A stored version the app does not serve, because it does not pass the checks."""
+    layer: str
+    version: int
+    problems: tuple[DataProblem, ...]
 
 
 class Dataset(Mapping):
     """The validated layers and tables, by id; GeoDataFrames are in EPSG:4326."""
 
-    def __init__(self, frames: dict[str, Frame], source: str):
+    def __init__(self, frames: dict[str, Frame], source: str, versions: dict[str, int] | None = None,
+                 skipped: tuple[SkippedVersion, ...] = ()):
         self._frames = frames
-        self.source = source  # where the data came from, for pages and logs
+        self.source = source            # where the data came from, for pages and logs
+        self.versions = versions or {}  # the store's version of each layer served (none from a data dir)
+        self.skipped = skipped          # newer versions that did not load
 
     def __getitem__(self, layer_id: str) -> Frame:
         return self._frames[layer_id]
@@ -34,15 +56,15 @@ class Dataset(Mapping):
 
     def replace(self, layer_id: str, frame: Frame) -> "Dataset":
         """A copy with one layer replaced (for what-if analyses and tests)."""
-        return Dataset({**self._frames, layer_id: frame}, self.source)
+        return Dataset({**self._frames, layer_id: frame}, self.source, self.versions, self.skipped)
 
 
 def read_raw(spec: LayerSpec, path: Path) -> tuple[Frame | None, list[DataProblem]]:
     """Read one layer or table file as it is, or say why it cannot be read."""
     name = path.name
     if not path.is_file():
-        return None, [DataProblem(name, None, f"missing file (expected the {spec.id} "
-                                              f"{'table' if spec.is_table else 'layer'} at {path})")]
+        return None, [DataProblem(name, None, message(N_("missing file (expected the %(layer)s layer or table at %(path)s)"),
+                                                      layer=spec.id, path=str(path)))]
     try:
         if spec.is_table:
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"), []
@@ -50,27 +72,12 @@ def read_raw(spec: LayerSpec, path: Path) -> tuple[Frame | None, list[DataProble
             warnings.simplefilter("ignore")
             return gpd.read_file(path, engine="pyogrio"), []
     except UnicodeDecodeError as err:
-        return None, [DataProblem(name, None, f"not UTF-8 text (byte {err.start}); a GBK file must be "
-                                              "converted to UTF-8 first")]
+        return None, [DataProblem(name, None, message(
+            N_("not UTF-8 text (byte %(byte)s); a GBK file must be converted to UTF-8 first"), byte=err.start))]
     except Exception as err:  # pyogrio and pandas raise many kinds; the message is what matters
-        kind = "CSV" if spec.is_table else "GeoJSON"
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return None, [DataProblem(name, None, f"cannot be read as {kind}: {reason}")]
-
-
-def check_frame(spec: LayerSpec, raw: Frame, name: str | None = None) -> tuple[Frame, list[DataProblem]]:
-    """Check one layer or table on its own (geometry, columns, keys); returns (frame, problems).
-    `name` is what messages call it (default: the registry's file name)."""
-    problems: list[DataProblem] = []
-    if not spec.is_table:
-        problems += check_geometry(spec, raw)
-    frame, column_problems = check_columns(spec, raw)
-    problems += column_problems
-    if not spec.is_table and not problems:
-        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
-    if name and name != spec.filename:
-        problems = [DataProblem(name, p.row, p.message) for p in problems]
-    return frame, problems
+        return None, [DataProblem(name, None, message(N_("cannot be read as %(kind)s: %(reason)s"),
+                                                      kind="CSV" if spec.is_table else "GeoJSON", reason=reason))]
 
 
 def read_file(spec: LayerSpec, path: Path) -> tuple[Frame | None, list[DataProblem]]:
@@ -81,58 +88,137 @@ def read_file(spec: LayerSpec, path: Path) -> tuple[Frame | None, list[DataProbl
     return check_frame(spec, raw)
 
 
-def dataset_from(frames: dict[str, Frame], problems: list[DataProblem], source: str) -> Dataset:
-    """The dataset, once the references between layers are checked; DataError otherwise."""
-    problems = problems + check_references(frames, LAYERS)
-    if problems:
-        raise DataError(problems)
-    return Dataset(frames, source=source)
+def empty_frame(spec: LayerSpec) -> Frame:
+    """A layer or table with the registry's columns and no rows (an optional layer not yet loaded)."""
+    columns = [c.name for c in spec.columns]
+    if spec.is_table:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    return gpd.GeoDataFrame({name: pd.Series(dtype=object) for name in columns}, geometry=gpd.GeoSeries([], crs=STORAGE_CRS))
 
 
 def load_dataset(data_dir: str | Path) -> Dataset:
-    """Read and validate every layer and table in `data_dir`; raise DataError naming each problem."""
+    """Read and validate every layer and table in `data_dir`; raise DataError naming each problem.
+    An optional layer whose file is missing is empty."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise DataError([DataProblem(str(data_dir), None, "data directory does not exist")])
+        raise DataError([DataProblem(str(data_dir), None, message(N_("data directory does not exist")))], str(data_dir))
     frames: dict[str, Frame] = {}
     problems: list[DataProblem] = []
     for layer_id, spec in LAYERS.items():
-        frame, found = read_file(spec, data_dir / spec.filename)
+        path = data_dir / spec.filename
+        if spec.optional and not path.exists():
+            frames[layer_id] = empty_frame(spec)
+            continue
+        frame, found = read_file(spec, path)
         problems += found
         if frame is not None and not found:
             frames[layer_id] = frame
-    return dataset_from(frames, problems, str(data_dir.resolve()))
+    problems += check_references(frames, LAYERS)
+    if problems:
+        raise DataError(problems, str(data_dir))
+    return Dataset(frames, source=str(data_dir.resolve()))
+
+
+# The instance store --------------------------------------------------------------------------
+
+def _candidates(store: LayerStore, layer_id: str, current: int) -> list[int]:
+    """The versions of a layer the app may serve, best first: the current one, then older ones."""
+    older = sorted((v.version for v in store.history(layer_id) if v.version < current), reverse=True)
+    return [current, *older]
+
+
+def _first_loading(store: LayerStore, spec: LayerSpec, versions: list[int], skipped: list[SkippedVersion]):
+    """(version, frame) of the first of `versions` that passes `check_frame`, or None; the
+    ones that do not are added to `skipped`."""
+    for version in versions:
+        try:
+            raw = store.read(spec.id, version)
+        except Exception as err:  # a table the store cannot even read (damaged, dropped)
+            skipped.append(SkippedVersion(spec.id, version, (DataProblem(f"{spec.id} v{version}", None, message(
+                N_("cannot be read from the store: %(reason)s"), reason=str(err).strip().splitlines()[0])),)))
+            continue
+        frame, problems = check_frame(spec, raw, f"{spec.id} v{version}")
+        if not problems:
+            return version, frame
+        skipped.append(SkippedVersion(spec.id, version, tuple(problems)))
+    return None
 
 
 def load_store(store: LayerStore) -> Dataset:
-    """The current version of every layer and table in the instance store, checked as files are."""
-    frames: dict[str, Frame] = {}
+    """The newest loadable version of every layer and table in the store (see the module
+    docstring). DataError only when some layer has no version at all that loads."""
+    current = store.current_versions()
     problems: list[DataProblem] = []
-    versions = store.current_versions()
+    skipped: list[SkippedVersion] = []
+    remaining: dict[str, list[int]] = {}
+    chosen: dict[str, tuple[int, Frame]] = {}
     for layer_id, spec in LAYERS.items():
-        if layer_id not in versions:
-            problems.append(DataProblem(str(store.path), None, f"the store has no {layer_id}"))
+        if layer_id not in current:
+            problems.append(DataProblem(str(store.path), None, message(N_("the store has no %(layer)s"), layer=layer_id)))
             continue
-        frame, found = check_frame(spec, store.read(layer_id), f"{layer_id} v{versions[layer_id]}")
-        problems += found
-        if not found:
+        remaining[layer_id] = _candidates(store, layer_id, current[layer_id])
+        found = _first_loading(store, spec, remaining[layer_id], skipped)
+        if found is None:
+            problems += [p for s in skipped if s.layer == layer_id for p in s.problems][:5]
+            continue
+        chosen[layer_id] = found
+        remaining[layer_id] = [v for v in remaining[layer_id] if v < found[0]]
+    if problems:
+        raise DataError(problems, str(store.path))
+    by_file = {spec.filename: layer_id for layer_id, spec in LAYERS.items()}
+    while True:  # a layer whose references do not hold steps back to its previous loadable version
+        broken = check_references({k: frame for k, (_, frame) in chosen.items()}, LAYERS)
+        if not broken:
+            break
+        for layer_id in {by_file[p.file] for p in broken if p.file in by_file}:
+            version = chosen[layer_id][0]
+            skipped.append(SkippedVersion(layer_id, version, tuple(
+                p.named(f"{layer_id} v{version}") for p in broken if by_file.get(p.file) == layer_id)))
+            found = _first_loading(store, LAYERS[layer_id], remaining[layer_id], skipped)
+            if found is None:
+                raise DataError([p.named(f"{by_file.get(p.file, p.file)} v{chosen[by_file[p.file]][0]}")
+                                 if p.file in by_file else p for p in broken], str(store.path))
+            chosen[layer_id] = found
+            remaining[layer_id] = [v for v in remaining[layer_id] if v < found[0]]
+    versions = {k: v for k, (v, _) in chosen.items()}
+    return Dataset({k: frame for k, (_, frame) in chosen.items()},
+                   source=f"{store.path} ({', '.join(f'{k} v{v}' for k, v in versions.items())})",
+                   versions=versions, skipped=tuple(skipped))
+
+
+def seed_store(store: LayerStore, data_dir: str | Path) -> dict[str, int]:
+    """Give the store every registry layer it lacks, from `data_dir` (an optional layer with no
+    file there starts empty). A fresh store gets the whole data dir, checked together; later, a
+    layer added to the registry arrives as its version 1. Whichever process comes first seeds;
+    the others find it done. Returns the versions written."""
+    present = store.current_versions()
+    missing = [layer_id for layer_id in LAYERS if layer_id not in present]
+    if not missing:
+        return {}
+    data_dir = Path(data_dir)
+    if not present:
+        frames = dict(load_dataset(data_dir))
+    else:
+        frames, problems = {}, []
+        for layer_id in missing:
+            spec = LAYERS[layer_id]
+            path = data_dir / spec.filename
+            if spec.optional and not path.exists():
+                frames[layer_id] = empty_frame(spec)
+                continue
+            frame, found = read_file(spec, path)
+            problems += found
             frames[layer_id] = frame
-    return dataset_from(frames, problems, f"{store.path} ({', '.join(f'{k} v{v}' for k, v in versions.items())})")
+        if problems:
+            raise DataError(problems, str(data_dir))
+    files = {layer_id: data_dir / LAYERS[layer_id].filename for layer_id in frames}
+    return store.publish(frames, who="seed",
+                         source_files={k: str(p.resolve()) if p.exists() else "" for k, p in files.items()},
+                         checksums={k: file_checksum(p) if p.exists() else "" for k, p in files.items()},
+                         note=f"seeded from {data_dir}", only_missing=True)
 
 
-def seed_store(store: LayerStore, data_dir: str | Path) -> None:
-    """Fill an empty store with every file of `data_dir` as version 1 (DataError if any is wrong)."""
-    dataset = load_dataset(data_dir)
-    files = {layer_id: Path(data_dir) / spec.filename for layer_id, spec in LAYERS.items()}
-    store.publish(dict(dataset), who="seed", source_files={k: str(p.resolve()) for k, p in files.items()},
-                  checksums={k: file_checksum(p) for k, p in files.items()}, note=f"seeded from {data_dir}")
-
-
-def current_dataset(data_dir: str | Path, store) -> tuple[Dataset, LayerStore]:
-    """The data the app serves: the layer `store` (or the GeoPackage store of an instance
-    folder, when a path is given), seeded from `data_dir` on first use."""
-    if isinstance(store, (str, Path)):
-        store = LayerStore(Path(store))
-    if not store.current_versions():
-        seed_store(store, data_dir)
-    return load_store(store), store
+def open_dataset(store: LayerStore, data_dir: str | Path) -> Dataset:
+    """The data the app serves: the store's, seeded from `data_dir` with whatever layers it lacks."""
+    seed_store(store, data_dir)
+    return load_store(store)

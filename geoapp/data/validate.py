@@ -1,7 +1,10 @@
-"""Checks of layer and table files against the registry in `geoapp.layers`.
+"""Checks of layers and tables against the registry in `geoapp.layers`.
 
-Every problem names the file, the feature or line, the column and what is wrong, so the
-person who made the file can fix it without reading a traceback.
+`check_frame` is the one check a layer passes before it is served: `geoapp validate` and
+`geoapp import` run it on the file as it will be stored, and the app runs it again on every
+version it loads from the store. Every problem names the file, the feature or line, the
+column and what is wrong, so the person who made the file can fix it without a traceback.
+Problems are `Message`s, shown in English on the command line and translated on the web.
 """
 from __future__ import annotations
 
@@ -13,65 +16,100 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoapp.crs import STORAGE_CRS
 from geoapp.layers import Column, LayerSpec
+from geoapp.messages import N_, Message, message
 
 MAX_PROBLEMS_PER_CHECK = 10
+# Text that cannot be stored and read back unchanged: control characters (a NUL ends the
+# text in GDAL and PostgreSQL refuses it), lone surrogates (not UTF-8), non-characters.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
 class DataProblem:
     file: str
-    row: str | None      # "feature 3 (id=B003)" or "line 14 (id=L012)"; None for the whole file
-    message: str
+    row: Message | None      # "feature 3 (id=B003)" or "line 14 (id=L012)"; None for the whole file
+    message: Message
 
     def __str__(self) -> str:
         return f"{self.file}: {self.row}: {self.message}" if self.row else f"{self.file}: {self.message}"
+
+    def named(self, file: str) -> "DataProblem":
+        """The same problem said of another file name (the upload rather than the registry's)."""
+        return DataProblem(file, self.row, self.message)
 
 
 class DataError(Exception):
     """The data could not be loaded; `problems` says each thing that is wrong."""
 
-    def __init__(self, problems: list[DataProblem]):
+    def __init__(self, problems: list[DataProblem], source: str = ""):
         self.problems = problems
+        self.source = source
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def row_label(spec: LayerSpec, frame: pd.DataFrame, position: int) -> str:
+def row_label(spec: LayerSpec, frame: pd.DataFrame, position: int) -> Message:
     """How a person finds row `position` (0-based) in the file: feature or line number and key."""
-    where = f"line {position + 2}" if spec.is_table else f"feature {position + 1}"
     keys = [k for k in spec.key_columns if k in frame.columns]
-    if keys:
-        values = ", ".join(f"{k}={frame[k].iloc[position]}" for k in keys
-                           if not pd.isna(frame[k].iloc[position]))
-        if values:
-            where += f" ({values})"
-    return where
+    values = ", ".join(f"{k}={shown_text(frame[k].iloc[position])}" for k in keys
+                       if not _missing(frame[k].iloc[position]))
+    if spec.is_table:
+        return message(N_("line %(line)s (%(key)s)") if values else N_("line %(line)s"), line=position + 2, key=values)
+    return message(N_("feature %(n)s (%(key)s)") if values else N_("feature %(n)s"), n=position + 1, key=values)
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, (list, tuple, dict)) and bool(pd.isna(value)))
 
 
 class _Report:
     def __init__(self, spec: LayerSpec, frame: pd.DataFrame):
         self.spec, self.frame, self.problems = spec, frame, []
 
-    def whole(self, message: str) -> None:
-        self.problems.append(DataProblem(self.spec.filename, None, message))
+    def whole(self, text: Message) -> None:
+        self.problems.append(DataProblem(self.spec.filename, None, text))
 
-    def rows(self, mask, message) -> None:
-        """Report each row where `mask` holds; `message(position)` says what is wrong there."""
-        positions = [i for i, bad in enumerate(pd.Series(mask).fillna(False).to_numpy()) if bad]
+    def rows(self, mask, describe) -> None:
+        """Report each row where `mask` holds; `describe(position)` says what is wrong there."""
+        positions = np.flatnonzero(pd.Series(mask).fillna(False).to_numpy(dtype=bool))
         for i in positions[:MAX_PROBLEMS_PER_CHECK]:
-            self.problems.append(DataProblem(self.spec.filename, row_label(self.spec, self.frame, i),
-                                             message(i)))
+            self.problems.append(DataProblem(self.spec.filename, row_label(self.spec, self.frame, i), describe(i)))
         if len(positions) > MAX_PROBLEMS_PER_CHECK:
-            self.whole(f"... and {len(positions) - MAX_PROBLEMS_PER_CHECK} more rows like these")
+            self.whole(message(N_("... and %(count)s more rows like these"),
+                               count=len(positions) - MAX_PROBLEMS_PER_CHECK))
 
 
 def shown(value) -> str:
     """A value as a person reads it in a message: text quoted, 9.0 as 9, 3.5 as 3.5."""
     if isinstance(value, str):
-        return repr(value)
+        return "'" + shown_text(value) + "'"
     if isinstance(value, (float, np.floating)):
         return f"{float(value):g}"
     return str(value)
+
+
+def shown_text(value) -> str:
+    """Text with the characters a terminal or page would hide written as escapes, cut at 60."""
+    text = _UNSTORABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"),
+                           str(value))
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def unstorable(text: str) -> Message | None:
+    """Why `text` cannot be stored and read back unchanged, or None when it can."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        what = message(N_("a lone surrogate"))
+    elif code in (0xFFFE, 0xFFFF):
+        what = message(N_("a non-character"))
+    else:
+        what = message(N_("a control character"))
+    return message(N_("U+%(code)s (%(what)s) at character %(position)s"), code=f"{code:04X}", what=what,
+                   position=found.start() + 1)
 
 
 def _blank(values: pd.Series) -> pd.Series:
@@ -84,18 +122,29 @@ def _coerce(report: _Report, column: Column, values: pd.Series) -> pd.Series:
     if column.type == "str":
         text = values.astype("string").str.strip().astype(object)
         text[blank.to_numpy()] = None  # empty text is missing: None, not pd.NA or ""
+        reasons = text.map(lambda v: unstorable(v) if isinstance(v, str) else None)
+        report.rows(reasons.notna(), lambda i: message(
+            N_("%(column)s: %(reason)s cannot be stored unchanged; remove it"), column=column.name,
+            reason=reasons.iloc[i]))
         return text
     if column.type == "bool":
         text = values.astype("string").str.strip().str.lower()
         truth = text.map({"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False})
-        report.rows(~blank & truth.isna(), lambda i: f"{column.name}: {shown(values.iloc[i])} is not true or false")
+        report.rows(~blank & truth.isna(), lambda i: message(N_("%(column)s: %(value)s is not true or false"),
+                                                             column=column.name, value=shown(values.iloc[i])))
         return truth.astype("boolean")
     numbers = pd.to_numeric(values.astype("string").str.strip().str.replace(",", "", regex=False), errors="coerce")
-    report.rows(~blank & numbers.isna(), lambda i: f"{column.name}: {shown(values.iloc[i])} is not a number")
+    numbers = numbers.where(np.isfinite(numbers.astype(float)))
+    report.rows(~blank & numbers.isna(), lambda i: message(N_("%(column)s: %(value)s is not a number"),
+                                                           column=column.name, value=shown(values.iloc[i])))
     if column.type == "int":
         fractional = numbers.notna() & (numbers % 1 != 0)
-        report.rows(fractional, lambda i: f"{column.name}: {shown(values.iloc[i])} is not a whole number")
-        return numbers.where(~fractional).astype("Int64")
+        report.rows(fractional, lambda i: message(N_("%(column)s: %(value)s is not a whole number"),
+                                                  column=column.name, value=shown(values.iloc[i])))
+        too_big = numbers.notna() & (numbers.abs() >= 2 ** 53)
+        report.rows(too_big, lambda i: message(N_("%(column)s: %(value)s is too large"), column=column.name,
+                                               value=shown(values.iloc[i])))
+        return numbers.where(~fractional & ~too_big).astype("Int64")
     return numbers.astype(float)
 
 
@@ -104,40 +153,46 @@ def check_columns(spec: LayerSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame, l
     report = _Report(spec, frame)
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     for name in missing:
-        report.whole(f"missing column {name!r} (the {spec.id} layer needs: "
-                     f"{', '.join(c.name for c in spec.columns if c.required)})")
+        report.whole(message(N_("missing column '%(column)s' (the %(layer)s layer needs: %(columns)s)"),
+                             column=name, layer=spec.id, columns=", ".join(c.name for c in spec.columns if c.required)))
     if missing:
         return frame, report.problems
     frame = frame.copy()
     for column in spec.columns:
-        if column.name not in frame.columns:
+        if column.name not in frame.columns:  # optional columns a file (or an older version) lacks
             frame[column.name] = None
         raw = frame[column.name]
         values = _coerce(report, column, raw)
         present = ~_blank(raw)
         if not column.nullable:
-            report.rows(~present, lambda i, c=column: f"{c.name}: empty, but a value is required")
+            report.rows(~present, lambda i, c=column: message(N_("%(column)s: empty, but a value is required"),
+                                                              column=c.name))
         if column.choices:
-            report.rows(present & ~values.isin(column.choices),
-                        lambda i, c=column: f"{c.name}: {shown(raw.iloc[i])} is not one of {', '.join(c.choices)}")
+            report.rows(present & ~values.isin(column.choices), lambda i, c=column: message(
+                N_("%(column)s: %(value)s is not one of %(choices)s"), column=c.name, value=shown(raw.iloc[i]),
+                choices=", ".join(c.choices)))
         if column.pattern:
             rx = re.compile(column.pattern)
             report.rows(present & ~values.map(lambda v: bool(rx.fullmatch(str(v))) if v is not None else True),
-                        lambda i, c=column: f"{c.name}: {shown(raw.iloc[i])} does not have the form {c.pattern}")
-        if column.minimum is not None:
-            report.rows(values.notna() & (values < column.minimum) if column.type != "str" else False,
-                        lambda i, c=column: f"{c.name}: {shown(raw.iloc[i])} is below the minimum {c.minimum:g}")
-        if column.maximum is not None:
-            report.rows(values.notna() & (values > column.maximum) if column.type != "str" else False,
-                        lambda i, c=column: f"{c.name}: {shown(raw.iloc[i])} is above the maximum {c.maximum:g}")
+                        lambda i, c=column: message(N_("%(column)s: %(value)s does not have the form %(form)s"),
+                                                    column=c.name, value=shown(raw.iloc[i]), form=c.pattern))
+        if column.minimum is not None and column.type != "str":
+            report.rows(values.notna() & (values < column.minimum), lambda i, c=column: message(
+                N_("%(column)s: %(value)s is below the minimum %(minimum)s"), column=c.name,
+                value=shown(raw.iloc[i]), minimum=f"{c.minimum:g}"))
+        if column.maximum is not None and column.type != "str":
+            report.rows(values.notna() & (values > column.maximum), lambda i, c=column: message(
+                N_("%(column)s: %(value)s is above the maximum %(maximum)s"), column=c.name,
+                value=shown(raw.iloc[i]), maximum=f"{c.maximum:g}"))
         frame[column.name] = values
     keys = list(spec.key_columns)
     duplicated = frame.duplicated(keys, keep=False) & frame[keys].notna().all(axis=1)
     first = {}
     for i, key in enumerate(map(tuple, frame[keys].astype(str).to_numpy())):
         first.setdefault(key, i)
-    report.rows(duplicated, lambda i: f"duplicate key {'/'.join(map(str, frame[keys].iloc[i]))!r} (also "
-                                      f"{row_label(spec, frame, first[tuple(frame[keys].astype(str).iloc[i])])})")
+    report.rows(duplicated, lambda i: message(
+        N_("duplicate key '%(key)s' (also %(other)s)"), key="/".join(map(shown_text, frame[keys].iloc[i])),
+        other=row_label(spec, frame, first[tuple(frame[keys].astype(str).iloc[i])])))
     return frame, report.problems
 
 
@@ -146,23 +201,46 @@ def check_geometry(spec: LayerSpec, frame: gpd.GeoDataFrame) -> list[DataProblem
     report = _Report(spec, frame)
     crs = frame.crs
     if crs is not None and crs.to_epsg() != 4326 and not crs.equals("OGC:CRS84"):
-        report.whole(f"coordinate system is {crs.to_string()}; layers must be WGS-84 lon/lat "
-                     "(EPSG:4326). Import the file with its CRS declared to convert it.")
+        report.whole(message(N_("coordinate system is %(crs)s; layers must be WGS-84 lon/lat (EPSG:4326). "
+                                "Import the file with its CRS declared to convert it."), crs=crs.to_string()))
         return report.problems
     geometry = frame.geometry
     empty = geometry.isna() | geometry.is_empty
-    report.rows(empty, lambda i: "no geometry")
+    report.rows(empty, lambda i: message(N_("no geometry")))
     present = ~empty
     kinds = geometry.geom_type
-    report.rows(present & ~kinds.isin(spec.geometry),
-                lambda i: f"geometry is a {kinds.iloc[i]}; this layer takes {' or '.join(spec.geometry)}")
+    report.rows(present & ~kinds.isin(spec.geometry), lambda i: message(
+        N_("geometry is a %(kind)s; this layer takes %(kinds)s"), kind=kinds.iloc[i], kinds=" / ".join(spec.geometry)))
     bounds = geometry.bounds
-    outside = present & ((bounds.minx < -180) | (bounds.maxx > 180) | (bounds.miny < -90) | (bounds.maxy > 90))
-    report.rows(outside, lambda i: f"coordinates ({bounds.minx.iloc[i]:.0f}, {bounds.miny.iloc[i]:.0f}) are not "
-                                   "lon/lat degrees: is the file in a projected CRS?")
+    finite = np.isfinite(bounds.to_numpy()).all(axis=1)
+    outside = present & (~finite | (bounds.minx < -180) | (bounds.maxx > 180) | (bounds.miny < -90) | (bounds.maxy > 90))
+    swapped = outside & finite & (bounds.minx >= -90) & (bounds.maxx <= 90) & (bounds.miny >= -180) & (bounds.maxy <= 180)
+    report.rows(outside & ~swapped, lambda i: message(
+        N_("coordinates (%(x)s, %(y)s) are not lon/lat degrees: is the file in a projected CRS?"),
+        x=f"{bounds.minx.iloc[i]:.0f}", y=f"{bounds.miny.iloc[i]:.0f}"))
+    report.rows(swapped, lambda i: message(
+        N_("coordinates (%(x)s, %(y)s) are not lon/lat: the latitude is over 90, are longitude and latitude "
+           "swapped?"), x=f"{bounds.minx.iloc[i]:.4f}", y=f"{bounds.miny.iloc[i]:.4f}"))
     invalid = present & ~outside & ~geometry.is_valid
-    report.rows(invalid, lambda i: f"invalid geometry: {shapely.is_valid_reason(geometry.iloc[i])}")
+    report.rows(invalid, lambda i: message(N_("invalid geometry: %(reason)s"),
+                                           reason=shapely.is_valid_reason(geometry.iloc[i])))
     return report.problems
+
+
+def check_frame(spec: LayerSpec, raw: pd.DataFrame, name: str | None = None) -> tuple[pd.DataFrame, list[DataProblem]]:
+    """The one check of a layer or table on its own — geometry, columns, values, keys — run by
+    `validate`, `import` and the app when it loads a version. Returns (frame in the registry's
+    types, problems); `name` is what messages call the file (default: the registry's name)."""
+    problems: list[DataProblem] = []
+    if not spec.is_table:
+        problems += check_geometry(spec, raw)
+    frame, column_problems = check_columns(spec, raw)
+    problems += column_problems
+    if not spec.is_table and not problems:
+        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
+    if name and name != spec.filename:
+        problems = [p.named(name) if p.file == spec.filename else p for p in problems]
+    return frame, problems
 
 
 def check_references(layers: dict[str, pd.DataFrame], specs: dict[str, LayerSpec]) -> list[DataProblem]:
@@ -179,8 +257,9 @@ def check_references(layers: dict[str, pd.DataFrame], specs: dict[str, LayerSpec
             known = set(layers[target][target_key].dropna().astype(str))
             values = frame[column.name]
             report.rows(values.notna() & ~values.astype(str).isin(known),
-                        lambda i, c=column, t=target, k=target_key, v=values:
-                        f"{c.name}: unknown {t[:-1] if t.endswith('s') else t} {shown(v.iloc[i])} "
-                        f"(no {k} like it in {specs[t].filename})")
+                        lambda i, c=column, t=target, k=target_key, v=values: message(
+                            N_("%(column)s: unknown %(what)s %(value)s (no %(key)s like it in %(file)s)"),
+                            column=c.name, what=t[:-1] if t.endswith("s") else t, value=shown(v.iloc[i]),
+                            key=k, file=specs[t].filename))
         problems += report.problems
     return problems

@@ -89,26 +89,6 @@ def transaction(conn: sqlite3.Connection):
     conn.execute("COMMIT")
 
 
-def ensure_feature_table(conn: sqlite3.Connection, table: str, columns_sql: str, geometry_type: str,
-                         description: str) -> None:
-    """Create a feature table (`fid` key, `geom` column, then `columns_sql`) and register it."""
-    with transaction(conn):
-        conn.execute(f'CREATE TABLE IF NOT EXISTS "{table}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, '
-                     f'geom BLOB NOT NULL, {columns_sql})')
-        conn.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
-                     "VALUES (?, 'features', ?, ?, ?)", (table, table, description, WGS84))
-        conn.execute("INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)",
-                     (table, geometry_type, WGS84))
-
-
-def ensure_attribute_table(conn: sqlite3.Connection, table: str, columns_sql: str, description: str) -> None:
-    """Create a non-spatial table and register it as GeoPackage attributes."""
-    with transaction(conn):
-        conn.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({columns_sql})')
-        conn.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
-                     "VALUES (?, 'attributes', ?, ?)", (table, table, description))
-
-
 def touch_contents(conn: sqlite3.Connection, table: str) -> None:
     """Record in gpkg_contents that `table` changed now, with its new extent."""
     extent = conn.execute(f'SELECT geom FROM "{table}"').fetchall()

@@ -6,7 +6,13 @@ a consistent snapshot) to a temporary file in the same folder; the version is ad
 its own table (`<layer>__v<N>`) and recorded in `layer_versions`; the copy is checked (its
 integrity, the new table's row count); then `os.replace` publishes it. A reader sees the old
 file or the new one, never half of either, and a process killed at any point leaves the last
-published version. Stale temporary files are removed when a store is opened.
+published version. A temporary file is removed only when no writer holds the writer lock (a
+live writer holds it for its whole publish; the lock dies with a killed one), so opening the
+store never deletes someone else's import in progress.
+
+Before publishing, each new version is read back from the copy and compared with what was
+given (`geoapp.store.roundtrip`): text a driver would cut, numbers it would round, geometry it
+would change are refused by row and field, and nothing is published.
 
 The file keeps SQLite's rollback journal (not WAL): a WAL sidecar belongs to one file, and
 this file is replaced whole. Proposals and users, written row by row in place, live in their
@@ -16,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
 import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +37,9 @@ import pyogrio
 
 from geoapp.crs import STORAGE_CRS
 from geoapp.layers import LAYERS, spec
+from geoapp.messages import N_
 from geoapp.store import gpkg
+from geoapp.store.roundtrip import StoreError, differences
 
 STORE_FILE = "layers.gpkg"
 TEMP_PREFIX = ".layers-publishing-"  # GDAL wants the .gpkg ending even on a temporary file
@@ -54,19 +63,13 @@ class Version:
     current: bool = False
 
 
-def file_checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return "sha256:" + digest.hexdigest()
-
-
 def table_name(layer_id: str, version: int) -> str:
     return f"{layer_id}__v{version}"
 
 
-class LayerStore:
+class GeoPackageLayerStore:
+    """The `geoapp.store.interface.LayerStore` of an instance folder."""
+
     def __init__(self, instance: Path):
         self.folder = Path(instance)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -121,29 +124,35 @@ class LayerStore:
         options = {"bbox": bbox} if bbox and not layer.is_table else {}
         if filters:  # OGR SQL takes no parameters: quote the values ourselves
             options["where"] = " AND ".join(f'"{name}" = {_sql_literal(value)}' for name, value in filters.items())
-        frame = pyogrio.read_dataframe(self.path, layer=table_name(layer_id, version),
-                                       read_geometry=not layer.is_table, fid_as_index=False, **options)
-        if layer.is_table:
-            return pd.DataFrame(frame)
-        return frame.set_crs(STORAGE_CRS, allow_override=True)
+        return _read_table(self.path, table_name(layer_id, version), layer.is_table, **options)
 
     # writing ---------------------------------------------------------------------------------
     @contextmanager
-    def _writer_lock(self):
-        """One writer at a time (imports and rollbacks from the CLI, the web, several workers)."""
-        with open(self.folder / ".layers.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    def _writer_lock(self, wait: bool = True):
+        """One writer at a time (imports, rollbacks and seeding from the CLI, the web, several
+        workers). Yields whether the lock is held: without `wait`, False when another has it."""
+        with open(self.folder / ".layers.lock", "a") as lock:
             try:
-                yield
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def remove_stale_temporaries(self) -> list[Path]:
-        """Delete temporary copies left by a process that died while publishing."""
+        """Delete temporary copies left by a writer that died while publishing. A live writer
+        holds the writer lock for its whole publish, so while the lock is taken nothing is
+        removed; once it is free, every temporary copy is a dead writer's."""
         removed = []
-        for path in self.folder.glob(f"{TEMP_PREFIX}*"):
-            path.unlink(missing_ok=True)
-            removed.append(path)
+        with self._writer_lock(wait=False) as held:
+            if not held:
+                return removed
+            for path in self.folder.glob(f"{TEMP_PREFIX}*"):
+                path.unlink(missing_ok=True)
+                removed.append(path)
         return removed
 
     def _snapshot(self) -> Path:
@@ -162,16 +171,23 @@ class LayerStore:
         return fd_path
 
     def publish(self, frames: dict[str, gpd.GeoDataFrame | pd.DataFrame], who: str, source_files: dict[str, str],
-                checksums: dict[str, str], note: str = "", progress: Progress | None = None) -> dict[str, int]:
+                checksums: dict[str, str], note: str = "", progress: Progress | None = None,
+                only_missing: bool = False) -> dict[str, int]:
         """Add one new version of each layer in `frames` and make it current, all at once.
-        Returns the new version numbers."""
+        Returns the new version numbers. With `only_missing`, layers the store already has are
+        left alone (seeding: whichever process comes first seeds, the others find it done)."""
         progress = progress or (lambda what, fraction: None)
         with self._writer_lock():
+            if only_missing:
+                present = self.current_versions()
+                frames = {layer: frame for layer, frame in frames.items() if layer not in present}
+                if not frames:
+                    return {}
             temp = self._snapshot()
             try:
                 versions = self._write_versions(temp, frames, who, source_files, checksums, note, progress)
                 progress("checking", 0.95)
-                self._check(temp, {layer: (versions[layer], len(frame)) for layer, frame in frames.items()})
+                self._check(temp, frames, versions)
                 self._sync(temp)
                 os.replace(temp, self.path)
                 self._sync_folder()
@@ -210,18 +226,29 @@ class LayerStore:
             conn.close()
         return versions
 
-    def _check(self, temp: Path, expected: dict[str, tuple[int, int]]) -> None:
-        """The copy is a sound SQLite file and every new table holds the rows written."""
+    def _check(self, temp: Path, frames: dict, versions: dict[str, int]) -> None:
+        """The copy is a sound SQLite file and every new version reads back as it was given."""
         conn = sqlite3.connect(temp)
         try:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise RuntimeError("the new store failed SQLite's integrity check; nothing was published")
-            for layer, (version, rows) in expected.items():
-                count = conn.execute(f'SELECT COUNT(*) FROM "{table_name(layer, version)}"').fetchone()[0]
-                if count != rows:
-                    raise RuntimeError(f"{layer} v{version} holds {count} rows, not {rows}; nothing was published")
+                raise StoreError(N_("the new store failed SQLite's integrity check; nothing was published"))
         finally:
             conn.close()
+        for layer, frame in frames.items():
+            found = differences(layer, frame, _read_table(temp, table_name(layer, versions[layer]), LAYERS[layer].is_table))
+            if found:
+                raise StoreError(found[0])
+
+    def check_storable(self, layer_id: str, frame) -> list:
+        """What would change if `frame` were stored as `layer_id` (empty when nothing): the
+        frame is written to a scratch GeoPackage and read back; the store is not touched."""
+        folder = Path(tempfile.mkdtemp(prefix=".layers-check-", dir=self.folder))
+        try:
+            path = folder / "check.gpkg"
+            write_table(path, layer_id, frame, LAYERS[layer_id].is_table)
+            return differences(layer_id, frame, _read_table(path, layer_id, LAYERS[layer_id].is_table))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
     def _sync(path: Path) -> None:
@@ -266,6 +293,13 @@ def _sql_literal(value) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _read_table(path: Path, table: str, is_table: bool, **options):
+    frame = pyogrio.read_dataframe(path, layer=table, read_geometry=not is_table, fid_as_index=False, **options)
+    if is_table:
+        return pd.DataFrame(frame)
+    return frame.set_crs(STORAGE_CRS, allow_override=True)
 
 
 def write_table(path: Path, table: str, frame, is_table: bool) -> None:

@@ -5,12 +5,14 @@ nothing above the storage room knows which one it has.
 
 Every write is one database transaction: a new layer version (its table, its history row and
 the `current` pointer) is all there or not at all, and readers see the old version until the
-commit.
+commit. Before the commit each new version is read back and compared with what was given
+(`geoapp.store.roundtrip`). The schema (and the PostGIS extension) is created once, under an
+advisory lock, however many workers start at the same moment (`geoapp.store.schema`).
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
+import time
 
 import geopandas as gpd
 import pandas as pd
@@ -18,28 +20,19 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from geoapp.crs import STORAGE_CRS
 from geoapp.layers import LAYERS, spec
+from geoapp.messages import N_, message
 from geoapp.store.layers import Progress, Version, checked_read, rollback, table_name
 from geoapp.store.proposals import COLUMNS as PROPOSAL_COLUMNS
 from geoapp.store.proposals import Proposal, check_changes
-from geoapp.store.users import User, check_new_user
+from geoapp.store.roundtrip import StoreError, differences
+from geoapp.store.schema import migrate_postgres, postgres_lock
+from geoapp.store.users import User, check_new_user, password_matches
 
-SCHEMA = """
-CREATE EXTENSION IF NOT EXISTS postgis;
-CREATE TABLE IF NOT EXISTS layer_versions (
-  seq BIGSERIAL UNIQUE, layer TEXT NOT NULL, version INTEGER NOT NULL, created TEXT NOT NULL, who TEXT NOT NULL,
-  source_file TEXT NOT NULL, rows INTEGER NOT NULL, checksum TEXT NOT NULL, note TEXT NOT NULL,
-  PRIMARY KEY (layer, version));
-CREATE TABLE IF NOT EXISTS layer_current (layer TEXT PRIMARY KEY, version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS proposals (
-  fid SERIAL PRIMARY KEY, geom geometry(Geometry, 4326) NOT NULL, name TEXT NOT NULL, industry TEXT NOT NULL,
-  notes TEXT NOT NULL DEFAULT '', status TEXT NOT NULL, owner TEXT NOT NULL, created TEXT NOT NULL,
-  updated TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL);
-"""
+PUBLISH_LOCK = 511823_0002  # one writer of layer versions at a time
 
 
 def connect(url: str) -> Engine:
@@ -47,10 +40,26 @@ def connect(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     engine = create_engine(url, pool_pre_ping=True)
-    with engine.begin() as conn:
-        for statement in filter(str.strip, SCHEMA.split(";")):
-            conn.execute(text(statement))
+    migrate_postgres(engine)
     return engine
+
+
+def _write_version(conn, layer: str, name: str, frame) -> None:
+    if LAYERS[layer].is_table:
+        pd.DataFrame(frame).to_sql(name, conn, index=False)
+        return
+    frame = frame.to_crs(STORAGE_CRS)
+    if frame.geometry.name != "geometry":
+        frame = frame.rename_geometry("geometry")
+    frame.to_postgis(name, conn, index=False)
+
+
+def _read_version(conn, layer: str, name: str, where: str = "", params=None):
+    sql = f'SELECT * FROM "{name}"' + (f" WHERE {where}" if where else "")
+    if LAYERS[layer].is_table:
+        return pd.read_sql(text(sql), conn, params=params or {})
+    return gpd.read_postgis(text(sql), conn, geom_col="geometry", params=params or {}).set_crs(
+        STORAGE_CRS, allow_override=True)
 
 
 def _now() -> str:
@@ -96,31 +105,34 @@ class PostgisLayerStore:
         if bbox and not layer.is_table:
             clauses.append("ST_Intersects(geometry, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))")
             params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
-        sql = f'SELECT * FROM "{table_name(layer_id, version)}"' + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
         with self.engine.connect() as conn:
-            if layer.is_table:
-                return pd.read_sql(text(sql), conn, params=params)
-            return gpd.read_postgis(text(sql), conn, geom_col="geometry", params=params).set_crs(
-                STORAGE_CRS, allow_override=True)
+            return _read_version(conn, layer_id, table_name(layer_id, version), " AND ".join(clauses), params)
 
     def publish(self, frames: dict, who: str, source_files: dict[str, str], checksums: dict[str, str],
-                note: str = "", progress: Progress | None = None) -> dict[str, int]:
+                note: str = "", progress: Progress | None = None, only_missing: bool = False) -> dict[str, int]:
         progress = progress or (lambda what, fraction: None)
         created = _now()
         with self.engine.begin() as conn:  # all the new versions, or none of them
-            conn.execute(text("LOCK TABLE layer_current IN EXCLUSIVE MODE"))  # one writer at a time
+            postgres_lock(conn, PUBLISH_LOCK)  # one writer at a time; readers are not held up
+            if only_missing:
+                present = set(conn.execute(text("SELECT layer FROM layer_current")).scalars())
+                frames = {layer: frame for layer, frame in frames.items() if layer not in present}
+                if not frames:
+                    return {}
             latest = dict(conn.execute(text("SELECT layer, MAX(version) FROM layer_versions GROUP BY layer")).all())
             versions = {layer: (latest.get(layer) or 0) + 1 for layer in frames}
             for i, (layer, frame) in enumerate(frames.items()):
                 progress(f"writing {layer}", 0.1 + 0.8 * i / max(1, len(frames)))
                 name = table_name(layer, versions[layer])
-                if LAYERS[layer].is_table:
-                    pd.DataFrame(frame).to_sql(name, conn, index=False)
-                else:
-                    frame = frame.to_crs(STORAGE_CRS)
-                    if frame.geometry.name != "geometry":
-                        frame = frame.rename_geometry("geometry")
-                    frame.to_postgis(name, conn, index=False)
+                try:
+                    with conn.begin_nested():
+                        _write_version(conn, layer, name, frame)
+                except Exception as err:  # psycopg refuses some values (a NUL in text) outright
+                    raise StoreError(N_("%(layer)s could not be stored: %(reason)s; nothing was published"),
+                                     layer=layer, reason=str(err).strip().splitlines()[0]) from None
+                found = differences(layer, frame, _read_version(conn, layer, name))
+                if found:
+                    raise StoreError(found[0])
                 conn.execute(text("INSERT INTO layer_versions (layer, version, created, who, source_file, rows, "
                                   "checksum, note) VALUES (:layer, :version, :created, :who, :source, :rows, "
                                   ":checksum, :note)"),
@@ -135,6 +147,19 @@ class PostgisLayerStore:
 
     def rollback(self, layer_id: str, version: int, who: str) -> Version:
         return rollback(self, layer_id, version, who)
+
+    def check_storable(self, layer_id: str, frame) -> list:
+        """What would change if `frame` were stored (written in a transaction that is rolled back)."""
+        with self.engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                _write_version(conn, layer_id, "geoapp_storable_check", frame)
+                return differences(layer_id, frame, _read_version(conn, layer_id, "geoapp_storable_check"))
+            except Exception as err:
+                return [message(N_("%(layer)s could not be stored: %(reason)s"), layer=layer_id,
+                                reason=str(err).strip().splitlines()[0])]
+            finally:
+                transaction.rollback()
 
 
 class PostgisProposalStore:
@@ -198,23 +223,42 @@ class PostgisUserStore:
     def __init__(self, engine: Engine):
         self.engine = engine
 
+    def _run(self, sql: str, params: dict):
+        with self.engine.begin() as conn:
+            return conn.execute(text(sql), params)
+
     def create(self, name: str, password: str, role: str) -> User:
         check_new_user(name, password, role)
-        with self.engine.begin() as conn:
-            conn.execute(text("INSERT INTO users VALUES (:name, :role, :hash) ON CONFLICT (name) DO UPDATE SET "
-                              "role = excluded.role, password_hash = excluded.password_hash"),
-                         {"name": name, "role": role, "hash": generate_password_hash(password)})
-        return User(name, role)
+        self._run("INSERT INTO users (name, role, password_hash) VALUES (:name, :role, :hash) ON CONFLICT (name) DO "
+                  "UPDATE SET role = excluded.role, password_hash = excluded.password_hash, "
+                  "session_version = users.session_version + 1",
+                  {"name": name, "role": role, "hash": generate_password_hash(password)})
+        return self.get(name)
 
     def get(self, name: str) -> User | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(text("SELECT name, role FROM users WHERE name = :name"), {"name": name}).first()
-        return User(row.name, row.role) if row else None
+        row = self._run("SELECT name, role, session_version FROM users WHERE name = :name", {"name": name}).first()
+        return User(row.name, row.role, row.session_version) if row else None
 
     def check(self, name: str, password: str) -> User | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(text("SELECT name, role, password_hash FROM users WHERE name = :name"),
-                               {"name": name}).first()
-        if row and check_password_hash(row.password_hash, password):
-            return User(row.name, row.role)
+        row = self._run("SELECT name, role, session_version, password_hash FROM users WHERE name = :name",
+                        {"name": name}).first()
+        if password_matches(row.password_hash if row else None, password) and row:
+            return User(row.name, row.role, row.session_version)
         return None
+
+    def end_sessions(self, name: str) -> None:
+        self._run("UPDATE users SET session_version = session_version + 1 WHERE name = :name", {"name": name})
+
+    def record_failure(self, subjects: list[str], window_s: float) -> None:
+        now = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM login_failures WHERE at < :old"), {"old": now - window_s})
+            conn.execute(text("INSERT INTO login_failures VALUES (:s, :at)"), [{"s": s, "at": now} for s in subjects])
+
+    def failures(self, subject: str, window_s: float) -> tuple[int, float | None]:
+        row = self._run("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE subject = :s AND at >= :since",
+                        {"s": subject, "since": time.time() - window_s}).first()
+        return row.n, row.oldest
+
+    def clear_failures(self, subject: str) -> None:
+        self._run("DELETE FROM login_failures WHERE subject = :s", {"s": subject})

@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geoapp.store import gpkg
+from geoapp.store.schema import migrate_sqlite
 
 STATUSES = ("draft", "submitted", "approved", "rejected")
 TABLE = "proposals"
@@ -45,17 +46,15 @@ def check_changes(changes: dict) -> None:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
 
 
-class ProposalStore:
-    """Create, read, update and delete proposals; each write is one transaction."""
+class GeoPackageProposalStore:
+    """The `geoapp.store.interface.ProposalStore` of an instance GeoPackage: each write is one
+    transaction."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         conn = gpkg.connect(self.path)
         try:
-            gpkg.ensure_feature_table(
-                conn, TABLE, "name TEXT NOT NULL, industry TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '', "
-                "status TEXT NOT NULL, owner TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL",
-                "GEOMETRY", "proposed industry bases")
+            migrate_sqlite(conn)
         finally:
             conn.close()
 

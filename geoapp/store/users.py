@@ -1,25 +1,36 @@
-"""Users who may write (planners, admins), kept in the instance GeoPackage (`users` table).
-Passwords are stored as salted hashes (werkzeug's scrypt), never as text."""
+"""Users who may write (planners, admins), kept in the instance GeoPackage (`users` table),
+and the failed log-ins the throttle counts (`login_failures`).
+
+Passwords are stored as salted hashes (werkzeug's scrypt), never as text. Checking a name
+that does not exist costs as much as checking one that does (a dummy hash is checked), so
+names cannot be found by timing. Each user has a session version: logging out raises it, and
+a session cookie carrying an older version (one copied before the log-out) no longer works.
+"""
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from geoapp.messages import N_, UserError
 from geoapp.store import gpkg
+from geoapp.store.schema import migrate_sqlite
 
 ROLES = ("planner", "admin")
-TABLE = "users"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{2,40}")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 200
 
 
 @dataclass(frozen=True)
 class User:
     name: str
     role: str
+    session_version: int = 0
 
     # what Flask-Login asks of a user
     is_authenticated = True
@@ -27,57 +38,106 @@ class User:
     is_anonymous = False
 
     def get_id(self) -> str:
-        return self.name
+        """What the session cookie keeps: the name and the session version it was issued for."""
+        return f"{self.name}:{self.session_version}"
+
+
+def session_subject(user_id: str) -> tuple[str, int] | None:
+    """(name, session version) from a session's user id, or None if it is not one of ours."""
+    name, _, version = user_id.rpartition(":")
+    if not NAME_PATTERN.fullmatch(name) or not version.isascii() or not version.isdigit():
+        return None
+    return name, int(version)
 
 
 def check_new_user(name: str, password: str, role: str) -> None:
-    """ValueError saying what is wrong with a new user's name, password or role (either store)."""
+    """UserError saying what is wrong with a new user's name, password or role (either store)."""
     if not NAME_PATTERN.fullmatch(name):
-        raise ValueError("a user name is 2-40 letters, digits, '.', '_' or '-'")
+        raise UserError(N_("a user name is 2-40 letters, digits, '.', '_' or '-'"))
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"a password has at least {MIN_PASSWORD} characters")
+        raise UserError(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise UserError(N_("a password has %(least)s to %(most)s characters"), least=MIN_PASSWORD, most=MAX_PASSWORD)
 
 
-class UserStore:
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash("not anyone's password")
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one hashed; as slow for a missing user (None) as for a real one."""
+    if len(password) > MAX_PASSWORD:
+        password = password[:MAX_PASSWORD]  # hashing cost stays bounded; such a password never matches
+    if password_hash is None:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return check_password_hash(password_hash, password)
+
+
+class GeoPackageUserStore:
+    """The `geoapp.store.interface.UserStore` of an instance GeoPackage."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
         conn = gpkg.connect(self.path)
         try:
-            gpkg.ensure_attribute_table(conn, TABLE, "name TEXT PRIMARY KEY, role TEXT NOT NULL, "
-                                                     "password_hash TEXT NOT NULL", "people who may write")
+            migrate_sqlite(conn)
+        finally:
+            conn.close()
+
+    def _run(self, sql: str, params=(), write: bool = False):
+        conn = gpkg.connect(self.path)
+        try:
+            if write:
+                with gpkg.transaction(conn):
+                    return conn.execute(sql, params).rowcount
+            return conn.execute(sql, params).fetchall()
         finally:
             conn.close()
 
     def create(self, name: str, password: str, role: str) -> User:
-        """Add a user, or reset the password and role of an existing one."""
+        """Add a user, or reset the password and role of an existing one (which ends their sessions)."""
         check_new_user(name, password, role)
+        self._run("INSERT INTO users (name, role, password_hash) VALUES (?,?,?) ON CONFLICT(name) DO UPDATE SET "
+                  "role=excluded.role, password_hash=excluded.password_hash, session_version=session_version+1",
+                  (name, role, generate_password_hash(password)), write=True)
+        return self.get(name)
+
+    def get(self, name: str) -> User | None:
+        rows = self._run("SELECT name, role, session_version FROM users WHERE name=?", (name,))
+        return User(rows[0]["name"], rows[0]["role"], rows[0]["session_version"]) if rows else None
+
+    def check(self, name: str, password: str) -> User | None:
+        """The user if `password` is theirs, else None (in the same time either way)."""
+        rows = self._run("SELECT name, role, session_version, password_hash FROM users WHERE name=?", (name,))
+        row = rows[0] if rows else None
+        if password_matches(row["password_hash"] if row else None, password) and row:
+            return User(row["name"], row["role"], row["session_version"])
+        return None
+
+    def end_sessions(self, name: str) -> None:
+        """Every session of `name` issued so far stops working."""
+        self._run("UPDATE users SET session_version = session_version + 1 WHERE name=?", (name,), write=True)
+
+    # the log-in throttle's memory ----------------------------------------------------------------
+    def record_failure(self, subjects: list[str], window_s: float) -> None:
+        """Note a failed log-in against each subject ('name:ann', 'address:10.0.0.1'); forget
+        failures older than `window_s`."""
+        now = time.time()
         conn = gpkg.connect(self.path)
         try:
             with gpkg.transaction(conn):
-                conn.execute("INSERT INTO users (name, role, password_hash) VALUES (?,?,?) "
-                             "ON CONFLICT(name) DO UPDATE SET role=excluded.role, password_hash=excluded.password_hash",
-                             (name, role, generate_password_hash(password)))
+                conn.execute("DELETE FROM login_failures WHERE at < ?", (now - window_s,))
+                conn.executemany("INSERT INTO login_failures VALUES (?, ?)", [(s, now) for s in subjects])
         finally:
             conn.close()
-        return User(name, role)
 
-    def get(self, name: str) -> User | None:
-        conn = gpkg.connect(self.path)
-        try:
-            row = conn.execute("SELECT name, role FROM users WHERE name=?", (name,)).fetchone()
-        finally:
-            conn.close()
-        return User(row["name"], row["role"]) if row else None
+    def failures(self, subject: str, window_s: float) -> tuple[int, float | None]:
+        """(failures of `subject` in the last `window_s` seconds, time of the oldest of them)."""
+        row = self._run("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE subject=? AND at >= ?",
+                        (subject, time.time() - window_s))[0]
+        return row["n"], row["oldest"]
 
-    def check(self, name: str, password: str) -> User | None:
-        """The user if `password` is theirs, else None."""
-        conn = gpkg.connect(self.path)
-        try:
-            row = conn.execute("SELECT name, role, password_hash FROM users WHERE name=?", (name,)).fetchone()
-        finally:
-            conn.close()
-        if row and check_password_hash(row["password_hash"], password):
-            return User(row["name"], row["role"])
-        return None
+    def clear_failures(self, subject: str) -> None:
+        self._run("DELETE FROM login_failures WHERE subject=?", (subject,), write=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from geoapp.web import admin, api, auth, compression, errors, farmstays, i18n, ogc, pages, planning
+from geoapp.web import admin, api, auth, compression, errors, farmstays, i18n, ogc, pages, planning, security
 from geoapp.web.state import CountyState
 
 
 def init_app(app: Flask) -> None:
-    CountyState.attach(app)
+    state = CountyState.attach(app)
+    security.init_app(app, state.tiles.url)
     app.before_request(apply_upload_limit)  # before CSRF (in auth) reads the form
     i18n.init_app(app)
     compression.init_app(app)

@@ -2,6 +2,7 @@
 progress shown, see each layer's history, roll back, and export any layer or table."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -13,19 +14,22 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from geoapp.crs import DECLARABLE
-from geoapp.data.imports import EXPORT_FORMATS, SUPPORTED, prepare_import, publish_import
+from geoapp.data.imports import EXPORT_FORMATS, MAX_IMPORT_BYTES, SUPPORTED, prepare_import, publish_import
 from geoapp.layers import LAYERS
+from geoapp.messages import UserError
 from geoapp.web.auth import roles_required
+from geoapp.web.i18n import translate
 from geoapp.web.state import county
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/data")
 
-UPLOAD_LIMIT = 200 * 1024 * 1024  # a whole layer may be large; pages and the API keep their own limits
+UPLOAD_LIMIT = MAX_IMPORT_BYTES + 1024 * 1024  # the importer's own bound, and the form around the file
 JOB_ID = re.compile(r"[0-9a-f]{16}")
 UPLOAD_KEPT_SECONDS = 24 * 3600
 
@@ -74,7 +78,8 @@ def page():
                "history": store.history(layer_id), "version": current.get(layer_id)}
               for layer_id, layer in LAYERS.items()]
     return render_template("admin_data.html", layers=layers, systems=list(DECLARABLE),
-                           supported=SUPPORTED, formats=EXPORT_FORMATS)
+                           supported=SUPPORTED, formats=EXPORT_FORMATS,
+                           skipped=county().analysis.dataset.skipped, serving=county().analysis.dataset.versions)
 
 
 @bp.post("/check")
@@ -85,8 +90,6 @@ def check():
     layer_id = request.form.get("layer", "")
     if upload is None or not upload.filename:
         abort(400, _("Choose a file to check."))
-    if layer_id not in LAYERS:
-        abort(400, f"unknown layer {layer_id!r}")
     name = secure_filename(upload.filename) or "upload"
     suffix = Path(upload.filename).suffix.lower()
     token = secrets.token_hex(8)
@@ -96,7 +99,7 @@ def check():
     upload.save(path)
     declared = (request.form.get("crs_epsg") or "").strip() or request.form.get("crs") or None
     encoding = request.form.get("encoding") or None
-    report = prepare_import(path, layer_id, county().analysis.dataset, declared, encoding)
+    report = prepare_import(path, layer_id, county().analysis.dataset, declared, encoding, store=county().layers)
     report.file = upload.filename
     if not report.ok:
         shutil.rmtree(folder, ignore_errors=True)
@@ -104,20 +107,26 @@ def check():
                            encoding=encoding or ""), 200 if report.ok else 422
 
 
-def _run(job_id: str, path: Path, layer_id: str, declared, encoding, who: str, app) -> None:
+def _run(job_id: str, path: Path, layer_id: str, declared, encoding, who: str, app, locale: str) -> None:
     def progress(stage: str, fraction: float) -> None:
         save_job(job_id, stage=stage, fraction=round(fraction, 3))
     try:
-        with app.app_context():
+        with app.app_context(), force_locale(locale):
             state = county()
             report = prepare_import(path, layer_id, state.analysis.dataset, declared, encoding, progress)
             if not report.ok:  # the data changed since the check
-                save_job(job_id, state="failed", problems=report.lines())
+                save_job(job_id, state="failed", problems=[
+                    f"{p.file}: {translate(p.row)}: {translate(p.message)}" if p.row else f"{p.file}: {translate(p.message)}"
+                    for p in report.problems])
                 return
             version = publish_import(state.layers, report, who, progress)
             state.refresh_if_changed()
             save_job(job_id, state="done", version=version, rows=report.rows, fraction=1.0)
+    except UserError as err:  # the store refused to keep the version as given
+        with app.app_context(), force_locale(locale):
+            save_job(job_id, state="failed", problems=[translate(err.message)])
     except Exception as err:  # reported on the page; the store keeps its last published version
+        app.logger.exception("import job %s failed", job_id)
         save_job(job_id, state="failed", problems=[f"{type(err).__name__}: {err}"])
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
@@ -132,12 +141,12 @@ def start_import(token: str):
         abort(404, _("That upload is gone: check the file again."))
     layer_id = request.form.get("layer", "")
     if layer_id not in LAYERS:
-        abort(400, f"unknown layer {layer_id!r}")
+        abort(400, _("There is no layer “%(layer)s”.", layer=layer_id))
     job_id = secrets.token_hex(8)
     save_job(job_id, state="running", stage="queued", fraction=0.0, layer=layer_id)
     worker = threading.Thread(target=_run, daemon=True, args=(
         job_id, files[0], layer_id, request.form.get("crs") or None, request.form.get("encoding") or None,
-        current_user.name, current_app._get_current_object()))
+        current_user.name, current_app._get_current_object(), str(get_locale())))
     worker.start()
     return redirect(url_for("admin.job_page", job_id=job_id))
 
@@ -157,7 +166,7 @@ def job_status(job_id: str):
 def _job_or_404(job_id: str) -> dict:
     job = load_job(job_id)
     if job is None:
-        abort(404, f"no import job {job_id!r}")
+        abort(404, _("There is no import job “%(job)s”.", job=job_id))
     return job
 
 
@@ -165,11 +174,11 @@ def _job_or_404(job_id: str) -> dict:
 @roles_required("admin")
 def rollback(layer_id: str, version: int):
     if layer_id not in LAYERS:
-        abort(404, f"unknown layer {layer_id!r}")
+        abort(404, _("There is no layer “%(layer)s”.", layer=layer_id))
     try:
         county().layers.rollback(layer_id, version, current_user.name)
-    except KeyError as err:
-        abort(404, err.args[0])
+    except KeyError:
+        abort(404, _("%(layer)s has no version %(version)s.", layer=layer_id, version=version))
     county().refresh_if_changed()
     return redirect(url_for("admin.page"))
 
@@ -180,10 +189,9 @@ def export(layer_id: str, fmt: str):
     from geoapp.data.imports import export_frame
     ext = f".{fmt}"
     if layer_id not in LAYERS or ext not in EXPORT_FORMATS:
-        abort(404, f"no export of {layer_id!r} as {fmt!r}; formats: {', '.join(f[1:] for f in EXPORT_FORMATS)}")
-    workdir = Path(tempfile.mkdtemp(prefix="geoapp-export-"))
-    try:
-        path = export_frame(county().layers.read(layer_id), layer_id, workdir / f"{layer_id}{ext}")
-    except ValueError as err:
-        abort(400, str(err))
-    return send_file(path, as_attachment=True, download_name=path.name)
+        abort(404, _("There is no export of %(layer)s as %(format)s; the formats are %(formats)s.", layer=layer_id,
+                     format=fmt, formats=", ".join(f[1:] for f in EXPORT_FORMATS)))
+    with tempfile.TemporaryDirectory(prefix="geoapp-export-") as workdir:  # gone once the bytes are read
+        path = export_frame(county().layers.read(layer_id), layer_id, Path(workdir) / f"{layer_id}{ext}")
+        data = path.read_bytes()
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=path.name)

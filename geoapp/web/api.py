@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 
+from geoapp import params
 from geoapp.analysis.coverage import DEFAULT_METRIC, TOWNSHIP_METRICS
 from geoapp.figures import ARTICLE_FIGURES
 from geoapp.maps.coverage import LAYER_KEYS
@@ -53,9 +55,7 @@ def coverage():
 
 def coverage_layers_for_request():
     """The coverage layers for the request's `metric` and language; 400 for an unknown metric."""
-    metric = request.args.get("metric") or DEFAULT_METRIC
-    if metric not in TOWNSHIP_METRICS:
-        abort(400, f"unknown metric {metric!r}; known: {', '.join(TOWNSHIP_METRICS)}")
+    metric = params.choice(request.args, "metric", TOWNSHIP_METRICS) or DEFAULT_METRIC
     return county().coverage_layers(metric, current_lang())
 
 
@@ -71,7 +71,8 @@ def coverage_urls(metric: str, lang: str) -> tuple[str, str]:
 def coverage_layer(key: str):
     """One layer of the coverage map as lean GeoJSON (ids and style keys)."""
     if key not in LAYER_KEYS:
-        abort(404, f"no coverage layer {key!r}; layers: {', '.join(LAYER_KEYS)}")
+        abort(404, _("There is no coverage layer “%(layer)s”; the layers are %(known)s.", layer=key,
+                     known=", ".join(LAYER_KEYS)))
     response = jsonify(coverage_layers_for_request().data(key))
     response.mimetype = "application/geo+json"
     return response
@@ -82,5 +83,5 @@ def coverage_popup(key: str, feature_id: str):
     """What the coverage map's popup says about one feature: title, subtitle and rows."""
     details = coverage_layers_for_request().popup(key, feature_id)
     if details is None:
-        abort(404, f"no feature {feature_id!r} in coverage layer {key!r}")
+        abort(404, _("There is no feature “%(id)s” in the coverage layer “%(layer)s”.", id=feature_id, layer=key))
     return jsonify(details)

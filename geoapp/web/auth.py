@@ -1,50 +1,72 @@
-"""Logging in (Flask-Login, hashed passwords in the instance store) and CSRF (Flask-WTF).
+"""Logging in (Flask-Login, hashed passwords in the user store), CSRF (Flask-WTF), and the
+log-in throttle.
 
 Every write needs a logged-in user and a CSRF token: forms carry it as `csrf_token`, scripts
 send it as the `X-CSRFToken` header (the pages put it in `<meta name="csrf-token">`).
+
+The session cookie carries the user's name and session version; logging out raises the
+version, so a copy of the cookie taken before the log-out no longer works. Failed log-ins are
+counted per name and per address in the user store — shared by every gunicorn worker and
+server, which Flask-Limiter's in-memory storage is not (its shared storages need Redis or
+Memcached, which the embedded default does not have) — and past the limit the answer is 429
+with Retry-After, before any password is checked.
 """
 from __future__ import annotations
 
+import math
+import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from geoapp.store.users import session_subject
+from geoapp.web.errors import error_response
 from geoapp.web.state import county
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
+THROTTLE_WINDOW_S = 15 * 60
+MAX_FAILURES_PER_NAME = 10      # then that name is refused for the rest of the window
+MAX_FAILURES_PER_ADDRESS = 30   # and so is an address trying many names
+MAX_FIELD = 200
+
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a token lasts as long as the session
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # Flask holds these keys already (as None/False), so `setdefault` would change nothing
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
     login_manager.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(bp)
 
     @app.errorhandler(CSRFError)
     def csrf_refused(err: CSRFError):
-        message = f"CSRF token missing or wrong ({err.description}); reload the page and try again"
-        if request.path.startswith("/api/"):
-            return jsonify({"error": "Bad Request", "status": 400, "message": message}), 400
-        return render_template("error.html", error=err), 400
+        return error_response(400, _("The form's security token is missing or out of date: reload the page and "
+                                     "try again."))
 
 
 @login_manager.user_loader
-def load_user(name: str):
-    return county().users.get(name)
+def load_user(user_id: str):
+    """The user a session cookie names, if the session has not ended since it was issued."""
+    subject = session_subject(user_id)
+    if subject is None:
+        return None
+    user = county().users.get(subject[0])
+    return user if user is not None and user.session_version == subject[1] else None
 
 
 @login_manager.unauthorized_handler
 def unauthorized():
     if request.path.startswith("/api/"):
-        return jsonify({"error": "Unauthorized", "status": 401, "message": "log in to change proposals"}), 401
+        return error_response(401, _("Log in to do this."))
     return redirect(url_for("auth.login", next=request.full_path))
 
 
@@ -56,33 +78,63 @@ def roles_required(*roles: str):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                abort(403, f"this needs the role {' or '.join(roles)}")
+                abort(403, _("This needs the role %(roles)s.", roles=" / ".join(roles)))
             return view(*args, **kwargs)
         return wrapped
     return decorate
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never send a user elsewhere after logging in."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, printable: never send a user elsewhere after logging in."""
+    if (target and target.startswith("/") and not target.startswith(("//", "/\\")) and target.isprintable()
+            and len(target) <= 2000 and not urlsplit(target).netloc):
         return target
     return url_for("pages.index")
 
 
+def _throttle_subjects(name: str) -> list[tuple[str, int]]:
+    return [(f"name:{name.lower()}", MAX_FAILURES_PER_NAME), (f"address:{request.remote_addr}", MAX_FAILURES_PER_ADDRESS)]
+
+
+def _retry_after(name: str) -> int | None:
+    """Seconds until `name` (from this address) may try again, or None if it may now."""
+    users = county().users
+    waits = []
+    for subject, limit in _throttle_subjects(name):
+        count, oldest = users.failures(subject, THROTTLE_WINDOW_S)
+        if count >= limit and oldest is not None:
+            waits.append(oldest + THROTTLE_WINDOW_S - time.time())
+    return max(1, math.ceil(max(waits))) if waits else None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        user = county().users.check(request.form.get("name", ""), request.form.get("password", ""))
+        name = request.form.get("name", "")[:MAX_FIELD]
+        password = request.form.get("password", "")
+        wait = _retry_after(name)
+        if wait is not None:
+            minutes = max(1, math.ceil(wait / 60))
+            response = render_template("login.html", error=_(
+                "Too many wrong passwords: try again in %(minutes)s minutes.", minutes=minutes),
+                next=safe_next(request.form.get("next")))
+            return response, 429, {"Retry-After": str(wait)}
+        user = county().users.check(name, password)
         if user:
+            county().users.clear_failures(f"name:{name.lower()}")
             login_user(user, remember=False)
-            return redirect(_safe_next(request.form.get("next")))
-        error = _("Wrong name or password.")
-    return render_template("login.html", error=error, next=request.values.get("next", "")), 401 if error else 200
+            return redirect(safe_next(request.form.get("next")))
+        county().users.record_failure([s for s, _limit in _throttle_subjects(name)], THROTTLE_WINDOW_S)
+        error, status = _("Wrong name or password."), 401
+    next_page = request.values.get("next", "")
+    return render_template("login.html", error=error, next=safe_next(next_page) if next_page else ""), status
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        county().users.end_sessions(current_user.name)  # every copy of this session stops working
     logout_user()
     flash(_("You are logged out."))
     return redirect(url_for("pages.index"))

@@ -1,20 +1,57 @@
-"""Errors as a clear message: JSON under /api, a page elsewhere. Never a bare traceback."""
+"""Errors as a clear message: JSON under /api and /ogc, a page elsewhere. Never a bare traceback.
+
+`UserError`s from any room (a wrong parameter, a site outside the county, a bad body) answer
+with their own status and their message in the user's language; HTTP errors keep their
+headers (a 405 its `Allow`, a 429 its `Retry-After`).
+"""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
+
+from geoapp.messages import UserError
+from geoapp.web.i18n import translate
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/api/", "/ogc"))
+    return request.path.startswith(("/api/", "/ogc", "/tiles/"))
+
+
+def error_response(status: int, message: str, headers=None, **extra):
+    """The answer to a request that cannot be served: JSON or a page, with `message`."""
+    name = HTTP_STATUS_CODES.get(status, "Error")
+    if wants_json():
+        response = jsonify({"error": name, "message": message, "status": status, **extra})
+    else:
+        response = render_template("error.html", code=status, title=page_title(status), message=message)
+    return response, status, headers or {}
+
+
+def page_title(status: int) -> str:
+    """What an error page calls its kind of error, in the page's language."""
+    titles = {400: _("The request cannot be used"), 401: _("Please log in"), 403: _("Not allowed"),
+              404: _("Not found"), 405: _("Not possible here"), 413: _("Too large"),
+              415: _("Wrong kind of content"), 422: _("Cannot be used"), 429: _("Too many attempts"),
+              500: _("Something went wrong on our side")}
+    return titles.get(status, HTTP_STATUS_CODES.get(status, ""))
+
+
+def user_error_response(err: UserError):
+    extra = {"parameter": err.parameter} if err.parameter else {}
+    return error_response(err.status, translate(err.message), **extra)
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        if wants_json():
-            return jsonify({"error": err.name, "message": err.description, "status": err.code}), err.code
-        return render_template("error.html", error=err), err.code
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+        return error_response(err.code or 500, translate(err.description or ""), headers)
+
+    @app.errorhandler(UserError)
+    def user_error(err: UserError):
+        return user_error_response(err)
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

@@ -4,14 +4,17 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from geoapp.analysis.farmstays import (FarmStayQuery, distances_m, festivals_on, next_dates, parse_query,
                                        search_farm_stays)
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.farmstays import (farm_stay_details, farm_stay_map, farm_stay_page_map, festival_dates_text,
                                    stars_text)
+from geoapp import params
+from geoapp.params import ParamError
 from geoapp.records import plain
-from geoapp.web.i18n import current_lang
+from geoapp.web.i18n import current_lang, translate
 from geoapp.web.state import county, render_parts
 
 bp = Blueprint("farmstays", __name__)
@@ -19,6 +22,7 @@ bp = Blueprint("farmstays", __name__)
 LIST_PAGE = 50          # farm stays listed per page; the map shows every one found
 API_LIMIT = 1000        # features per API response unless `limit` says otherwise
 API_MAX_LIMIT = 10000
+MAX_OFFSET = 10_000_000
 PUBLIC_COLUMNS = ["id", "name_zh", "name_en", "stars", "price", "beds", "phone", "township", "township_zh",
                   "township_en", "zone", "zone_industry", "season", "dishes", "address_zh"]
 
@@ -33,13 +37,13 @@ def current_query() -> FarmStayQuery:
                        analysis.places)
 
 
-def _offset(name: str, default: int, maximum: int) -> tuple[int, str | None]:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default, None
-    if not raw.isdigit() or int(raw) > maximum:
-        return default, f"{name} must be a whole number from 0 to {maximum}, not {raw!r}"
-    return int(raw), None
+def _whole(name: str, default: int, high: int, problems: list) -> int:
+    """A paging parameter; a wrong one is added to `problems` and the default used."""
+    try:
+        return params.whole(request.args, name, 0, high, default=default)
+    except ParamError as err:
+        problems.append(err)
+        return default
 
 
 @bp.get("/farmstays")
@@ -49,9 +53,9 @@ def search_page():
     analysis = state.analysis
     festivals = analysis.dataset["festivals"]
     query = current_query()
-    problems = [str(p) for p in query.problems]
-    offset, problem = _offset("offset", 0, 10_000_000)
-    problems += [problem] if problem else []
+    errors = list(query.problems)
+    offset = _whole("offset", 0, MAX_OFFSET, errors)
+    problems = [translate(p.message) for p in errors]
     found = search_farm_stays(analysis.farm_stays, query, festivals)
     detail = url_for("farmstays.detail_page", stay_id="ID", lang=lang).replace("ID", "{id}", 1)
     popup = url_for("farmstays.popup", stay_id="ID", lang=lang).replace("ID", "{id}", 1)
@@ -95,7 +99,7 @@ def _stay_or_404(stay_id: str):
     stays = county().analysis.farm_stays
     match = stays[stays.id == stay_id]
     if match.empty:
-        abort(404, f"no farm stay {stay_id!r}")
+        abort(404, _("There is no farm stay “%(id)s”.", id=stay_id))
     return match.iloc[0]
 
 
@@ -123,11 +127,10 @@ def detail_page(stay_id: str):
 @bp.get("/api/farmstays")
 def api_search():
     query = current_query()
-    limit, limit_problem = _offset("limit", API_LIMIT, API_MAX_LIMIT)
-    offset, offset_problem = _offset("offset", 0, 10_000_000)
-    problems = [{"parameter": p.parameter, "message": str(p)} for p in query.problems]
-    problems += [{"parameter": name, "message": message} for name, message in
-                 (("limit", limit_problem), ("offset", offset_problem)) if message]
+    errors = list(query.problems)
+    limit = _whole("limit", API_LIMIT, API_MAX_LIMIT, errors)
+    offset = _whole("offset", 0, MAX_OFFSET, errors)
+    problems = [{"parameter": p.parameter, "message": translate(p.message)} for p in errors]
     if problems:
         return jsonify({"error": "Bad Request", "status": 400, "message": problems[0]["message"],
                         "problems": problems}), 400

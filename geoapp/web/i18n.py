@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
+
+from geoapp.messages import Message
 
 LANGUAGES = {"zh": "zh_Hans", "en": "en"}
 COOKIE = "lang"
@@ -19,6 +21,13 @@ def current_lang() -> str:
     return g.lang
 
 
+def translate(text: Message | str) -> str:
+    """A message from the rooms below (or plain text) in the page's language."""
+    if isinstance(text, Message):
+        return text.render(gettext)
+    return str(text)
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=lambda: LANGUAGES[current_lang()])
 
@@ -30,7 +39,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def languages():
-        return {"lang": current_lang(), "locale": get_locale(), "lang_url": lang_url}
+        return {"lang": current_lang(), "locale": get_locale(), "lang_url": lang_url, "translate": translate}
 
 
 def lang_url(lang: str) -> str:

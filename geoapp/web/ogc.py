@@ -5,7 +5,9 @@ import json
 
 from flask import Blueprint, Response, request
 
+from geoapp.messages import N_
 from geoapp.ogc import GEOJSON, JSON, OPENAPI, FeaturesAPI, OGCError
+from geoapp.web.i18n import translate
 from geoapp.web.state import county
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -16,13 +18,13 @@ def _api() -> FeaturesAPI:
 
 
 def _answer(call, media: str) -> Response:
-    if request.args.get("f") not in (None, "", "json"):
-        error = OGCError(400, "InvalidParameterValue", f"f={request.args['f']!r}: this API speaks JSON (f=json)")
-        return Response(json.dumps(error.body()), status=400, mimetype=JSON)
     try:
+        if request.args.get("f") not in (None, "", "json"):
+            raise OGCError(400, "InvalidParameterValue", N_("f=%(format)s: this API speaks JSON (f=json)"),
+                           format=repr(request.args["f"])[:40])
         body = call()
     except OGCError as err:
-        return Response(json.dumps(err.body(), ensure_ascii=False), status=err.status, mimetype=JSON)
+        return Response(json.dumps(err.body(translate), ensure_ascii=False), status=err.status, mimetype=JSON)
     return Response(json.dumps(body, ensure_ascii=False), mimetype=media)
 
 

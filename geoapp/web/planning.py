@@ -7,9 +7,12 @@ import json
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.http import HTTP_STATUS_CODES
 
-from geoapp.analysis.planning import SiteError, analyse_site, candidate_sites, parse_site
+from geoapp import params
+from geoapp.analysis.planning import analyse_site, candidate_sites, parse_site, site_geometry, site_industry
+from geoapp.data.validate import unstorable
+from geoapp.messages import N_, message
+from geoapp.params import ParamError, json_document
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.planning import planning_map
 from geoapp.store.proposals import STATUSES
@@ -26,20 +29,13 @@ MAX_NOTES = 5000
 PLANNER_STATUSES = ("draft", "submitted")  # approving and rejecting is for admins
 
 
-def site_error(err: SiteError):
-    return jsonify({"error": HTTP_STATUS_CODES.get(err.status, "Error"), "status": err.status,
-                    "message": str(err)}), err.status
-
-
-def json_body() -> dict:
-    """The request's JSON, refusing text that is not JSON (bodies over MAX_SITE_BYTES are refused
-    with a 413 before this: see `geoapp.web.apply_upload_limit`)."""
+def json_body():
+    """The request's JSON, refusing what is not JSON, nested too deep or holding huge numbers
+    (bodies over MAX_SITE_BYTES are refused with a 413 before this: see
+    `geoapp.web.apply_upload_limit`)."""
     if not request.is_json:
-        raise SiteError("send JSON (Content-Type: application/json)", 415)
-    try:
-        return json.loads(request.get_data(as_text=True))
-    except json.JSONDecodeError as err:
-        raise SiteError(f"the body is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}") from None
+        raise ParamError(N_("send JSON (Content-Type: application/json)"), status=415)
+    return json_document(request.get_data(as_text=True))
 
 
 @bp.get("/planning")
@@ -104,23 +100,18 @@ def script_words(lang: str, industries: dict) -> dict:
 @bp.post("/api/plan/analyse")
 @csrf.exempt  # reads only: anyone, and any script, may analyse a site
 def analyse():
-    try:
-        geometry, industry = parse_site(json_body())
-        return jsonify(analyse_site(county().planning, geometry, industry))
-    except SiteError as err:
-        return site_error(err)
+    geometry, industry = parse_site(json_body())
+    return jsonify(analyse_site(county().planning, geometry, industry))
 
 
 @bp.get("/api/plan/candidates")
 def candidates():
-    industry = request.args.get("industry", "")
-    raw_n = request.args.get("n", "10")
-    if not raw_n.isdigit() or not 1 <= int(raw_n) <= 50:
-        return site_error(SiteError(f"n must be a whole number from 1 to 50, not {raw_n!r}"))
-    try:
-        return jsonify(candidate_sites(county().planning, industry, int(raw_n)))
-    except SiteError as err:
-        return site_error(err)
+    n = params.whole(request.args, "n", 1, 50, default=10)
+    industry = params.choice(request.args, "industry", INDUSTRIES)
+    if industry is None:
+        raise ParamError(N_("choose the industry of the base: one of %(industries)s"), parameter="industry",
+                         industries=", ".join(INDUSTRIES))
+    return jsonify(candidate_sites(county().planning, industry, n))
 
 
 # Proposals -----------------------------------------------------------------------------------
@@ -130,9 +121,14 @@ def _text(properties: dict, name: str, limit: int, required: bool) -> str | None
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        raise SiteError(f"{name} must be text{' and cannot be empty' if required else ''}")
+        raise ParamError(N_("%(name)s must be text and cannot be empty") if required else N_("%(name)s must be text"),
+                         status=422, parameter=name, name=name)
     if len(value) > limit:
-        raise SiteError(f"{name} is {len(value)} characters long; at most {limit}")
+        raise ParamError(N_("%(name)s is %(length)s characters long; at most %(most)s"), status=422, parameter=name,
+                         name=name, length=len(value), most=limit)
+    if unstorable(value):
+        raise ParamError(N_("%(name)s: %(reason)s cannot be stored unchanged; remove it"), status=422,
+                         parameter=name, name=name, reason=unstorable(value))
     return value.strip()
 
 
@@ -141,21 +137,23 @@ def _status(properties: dict, default: str | None) -> str | None:
     if status is None:
         return None
     if status not in STATUSES:
-        raise SiteError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        raise ParamError(N_("status must be one of %(statuses)s"), status=422, parameter="status",
+                         statuses=", ".join(STATUSES))
     if current_user.role != "admin" and status not in PLANNER_STATUSES:
-        raise SiteError(f"only an admin may set the status {status!r}", 403)
+        raise ParamError(N_("only an admin may approve or reject a proposal"), status=403, parameter="status")
     return status
 
 
 def _may_change(proposal) -> None:
     if current_user.role != "admin" and proposal.owner != current_user.name:
-        abort(403, f"proposal {proposal.id} belongs to {proposal.owner}; only they or an admin may change it")
+        abort(403, _("Proposal %(id)s belongs to %(owner)s; only they or an admin may change it.", id=proposal.id,
+                     owner=proposal.owner))
 
 
 def _proposal_or_404(proposal_id: int):
     proposal = county().proposals.get(proposal_id)
     if proposal is None:
-        abort(404, f"no proposal {proposal_id}")
+        abort(404, _("There is no proposal %(id)s.", id=proposal_id))
     return proposal
 
 
@@ -171,17 +169,14 @@ def list_proposals():
 @bp.post("/api/proposals")
 @roles_required("planner", "admin")
 def create_proposal():
-    try:
-        payload = json_body()
-        geometry, industry = parse_site(payload)
-        properties = payload.get("properties") or {}
-        analyse_site(county().planning, geometry, industry)  # the same checks as analysing: inside the county
-        proposal = county().proposals.create(
-            name=_text(properties, "name", MAX_NAME, required=True), industry=industry, geometry=geometry,
-            owner=current_user.name, notes=_text(properties, "notes", MAX_NOTES, required=False) or "",
-            status=_status(properties, "draft"))
-    except SiteError as err:
-        return site_error(err)
+    payload = json_body()
+    geometry, industry = parse_site(payload)
+    properties = payload.get("properties") or {}
+    analyse_site(county().planning, geometry, industry)  # the same checks as analysing: inside the county
+    proposal = county().proposals.create(
+        name=_text(properties, "name", MAX_NAME, required=True), industry=industry, geometry=geometry,
+        owner=current_user.name, notes=_text(properties, "notes", MAX_NOTES, required=False) or "",
+        status=_status(properties, "draft"))
     return jsonify(proposal.as_feature()), 201
 
 
@@ -196,32 +191,22 @@ def get_proposal(proposal_id: int):
 def update_proposal(proposal_id: int):
     proposal = _proposal_or_404(proposal_id)
     _may_change(proposal)
-    try:
-        payload = json_body()
-        if not isinstance(payload, dict):
-            raise SiteError("send a JSON object: a Feature, or {properties: {...}}")
-        properties = payload.get("properties") or {}
-        changes = {}
-        if payload.get("geometry") is not None:
-            geometry, industry = parse_site({"type": "Feature", "geometry": payload["geometry"],
-                                             "properties": {"industry": properties.get("industry",
-                                                                                       proposal.industry)}})
-            analyse_site(county().planning, geometry, industry)
-            changes["geometry"] = geometry
-        if "industry" in properties:
-            if properties["industry"] not in INDUSTRIES:
-                raise SiteError(f"unknown industry {properties['industry']!r}; choose one of {', '.join(INDUSTRIES)}")
-            changes["industry"] = properties["industry"]
-        for name, limit in (("name", MAX_NAME), ("notes", MAX_NOTES)):
-            if name in properties:
-                changes[name] = _text(properties, name, limit, required=name == "name")
-        if "status" in properties:
-            changes["status"] = _status(properties, None)
-        unknown = set(properties) - {"name", "notes", "status", "industry"}
-        if unknown:
-            raise SiteError(f"cannot change {', '.join(sorted(unknown))}")
-    except SiteError as err:
-        return site_error(err)
+    payload = json_body()
+    properties = params.field_of(payload, "properties", dict, message(N_("an object")), required=False) or {}
+    changes = {}
+    if payload.get("geometry") is not None:
+        changes["geometry"] = site_geometry(payload["geometry"])
+        analyse_site(county().planning, changes["geometry"], proposal.industry)
+    if "industry" in properties:
+        changes["industry"] = site_industry(properties["industry"])
+    for name, limit in (("name", MAX_NAME), ("notes", MAX_NOTES)):
+        if name in properties:
+            changes[name] = _text(properties, name, limit, required=name == "name")
+    if "status" in properties:
+        changes["status"] = _status(properties, None)
+    unknown = set(properties) - {"name", "notes", "status", "industry"}
+    if unknown:
+        raise ParamError(N_("cannot change %(fields)s"), status=422, fields=", ".join(sorted(unknown)))
     return jsonify(county().proposals.update(proposal_id, **changes).as_feature())
 
 

@@ -4,6 +4,7 @@ The data is loaded, validated and analysed once, at start-up; requests only read
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from geoapp.analysis import CountyAnalysis, analyse
 from geoapp.analysis.planning import PlanningContext
-from geoapp.data.load import current_dataset, load_store
+from geoapp.data.load import Dataset, load_store, open_dataset
+from geoapp.data.validate import DataError
 from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.coverage import CoverageLayers, coverage_map
 from geoapp.store import Stores, open_stores
@@ -28,10 +30,14 @@ class MapParts:
     script: str   # the JavaScript that builds the map, for a <script> after the div
 
 
+_FOLIUM_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*>\s*")
+
+
 def render_parts(figure) -> MapParts:
-    """Render a folium figure (`map.get_root()`) into the parts our page templates embed."""
+    """Render a folium figure (`map.get_root()`) into the parts our page templates embed.
+    folium's own viewport meta (which forbids pinch-zoom) is dropped: the page has its own."""
     figure.render()
-    return MapParts(figure.header.render(), figure.html.render(), figure.script.render())
+    return MapParts(_FOLIUM_VIEWPORT.sub("", figure.header.render()), figure.html.render(), figure.script.render())
 
 
 class CountyState:
@@ -64,8 +70,10 @@ class CountyState:
         if dem and not Path(dem).is_file():
             raise ValueError(f"GEOAPP_DEM={dem}: no such file (an elevation GeoTIFF)")
         stores = open_stores(app.config["GEOAPP_INSTANCE"], app.config.get("DATABASE_URL"))
-        dataset, _ = current_dataset(app.config["GEOAPP_DATA_DIR"], stores.layers)
+        dataset = open_dataset(stores.layers, app.config["GEOAPP_DATA_DIR"])
+        report_skipped(app, dataset)
         state = cls(analyse(dataset), tiles, static_root, stores, Path(dem) if dem else None)
+        state.app = app
         app.extensions["geoapp"] = state
         app.before_request(state._refresh_for_request)
         return state
@@ -77,7 +85,14 @@ class CountyState:
         with self._lock:
             stamp = self.layers.stamp()
             if stamp != self.stamp:
-                self._use(analyse(load_store(self.layers)))
+                try:
+                    dataset = load_store(self.layers)
+                except DataError as err:  # keep serving what loaded last; the log says why
+                    self.app.logger.error("the store's new versions do not load; still serving %s:\n%s",
+                                          self.analysis.dataset.source, err)
+                else:
+                    report_skipped(self.app, dataset)
+                    self._use(analyse(dataset))
                 self.stamp = stamp
 
     def _refresh_for_request(self) -> None:
@@ -95,6 +110,13 @@ class CountyState:
                 self._maps[key] = render_parts(coverage_map(self.coverage_layers(metric, lang), self.tiles,
                                                             self.static_root, layer_url, popup_url).get_root())
             return self._maps[key]
+
+
+def report_skipped(app: Flask, dataset: Dataset) -> None:
+    """Log each stored version that does not load and is therefore not served."""
+    for skipped in dataset.skipped:
+        app.logger.warning("%s v%s does not load and is not served (serving v%s): %s", skipped.layer,
+                           skipped.version, dataset.versions.get(skipped.layer), "; ".join(map(str, skipped.problems[:3])))
 
 
 def county() -> CountyState:

@@ -7,3 +7,8 @@ document.addEventListener("click", function (event) {
     document.querySelector(".map-pane").scrollIntoView({behavior: "smooth", block: "start"});
   }
 });
+/* Choosing another indicator shows it (the form is submitted). */
+(function () {
+  var select = document.getElementById("metric");
+  if (select) select.addEventListener("change", function () { select.form.submit(); });
+})();

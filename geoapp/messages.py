@@ -1,0 +1,53 @@
+"""Words shown to people, kept as catalog ids with their values, so each door translates them.
+
+The rooms below the web (data, analysis, storage) never translate: they build `Message`s
+whose `msgid` is the English text with `%(name)s` placeholders, marked with `N_` so that Babel
+extracts them into the catalog (`scripts/translations`). `str(message)` is the English, for
+the command line and the logs; the web shows `geoapp.web.i18n.translate(message)` in the
+page's language.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+
+def N_(msgid: str) -> str:
+    """Mark `msgid` for the catalog without translating it here."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalog id and the values of its placeholders (values may be Messages too)."""
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        """The text, each msgid passed through `translate` (a gettext)."""
+        text = translate(self.msgid)
+        if not self.params:
+            return text
+        values = {k: v.render(translate) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return text % values
+
+    def __str__(self) -> str:
+        return self.render(lambda msgid: msgid)
+
+
+def message(msgid: str, **params) -> Message:
+    return Message(msgid, params)
+
+
+class UserError(ValueError):
+    """Something a person sent or asked for is wrong: a message they can act on, the HTTP
+    status it answers with, and the parameter or field it concerns (when there is one)."""
+
+    status = 400
+
+    def __init__(self, msgid: str | Message, *, status: int | None = None, parameter: str | None = None, **params):
+        self.message = msgid if isinstance(msgid, Message) else Message(msgid, params)
+        if status is not None:
+            self.status = status
+        self.parameter = parameter
+        super().__init__(str(self.message))
