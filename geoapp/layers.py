@@ -11,7 +11,7 @@ before such a change.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 ColumnType = Literal["str", "int", "float", "bool"]
@@ -183,6 +183,12 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("dishes", nullable=True),
             Column("address_zh", nullable=True),
             _PROVENANCE,
+            # added in release 0.2: optional, so versions stored before them still load
+            Column("address_en", required=False, nullable=True),
+            Column("season_en", required=False, nullable=True),
+            Column("dishes_en", required=False, nullable=True),
+            Column("open_from_md", required=False, nullable=True, pattern=_MONTH_DAY),  # the season it opens
+            Column("open_to_md", required=False, nullable=True, pattern=_MONTH_DAY),    # (none: all year)
         ),
         description="Star-rated farm stays (price in yuan per person per day).",
     ),

@@ -8,8 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from geoapp.crs import (bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84, to_storage_from,
-                        wgs84_to_bd09, wgs84_to_gcj02)
+from geoapp.crs import (
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    to_storage_from,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
 
 # wandergis/coordtransform's own test (test/app.js), all at (116.404, 39.915)
 KNOWN = {"wgs84_to_gcj02": (116.41024449916938, 39.91640428150164),

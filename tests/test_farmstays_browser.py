@@ -46,6 +46,8 @@ def test_list_and_map_stay_in_step(live_server, open_page, dataset, width, heigh
         let last = -1; const settle = () => (window.scrollY === last ? done(true) : (last = window.scrollY,
         setTimeout(settle, 100))); settle(); })""")
     page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    # the list tap started a zoom animation; a view set before it ends is undone when it ends
+    page.wait_for_function("() => !geoapp.map._animatingZoom && !(geoapp.map._panAnim && geoapp.map._panAnim._inProgress)")
     page.evaluate("id => geoapp.map.setView(geoapp.layers.farm_stays[id].getLatLng(), 13, {animate: false})", lonely)
     page.wait_for_timeout(100)
     point = page.evaluate("id => geoapp.map.latLngToContainerPoint(geoapp.layers.farm_stays[id].getLatLng())", lonely)

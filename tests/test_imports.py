@@ -21,12 +21,11 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from shapely.geometry import Point
 
 from geoapp.cli import main as cli
 from geoapp.config import ROOT
 from geoapp.crs import wgs84_to_gcj02
-from geoapp.data.imports import export_frame, prepare_import, publish_import
+from geoapp.data.imports import prepare_import
 from geoapp.data.load import open_dataset
 from geoapp.store.layers import GeoPackageLayerStore as LayerStore
 from tests.conftest import DATA_DIR, make_app
@@ -148,6 +147,64 @@ def drop_township(c):
     c["features"] = [f for f in c["features"] if f["properties"]["code"] != "qingxi"]
 
 
+def incomplete_shapefile(folder: Path) -> Path:
+    """A zipped Shapefile whose .dbf lost its last rows (GDAL would read the rest without a word)."""
+    frame = gpd.read_file(DATA_DIR / "festivals.geojson")
+    shp = folder / "shp"
+    shp.mkdir()
+    pyogrio.write_dataframe(frame, shp / "festivals.shp", driver="ESRI Shapefile", encoding="UTF-8")
+    pyogrio.write_dataframe(frame.iloc[:1], folder / "short.shp", driver="ESRI Shapefile", encoding="UTF-8")
+    (shp / "festivals.dbf").write_bytes((folder / "short.dbf").read_bytes())
+    path = folder / "festivals.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in shp.iterdir():
+            archive.write(part, part.name)
+    return path
+
+
+def workbook_bomb(folder: Path) -> Path:
+    """An .xlsx of 100 KB that unpacks to 100 MB."""
+    path = folder / "loans.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (100 * 1024 * 1024) + b">")
+    return path
+
+
+def geopackage_view(folder: Path) -> Path:
+    """A GeoPackage whose one layer is a view (a view can run any query, for any time)."""
+    import sqlite3
+    path = gpkg_with_layers(["stays"])(folder)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIEW slow AS SELECT * FROM stays")
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'stays'")
+    conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES ('slow', 'features', 'slow', 4326)")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def geopackage_with_nul(folder: Path) -> Path:
+    """A GeoPackage whose text holds a NUL byte (GDAL would read the name cut at it)."""
+    import sqlite3
+    path = gpkg_with_layers(["farm_stays"])(folder)
+    conn = sqlite3.connect(path)
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{trigger}"')  # GDAL's R-tree triggers need SpatiaLite functions
+    conn.execute("UPDATE farm_stays SET name_zh = CAST(X'E6A492E0A9A800E9A699' AS TEXT) WHERE fid = 2")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def swapped_geojson(c):
+    for feature in c["features"]:
+        feature["geometry"]["coordinates"] = feature["geometry"]["coordinates"][::-1]
+
+
+def with_crs_member(name: str):
+    return lambda c: c.update(crs={"type": "name", "properties": {"name": name}})
+
+
 BOWTIE = {"type": "Polygon", "coordinates": [[[102.60, 29.50], [102.62, 29.52], [102.62, 29.50], [102.60, 29.52],
                                                [102.60, 29.50]]]}
 LINE = {"type": "LineString", "coordinates": [[102.6, 29.5], [102.7, 29.5]]}
@@ -221,6 +278,29 @@ CORPUS = [
      "unknown township 'qingxi' (no code like it in townships.geojson) (after replacing townships)"),
     ("unknown-layer", "rivers", edited("zones", lambda c: None), None, None, "unknown layer 'rivers'"),
     ("not-a-zip", "festivals", raw("festivals.zip", b"PK but not really"), None, None, "not a zip file"),
+    # text that would not be stored as it is: a NUL (GDAL ends the text there), a lone surrogate
+    ("nul-in-csv", "farm_stays", points_csv(lambda t: t.assign(name_zh=t.name_zh.where(t.index != 2, "椒\x00香"))),
+     None, None, "line 4 (id=FS03): name_zh: U+0000 (a control character) at character 2 cannot be stored unchanged"),
+    ("nul-in-geojson", "farm_stays", edited("farm_stays", set_property(4, name_zh="\x00椒香人家")), None, None,
+     "feature 5 (id=FS05): name_zh: U+0000 (a control character) at character 1 cannot be stored unchanged"),
+    ("surrogate-in-geojson", "farm_stays", raw("farm_stays.geojson", (DATA_DIR / "farm_stays.geojson").read_bytes()
+                                              .replace("椒香人家".encode(), b"\\ud800")), None, None,
+     "name_zh: U+D800 (a lone surrogate) at character 1 cannot be stored unchanged"),
+    ("control-in-table", "loans", csv_table("loans", lambda t: t.assign(recipient="王\x07某")), None, None,
+     "recipient: U+0007 (a control character) at character 2 cannot be stored unchanged"),
+    ("nul-in-geopackage", "farm_stays", geopackage_with_nul, None, None,
+     "feature 2: name_zh: a NUL character cannot be stored unchanged"),
+    ("incomplete-shapefile", "festivals", incomplete_shapefile, None, None,
+     "the Shapefile is incomplete: festivals.shp has 3 shapes but festivals.dbf 1 rows of attributes"),
+    ("workbook-bomb", "loans", workbook_bomb, None, None, "the archive unpacks to 100 MB; at most 64 MB"),
+    ("geopackage-view", "farm_stays", geopackage_view, None, None,
+     "the GeoPackage layer slow is a view, not a table"),
+    ("id-not-for-addresses", "farm_stays", edited("farm_stays", set_property(0, id="FS/01")), None, None,
+     "id: 'FS/01' does not have the form"),
+    ("lon-lat-swapped-geojson", "farm_stays", edited("farm_stays", swapped_geojson), None, None,
+     "are longitude and latitude swapped?"),
+    ("crs-member-unknown", "festivals", edited("festivals", with_crs_member("urn:ogc:def:crs:EPSG::999999")), None,
+     None, "the file's crs member names 'urn:ogc:def:crs:EPSG::999999', which is not a coordinate system we know"),
 ]
 
 
@@ -349,7 +429,7 @@ def test_a_web_import_shows_progress_and_the_new_data_without_a_restart(seeded, 
     assert history[-1].current and history[-1].who == "keeper" and history[-1].source_file == "orgs.geojson"
     assert history[-1].rows == len(collection["features"]) and history[-1].checksum.startswith("sha256:")
     # and back: a rollback makes the seeded version's data current again
-    client.post(f"/admin/data/rollback/party_organisations/1", data={"csrf_token": client.csrf})
+    client.post("/admin/data/rollback/party_organisations/1", data={"csrf_token": client.csrf})
     assert other_worker.get("/api/summary").get_json()["county"]["industry_branches"] == 93
 
 

@@ -96,6 +96,21 @@ def test_a_polygon_across_a_zone_and_township_border_matches_geopandas(client, a
     assert result["nearest_training_base"]["id"] == training.id.iloc[int(np.argmin(training.distance(site)))]
 
 
+def test_the_service_area_estimate_agrees_with_an_exact_buffer(client, analysis, border_site):
+    """The 3 km service area is counted on a 200 m grid (bounded cost); it must agree with the
+    exact area shares of a buffer within a few per cent of each township."""
+    result = client.post("/api/plan/analyse", json=feature(border_site, "pear")).get_json()["service_area"]
+    site = gpd.GeoSeries([border_site], crs=4326).to_crs(32648).iloc[0]
+    townships = metric(analysis.townships)
+    reach = site.buffer(3_000).intersection(metric(analysis.dataset["county"]).geometry.iloc[0])
+    exact = townships.intersection(reach).area / townships.area
+    estimated = {t["code"]: t["share"] for t in result["townships"]}
+    for code, share in zip(townships.code, exact):
+        assert abs(estimated.get(code, 0) - share) < 0.02, code
+    households = float((exact * analysis.townships.households_benefiting.to_numpy()).sum())
+    assert abs(result["households_benefiting"] - households) <= 0.03 * households
+
+
 def test_a_point_outside_every_zone_names_the_nearest_zone_and_the_gap(client, analysis):
     township = analysis.townships.set_index("code").geometry["nimei"]
     point = township.representative_point()

@@ -8,8 +8,7 @@ import pytest
 
 from geoapp.analysis.coverage import TOWNSHIP_METRICS
 from geoapp.figures import ARTICLE_FIGURES
-from tests.conftest import HOSTILE_EN, HOSTILE_ZH
-
+from tests.conftest import HOSTILE_ZH
 
 
 def test_summary_api_gives_every_figure_with_the_articles_words(client):

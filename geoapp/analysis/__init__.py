@@ -7,7 +7,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from geoapp.analysis.coverage import CoverageGaps, coverage_gaps, township_table, zone_table
+from geoapp.analysis.coverage import (
+    CoverageGaps,
+    coverage_gaps,
+    township_table,
+    zone_table,
+)
 from geoapp.analysis.farmstays import places, prepare_farm_stays
 from geoapp.analysis.joins import join_locations, location_mismatches
 from geoapp.analysis.summary import county_summary

@@ -20,15 +20,24 @@ from shapely.geometry.base import BaseGeometry
 
 from geoapp.analysis import CountyAnalysis
 from geoapp.analysis.coverage import SERVED_BASE_KINDS, SERVING_ORGANISATION_KINDS
-from geoapp.crs import (METRIC_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU, STORAGE_CRS,
-                        geometry_to_metric)
+from geoapp.crs import (
+    METRIC_CRS,
+    SQUARE_METRES_PER_HECTARE,
+    SQUARE_METRES_PER_MU,
+    STORAGE_CRS,
+    geometry_to_metric,
+)
 from geoapp.layers import INDUSTRIES
 from geoapp.messages import N_, UserError
 from geoapp.params import depth, json_kind
 
 SERVICE_RADIUS_M = 3_000
 NEAREST_SAME_INDUSTRY = 3
-MAX_VERTICES = 10_000
+# What one public analysis may cost is bounded by the site's shape (bench/worst_analyse.py):
+# overlays grow with the square of the vertices where an outline crosses borders many times
+# (a 10,000-vertex star took 8 s; 3,000 vertices take under 1 s). A drawn site has tens of
+# vertices; an uploaded parcel with more is simplified to fit before it is analysed.
+MAX_VERTICES = 3_000
 MAX_PARTS = 500      # a base in more separate plots than this is not one base
 MAX_HOLES = 500
 REACH_CELL_M = 200   # the service area is measured on a grid of this spacing (see `service_area`)

@@ -31,7 +31,13 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geoapp.crs import METRIC_CRS, SHIFTED_SYSTEMS, STORAGE_CRS, from_shifted, to_storage_from
+from geoapp.crs import (
+    METRIC_CRS,
+    SHIFTED_SYSTEMS,
+    STORAGE_CRS,
+    from_shifted,
+    to_storage_from,
+)
 from geoapp.data.files import file_checksum
 from geoapp.data.load import Dataset
 from geoapp.data.validate import DataProblem, check_frame, check_references
@@ -266,10 +272,40 @@ def _legacy_crs(text: str, report: ImportReport) -> bool:
     return True
 
 
+# JSON escapes and raw characters that GDAL would cut (a NUL ends the text) or replace (a lone
+# surrogate becomes U+FFFD) without a word. A match is only a suspicion (an escaped backslash
+# before "u0000", a surrogate pair): the file is then parsed here to find the real ones.
+_HIDDEN_IN_JSON = re.compile(r"\\u(?:000[0-8bcef]|001[0-9a-f]|007f|00[89][0-9a-f]|d[89a-f][0-9a-f]{2}|fff[ef])|"
+                             r"[\x00-\x08\x0b\x0c\x0e-\x1f]", re.IGNORECASE)
+
+
+def _hidden_characters(text: str, layer: LayerSpec, report: ImportReport) -> bool:
+    """False, with a problem per feature and field, when the GeoJSON holds text that GDAL would
+    read changed. Found by a scan of the text; only then is it parsed here to name the rows."""
+    if not _HIDDEN_IN_JSON.search(text):
+        return True
+    from geoapp.data.validate import unstorable
+    try:
+        features = json.loads(text).get("features") or []
+    except (ValueError, AttributeError):
+        features = []
+    key = layer.key_columns[0]
+    for i, feature in enumerate(features if isinstance(features, list) else []):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        for name, value in (properties.items() if isinstance(properties, dict) else ()):
+            reason = unstorable(value) if isinstance(value, str) else None
+            if reason is not None and len(report.problems) < 10:
+                label = _feature_label(pd.DataFrame([properties]) if key in properties else pd.DataFrame(), layer, 0)
+                label = message(label.msgid, **{**label.params, "n": i + 1})
+                report.problem(N_("%(column)s: %(reason)s cannot be stored unchanged; remove it"), label,
+                               column=name, reason=reason)
+    return not report.problems  # escaped surrogate pairs (an emoji) are fine
+
+
 def read_geojson(path: Path, layer: LayerSpec, report: ImportReport, encoding: str | None):
     data = path.read_bytes()
     text = _decode(data, encoding, report)
-    if text is None or not _legacy_crs(text, report):
+    if text is None or not _legacy_crs(text, report) or not _hidden_characters(text, layer, report):
         return None
     # GDAL reads UTF-8 files as they are; other text is handed over re-encoded, in memory
     source = path if not encoding and not data.startswith(b"\xef\xbb\xbf") else io.BytesIO(text.encode("utf-8"))
@@ -346,11 +382,31 @@ def read_geopackage(path: Path, layer: LayerSpec, report: ImportReport, encoding
         report.problem(N_("the GeoPackage layer %(name)s is a %(kind)s, not a table: export it as a table first"),
                        name=chosen, kind=kinds[chosen] or "missing table")
         return None
+    if not _no_nul_text(path, chosen, report):  # GDAL would read such text cut at the NUL
+        return None
     frame = _ogr(path, report, message(N_("a GeoPackage")), layer=chosen, read_geometry=not layer.is_table,
                  max_features=MAX_FEATURES + 1)
     if frame is None:
         return None
     return _table_of(frame) if layer.is_table else frame
+
+
+def _no_nul_text(path: Path, table: str, report: ImportReport) -> bool:
+    """False, with a problem per row and field, when a text field of the GeoPackage table holds
+    a NUL character (GDAL, reading it, would end the text there)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")') if "TEXT" in str(row[2]).upper()]
+        for column in columns:
+            rows = conn.execute(f'SELECT rowid FROM "{table}" WHERE instr(CAST("{column}" AS BLOB), x\'00\') > 0 '
+                                f'LIMIT 10').fetchall()
+            for (rowid,) in rows:
+                report.problem(N_("%(column)s: %(reason)s cannot be stored unchanged; remove it"),
+                               message(N_("feature %(n)s"), n=rowid), column=column,
+                               reason=message(N_("a NUL character")))
+    finally:
+        conn.close()
+    return not report.problems
 
 
 @dataclass(frozen=True)
@@ -514,7 +570,7 @@ def prepare_import(path: str | Path, layer_id: str, current: Dataset, declared_c
     elif declared_crs:
         report.note(N_("%(layer)s is a table: the declared coordinate system is not used"), layer=layer_id)
     progress("checking", 0.4)
-    frame, problems = check_frame(layer, raw, path.name)
+    frame, problems = check_frame(layer, raw, path.name, lines=path.suffix.lower() in (".csv", ".xlsx") or None)
     report.problems += problems
     if not problems:
         others = dict(current)

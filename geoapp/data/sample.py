@@ -88,6 +88,21 @@ FARM_STAY_NAMES = (  # (Chinese, English) in ZONE_PLANS order, themed by the zon
     ("黄果柑农庄", "Huangguogan Citrus Farm"), ("湖畔农家乐", "Lakeside Farm Stay"),
 )
 DISHES = ("花椒鸡", "坨坨肉", "黄牛肉汤锅", "腊肉", "豆花", "野菜", "梨花宴", "桃花鱼", "泡菜")
+DISHES_EN = {"花椒鸡": "Sichuan-pepper chicken", "坨坨肉": "Yi-style chunked pork", "黄牛肉汤锅": "beef hotpot",
+             "腊肉": "cured pork", "豆花": "tofu pudding", "野菜": "wild greens", "梨花宴": "pear-blossom banquet",
+             "桃花鱼": "peach-blossom fish", "泡菜": "Sichuan pickles"}
+SEASONS = {  # lead industry -> (Chinese, English, opening season or None for all year)
+    "sichuan_pepper": ("7–8月花椒采摘", "pepper picking, July–August", None),
+    "peach": ("3月桃花，7月品桃", "peach blossom in March, peaches in July", ("03-01", "10-31")),
+    "pear": ("3–4月赏梨花，8–9月品梨", "pear blossom in March–April, pears in August–September", None),
+    "apple": ("4月苹果花，9–10月摘苹果", "apple blossom in April, apple picking in September–October", ("04-01", "11-15")),
+    "citrus": ("3–5月黄果柑采摘", "huangguogan citrus picking, March–May", None),
+}
+# Invented village and road names for the illustrative addresses (no real addresses are known).
+VILLAGES = (("团结", "Tuanjie"), ("新民", "Xinmin"), ("红星", "Hongxing"), ("永兴", "Yongxing"), ("幸福", "Xingfu"),
+            ("双河", "Shuanghe"), ("和平", "Heping"), ("金星", "Jinxing"), ("富民", "Fumin"), ("柏香", "Baixiang"))
+ROADS = (("梨花路", "Lihua Road"), ("果园路", "Guoyuan Road"), ("椒乡大道", "Jiaoxiang Avenue"),
+         ("滨湖路", "Binhu Road"), ("古镇街", "Guzhen Street"))
 COOPERATIVE_PREFIXES = (("丰源", "Fengyuan"), ("绿源", "Lüyuan"), ("金穗", "Jinsui"),
                         ("富民", "Fumin"), ("兴农", "Xingnong"), ("惠农", "Huinong"),
                         ("瑞丰", "Ruifeng"), ("康源", "Kangyuan"), ("恒丰", "Hengfeng"),
@@ -398,21 +413,31 @@ class SampleBuilder:
     # farm stays and festivals -------------------------------------------------------------
     def farm_stays(self) -> gpd.GeoDataFrame:
         rng = self.rng
-        rows = []
+        details = np.random.default_rng(SEED + 11)  # fields added later draw from their own stream,
+        rows = []                                  # so the other layers stay as they were
         plans = [plan for plan in ZONE_PLANS for _ in range(plan.farm_stays)]
         stars = rng.permutation([3] * 7 + [4] * 6 + [5] * 3)
-        seasons = {"sichuan_pepper": "7–8月花椒采摘", "peach": "3月桃花，7月品桃", "pear": "3–4月赏梨花，8–9月品梨",
-                   "apple": "4月苹果花，9–10月摘苹果", "citrus": "3–5月黄果柑采摘"}
         for i, plan in enumerate(plans):
             point = random_point_in(rng, self.zone_shapes[plan.id])
             township = self._township_of(point)
             name_zh, name_en = FARM_STAY_NAMES[i]
+            dishes = list(rng.choice(DISHES, 3, replace=False))
+            season_zh, season_en, opening = SEASONS[plan.lead_industry]
+            (village_zh, village_en), (road_zh, road_en) = (VILLAGES[details.integers(len(VILLAGES))],
+                                                            ROADS[details.integers(len(ROADS))])
+            group, number = int(details.integers(1, 9)), int(details.integers(1, 99))
+            town_en = self.township_en[township] + (" Town" if self.township_zh[township].endswith("镇") else " Township")
             rows.append({"id": f"FS{i + 1:02d}", "name_zh": name_zh, "name_en": name_en, "stars": int(stars[i]),
                          "price": float(rng.integers(6, 21) * 10), "beds": int(rng.integers(8, 61)),
                          "phone": f"0835-42{rng.integers(0, 100_000):05d}", "township": township,
-                         "zone": plan.id, "season": seasons[plan.lead_industry],
-                         "dishes": "、".join(rng.choice(DISHES, 3, replace=False)),
-                         "address_zh": f"汉源县{self.township_zh[township]}", "source": ILLUSTRATIVE,
+                         "zone": plan.id, "season": season_zh, "dishes": "、".join(dishes),
+                         "address_zh": f"汉源县{self.township_zh[township]}{village_zh}村{group}组{road_zh}{number}号",
+                         "source": ILLUSTRATIVE,
+                         "address_en": f"No. {number} {road_en}, Group {group}, {village_en} Village, {town_en}, "
+                                       "Hanyuan County, Sichuan",
+                         "season_en": season_en, "dishes_en": ", ".join(DISHES_EN[d] for d in dishes),
+                         "open_from_md": opening[0] if opening and i % 2 == 0 else None,
+                         "open_to_md": opening[1] if opening and i % 2 == 0 else None,
                          "geometry": point})
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS)
 

@@ -49,12 +49,13 @@ class DataError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def row_label(spec: LayerSpec, frame: pd.DataFrame, position: int) -> Message:
-    """How a person finds row `position` (0-based) in the file: feature or line number and key."""
+def row_label(spec: LayerSpec, frame: pd.DataFrame, position: int, lines: bool | None = None) -> Message:
+    """How a person finds row `position` (0-based) in the file: feature or line number and key.
+    Rows are lines (counting the header) in a table, or whenever `lines` says so (a CSV of points)."""
     keys = [k for k in spec.key_columns if k in frame.columns]
     values = ", ".join(f"{k}={shown_text(frame[k].iloc[position])}" for k in keys
                        if not _missing(frame[k].iloc[position]))
-    if spec.is_table:
+    if spec.is_table if lines is None else lines:
         return message(N_("line %(line)s (%(key)s)") if values else N_("line %(line)s"), line=position + 2, key=values)
     return message(N_("feature %(n)s (%(key)s)") if values else N_("feature %(n)s"), n=position + 1, key=values)
 
@@ -64,8 +65,8 @@ def _missing(value) -> bool:
 
 
 class _Report:
-    def __init__(self, spec: LayerSpec, frame: pd.DataFrame):
-        self.spec, self.frame, self.problems = spec, frame, []
+    def __init__(self, spec: LayerSpec, frame: pd.DataFrame, lines: bool | None = None):
+        self.spec, self.frame, self.lines, self.problems = spec, frame, lines, []
 
     def whole(self, text: Message) -> None:
         self.problems.append(DataProblem(self.spec.filename, None, text))
@@ -74,7 +75,8 @@ class _Report:
         """Report each row where `mask` holds; `describe(position)` says what is wrong there."""
         positions = np.flatnonzero(pd.Series(mask).fillna(False).to_numpy(dtype=bool))
         for i in positions[:MAX_PROBLEMS_PER_CHECK]:
-            self.problems.append(DataProblem(self.spec.filename, row_label(self.spec, self.frame, i), describe(i)))
+            self.problems.append(DataProblem(self.spec.filename, row_label(self.spec, self.frame, i, self.lines),
+                                             describe(i)))
         if len(positions) > MAX_PROBLEMS_PER_CHECK:
             self.whole(message(N_("... and %(count)s more rows like these"),
                                count=len(positions) - MAX_PROBLEMS_PER_CHECK))
@@ -122,10 +124,12 @@ def _coerce(report: _Report, column: Column, values: pd.Series) -> pd.Series:
     if column.type == "str":
         text = values.astype("string").str.strip().astype(object)
         text[blank.to_numpy()] = None  # empty text is missing: None, not pd.NA or ""
-        reasons = text.map(lambda v: unstorable(v) if isinstance(v, str) else None)
-        report.rows(reasons.notna(), lambda i: message(
+        strings = values.astype("string")
+        suspect = _UNSTORABLE.search("\n".join(strings.dropna())) is not None  # one scan of the whole column
+        flagged = strings.str.contains(_UNSTORABLE, na=False) if suspect else False
+        report.rows(flagged, lambda i: message(
             N_("%(column)s: %(reason)s cannot be stored unchanged; remove it"), column=column.name,
-            reason=reasons.iloc[i]))
+            reason=unstorable(str(text.iloc[i] if text.iloc[i] is not None else values.iloc[i]))))
         return text
     if column.type == "bool":
         text = values.astype("string").str.strip().str.lower()
@@ -148,9 +152,9 @@ def _coerce(report: _Report, column: Column, values: pd.Series) -> pd.Series:
     return numbers.astype(float)
 
 
-def check_columns(spec: LayerSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[DataProblem]]:
+def check_columns(spec: LayerSpec, frame: pd.DataFrame, lines: bool | None = None) -> tuple[pd.DataFrame, list[DataProblem]]:
     """Check and convert every column of `frame` as the registry says; returns (frame, problems)."""
-    report = _Report(spec, frame)
+    report = _Report(spec, frame, lines)
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     for name in missing:
         report.whole(message(N_("missing column '%(column)s' (the %(layer)s layer needs: %(columns)s)"),
@@ -192,13 +196,13 @@ def check_columns(spec: LayerSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame, l
         first.setdefault(key, i)
     report.rows(duplicated, lambda i: message(
         N_("duplicate key '%(key)s' (also %(other)s)"), key="/".join(map(shown_text, frame[keys].iloc[i])),
-        other=row_label(spec, frame, first[tuple(frame[keys].astype(str).iloc[i])])))
+        other=row_label(spec, frame, first[tuple(frame[keys].astype(str).iloc[i])], lines)))
     return frame, report.problems
 
 
-def check_geometry(spec: LayerSpec, frame: gpd.GeoDataFrame) -> list[DataProblem]:
+def check_geometry(spec: LayerSpec, frame: gpd.GeoDataFrame, lines: bool | None = None) -> list[DataProblem]:
     """Geometry present, of the registry's type, valid, and in lon/lat degrees."""
-    report = _Report(spec, frame)
+    report = _Report(spec, frame, lines)
     crs = frame.crs
     if crs is not None and crs.to_epsg() != 4326 and not crs.equals("OGC:CRS84"):
         report.whole(message(N_("coordinate system is %(crs)s; layers must be WGS-84 lon/lat (EPSG:4326). "
@@ -227,14 +231,16 @@ def check_geometry(spec: LayerSpec, frame: gpd.GeoDataFrame) -> list[DataProblem
     return report.problems
 
 
-def check_frame(spec: LayerSpec, raw: pd.DataFrame, name: str | None = None) -> tuple[pd.DataFrame, list[DataProblem]]:
+def check_frame(spec: LayerSpec, raw: pd.DataFrame, name: str | None = None,
+                lines: bool | None = None) -> tuple[pd.DataFrame, list[DataProblem]]:
     """The one check of a layer or table on its own — geometry, columns, values, keys — run by
     `validate`, `import` and the app when it loads a version. Returns (frame in the registry's
-    types, problems); `name` is what messages call the file (default: the registry's name)."""
+    types, problems); `name` is what messages call the file (default: the registry's name);
+    `lines` says that rows are lines of a spreadsheet (default: only for tables)."""
     problems: list[DataProblem] = []
     if not spec.is_table:
-        problems += check_geometry(spec, raw)
-    frame, column_problems = check_columns(spec, raw)
+        problems += check_geometry(spec, raw, lines)
+    frame, column_problems = check_columns(spec, raw, lines)
     problems += column_problems
     if not spec.is_table and not problems:
         frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)

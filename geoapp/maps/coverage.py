@@ -20,7 +20,12 @@ from geoapp.analysis import CountyAnalysis
 from geoapp.analysis.coverage import TOWNSHIP_METRICS
 from geoapp.layers import INDUSTRIES, LAYERS
 from geoapp.maps.assets import Tiles, base_map
-from geoapp.maps.display import anchors, feature_collection, simplified, simplified_coverage
+from geoapp.maps.display import (
+    anchors,
+    feature_collection,
+    simplified,
+    simplified_coverage,
+)
 from geoapp.maps.elements import DataLayer, MapHooks
 from geoapp.records import plain
 

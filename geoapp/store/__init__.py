@@ -26,7 +26,12 @@ def open_stores(instance: str | Path, database_url: str | None = None) -> Stores
     """The stores of an instance folder, or of the PostGIS database at `database_url`, with
     their schema brought up to date (once, under a lock, however many processes open them)."""
     if database_url:
-        from geoapp.store.postgis import PostgisLayerStore, PostgisProposalStore, PostgisUserStore, connect
+        from geoapp.store.postgis import (
+            PostgisLayerStore,
+            PostgisProposalStore,
+            PostgisUserStore,
+            connect,
+        )
         engine = connect(database_url)
         return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine))
     from geoapp.store.layers import GeoPackageLayerStore

@@ -186,7 +186,7 @@ class GeoPackageLayerStore:
             temp = self._snapshot()
             try:
                 versions = self._write_versions(temp, frames, who, source_files, checksums, note, progress)
-                progress("checking", 0.95)
+                progress("reading back", 0.95)
                 self._check(temp, frames, versions)
                 self._sync(temp)
                 os.replace(temp, self.path)

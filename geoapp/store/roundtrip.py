@@ -24,14 +24,17 @@ class StoreError(UserError):
 
 
 def _key(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    return frame[list(columns)].astype(str).agg("/".join, axis=1)
+    keys = frame[columns[0]].astype(str)
+    for column in columns[1:]:
+        keys = keys.str.cat(frame[column].astype(str), sep="/")
+    return keys
 
 
 def _same_values(written: pd.Series, stored: pd.Series, kind: str) -> np.ndarray:
     if kind == "str":
-        a = written.astype(object).where(written.notna(), None).to_numpy()
-        b = stored.astype(object).where(stored.notna(), None).to_numpy()
-        return np.array([x == y for x, y in zip(a, b)], dtype=bool)
+        a = written.astype(object).where(written.notna(), None).to_numpy(dtype=object)
+        b = stored.astype(object).where(stored.notna(), None).to_numpy(dtype=object)
+        return np.asarray(a == b, dtype=bool)  # element by element; None equals None
     if kind == "bool":
         a, b = written.astype("boolean"), stored.astype("boolean")
         return ((a == b) | (a.isna() & b.isna())).fillna(False).to_numpy(dtype=bool)

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from geoapp.web import admin, api, auth, compression, errors, farmstays, i18n, ogc, pages, planning, security
+from geoapp.web import (
+    admin,
+    api,
+    auth,
+    compression,
+    errors,
+    farmstays,
+    i18n,
+    ogc,
+    pages,
+    planning,
+    security,
+)
 from geoapp.web.state import CountyState
 
 

@@ -13,14 +13,30 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from geoapp.crs import DECLARABLE
-from geoapp.data.imports import EXPORT_FORMATS, MAX_IMPORT_BYTES, SUPPORTED, prepare_import, publish_import
+from geoapp.data.imports import (
+    EXPORT_FORMATS,
+    MAX_IMPORT_BYTES,
+    SUPPORTED,
+    prepare_import,
+    publish_import,
+)
 from geoapp.layers import LAYERS
 from geoapp.messages import UserError
 from geoapp.web.auth import roles_required

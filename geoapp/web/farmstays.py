@@ -6,12 +6,23 @@ import datetime as dt
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from geoapp.analysis.farmstays import (FarmStayQuery, distances_m, festivals_on, next_dates, parse_query,
-                                       search_farm_stays)
-from geoapp.layers import INDUSTRIES
-from geoapp.maps.farmstays import (farm_stay_details, farm_stay_map, farm_stay_page_map, festival_dates_text,
-                                   stars_text)
 from geoapp import params
+from geoapp.analysis.farmstays import (
+    FarmStayQuery,
+    distances_m,
+    festivals_on,
+    next_dates,
+    parse_query,
+    search_farm_stays,
+)
+from geoapp.layers import INDUSTRIES
+from geoapp.maps.farmstays import (
+    farm_stay_details,
+    farm_stay_map,
+    farm_stay_page_map,
+    festival_dates_text,
+    stars_text,
+)
 from geoapp.params import ParamError
 from geoapp.records import plain
 from geoapp.web.i18n import current_lang, translate

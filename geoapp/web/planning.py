@@ -9,12 +9,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from geoapp import params
-from geoapp.analysis.planning import analyse_site, candidate_sites, parse_site, site_geometry, site_industry
+from geoapp.analysis.planning import (
+    analyse_site,
+    candidate_sites,
+    parse_site,
+    site_geometry,
+    site_industry,
+)
 from geoapp.data.validate import unstorable
-from geoapp.messages import N_, message
-from geoapp.params import ParamError, json_document
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.planning import planning_map
+from geoapp.messages import N_, message
+from geoapp.params import ParamError, json_document
 from geoapp.store.proposals import STATUSES
 from geoapp.web.api import coverage_urls
 from geoapp.web.auth import csrf, roles_required

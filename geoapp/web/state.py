@@ -8,10 +8,9 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from flask import Flask, current_app, request
-
-from pathlib import Path
 
 from geoapp.analysis import CountyAnalysis, analyse
 from geoapp.analysis.planning import PlanningContext

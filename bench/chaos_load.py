@@ -1,0 +1,160 @@
+"""Public routes under load while a layer is imported and a worker is killed (issue 8).
+
+    .venv/bin/python bench/chaos_load.py [--store gpkg|postgis] [--seconds 60] [--clients 8]
+
+Starts `gunicorn -w 2` on 127.0.0.1 on a fresh instance (and, with --store postgis, a
+throw-away PostGIS cluster), then runs `--clients` threads that request the public routes in
+turn for `--seconds`. A quarter of the way in, `geoapp import` publishes party organisations
+without one industry branch (93 -> 92); half way in, one worker is killed with SIGKILL
+(gunicorn starts another). Afterwards every worker must answer 92 (no stale data).
+
+Counted: answers by status, requests that got no answer (the killed worker's in-flight ones),
+and latency. Loopback only; the load is bounded by --clients and --seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ROUTES = [
+    ("GET", "/", None), ("GET", "/coverage?metric=loans", None), ("GET", "/farmstays?stars_min=3", None),
+    ("GET", "/farmstays/FS03", None), ("GET", "/api/summary", None), ("GET", "/api/coverage", None),
+    ("GET", "/api/farmstays?near=29.4,102.6&sort=distance", None),
+    ("GET", "/ogc/collections/party_organisations/items?bbox=102.4,29.2,102.8,29.6&limit=50", None),
+    ("GET", "/ogc/collections/farm_stays/items?stars=4", None), ("GET", "/api/plan/candidates?industry=pear&n=5", None),
+    ("POST", "/api/plan/analyse", json.dumps({"type": "Feature", "properties": {"industry": "pear"},
+                                             "geometry": {"type": "Point", "coordinates": [102.65, 29.35]}})),
+    ("GET", "/login", None), ("GET", "/api/farmstays?stars_min=%C2%B2", None),  # a 400 is an answer too
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(port: int, method: str, path: str, body: str | None, timeout: float = 30) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        headers = {"Content-Type": "application/json"} if body else {}
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def workers_of(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", choices=("gpkg", "postgis"), default="gpkg")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="geoapp-chaos-"))
+    env = {**os.environ, "GEOAPP_INSTANCE": str(work / "instance"), "GEOAPP_DATA_DIR": str(ROOT / "geodata"),
+           "GEOAPP_TILES": "blank", "SECRET_KEY": "bench"}
+    cluster = None
+    if args.store == "postgis":
+        from tests.postgis_cluster import PostgisCluster
+        cluster = PostgisCluster()
+        env["DATABASE_URL"] = cluster.new_database()
+    port = free_port()
+    master = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                               "--timeout", "60", "geoapp.wsgi:app"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w"))
+    try:
+        for _ in range(600):
+            try:
+                if request(port, "GET", "/api/summary", None, timeout=5) == 200 and len(workers_of(master.pid)) == 2:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        orgs = json.loads((ROOT / "geodata" / "party_organisations.geojson").read_text(encoding="utf-8"))
+        first = next(i for i, f in enumerate(orgs["features"]) if f["properties"]["kind"] == "industry")
+        orgs["features"].pop(first)
+        changed = work / "orgs.geojson"
+        changed.write_text(json.dumps(orgs, ensure_ascii=False), encoding="utf-8")
+
+        statuses: Counter = Counter()
+        failures: list[str] = []
+        latencies: list[float] = []
+        lock = threading.Lock()
+        stop = time.monotonic() + args.seconds
+
+        def client(seed: int) -> None:
+            rng = random.Random(seed)
+            while time.monotonic() < stop:
+                method, path, body = rng.choice(ROUTES)
+                start = time.perf_counter()
+                try:
+                    status = request(port, method, path, body)
+                except OSError as err:  # no answer: a connection reset by the killed worker
+                    with lock:
+                        failures.append(f"{time.monotonic() - (stop - args.seconds):5.1f}s {path}: {err!r}")
+                    continue
+                with lock:
+                    statuses[status] += 1
+                    latencies.append(time.perf_counter() - start)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        time.sleep(args.seconds / 4)
+        imported = subprocess.run([str(ROOT / ".venv/bin/geoapp"), "import", "party_organisations", str(changed),
+                                   "--who", "chaos"], env=env, cwd=ROOT, capture_output=True, text=True)
+        print(f"import at {args.seconds / 4:.0f} s: exit {imported.returncode} {imported.stdout.strip()}")
+        time.sleep(args.seconds / 4)
+        victim = workers_of(master.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        print(f"SIGKILL to worker {victim} at {args.seconds / 2:.0f} s")
+        for thread in threads:
+            thread.join()
+        answers = Counter()
+        for _ in range(40):  # both workers, after the import and the restart
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/api/summary")
+            answers[json.loads(conn.getresponse().read())["county"]["industry_branches"]] += 1
+            conn.close()
+        total = sum(statuses.values())
+        print(f"store {args.store}, {args.clients} clients, {args.seconds:.0f} s: {total} answers "
+              f"({total / args.seconds:.0f}/s) by status {dict(sorted(statuses.items()))}; "
+              f"5xx: {sum(v for k, v in statuses.items() if k >= 500)}; no answer: {len(failures)}")
+        for failure in failures:
+            print("  no answer:", failure)
+        print(f"latency median {statistics.median(latencies) * 1000:.0f} ms, "
+              f"95th {statistics.quantiles(latencies, n=20)[18] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+        print(f"after: industry branches answered {dict(answers)} (92 expected from every worker)")
+    finally:
+        master.send_signal(signal.SIGTERM)
+        master.wait(30)
+        if cluster:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
