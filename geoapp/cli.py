@@ -185,6 +185,44 @@ def cmd_rollback(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    """Write the county committee's coverage report (A4 landscape PDF)."""
+    from geoapp.analysis import analyse
+    from geoapp.analysis.coverage import TOWNSHIP_METRICS
+    from geoapp.maps.report import coverage_report_pdf
+    if args.metric not in TOWNSHIP_METRICS:
+        print(f"geoapp report: unknown indicator {args.metric!r}; choose one of {', '.join(TOWNSHIP_METRICS)}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    dataset = _current(args)[0]
+    pdf = coverage_report_pdf(analyse(dataset), args.metric, args.lang)
+    from geoapp.data.files import write_bytes
+    write_bytes(Path(args.out), pdf)
+    print(f"wrote {args.out} ({len(pdf) / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_basemap(args) -> int:
+    """Build a raster base map of the county (MBTiles) for use without internet."""
+    from geoapp.analysis import analyse
+    from geoapp.config import settings_from_environment
+    from geoapp.maps.basemap import build_basemap
+    extra = Path(args.extra) if args.extra else None
+    dem = Path(args.dem) if args.dem else (Path(d) if (d := settings_from_environment()["GEOAPP_DEM"]) else None)
+    for given in (extra, dem):
+        if given is not None and not given.is_file():
+            print(f"geoapp basemap: no such file: {given}", file=sys.stderr)
+            return EXIT_USAGE
+    low, high = args.zooms
+    if not 0 <= low <= high <= 18:
+        print("geoapp basemap: --zooms takes two zoom levels from 0 to 18, the first not above the second",
+              file=sys.stderr)
+        return EXIT_USAGE
+    count = build_basemap(analyse(_current(args)[0]), Path(args.out), range(low, high + 1), extra, dem)
+    print(f"wrote {args.out}: {count} tiles, zoom {low}-{high}; serve it with GEOAPP_TILES=mbtiles:{args.out}")
+    return 0
+
+
 def cmd_create_user(args) -> int:
     """Add a planner or admin (or reset their password); the password is asked for, or read
     from the first line of standard input when that is not a terminal."""
@@ -251,6 +289,20 @@ def parser() -> argparse.ArgumentParser:
     rollback.add_argument("version", type=int)
     rollback.add_argument("--who")
     rollback.set_defaults(run=cmd_rollback)
+    report = commands.add_parser("report", help="write the county committee's coverage report as a PDF")
+    report.add_argument("out", help="the PDF to write, e.g. report.pdf")
+    report.add_argument("--metric", default="industry_branches", help="the indicator the townships are shaded by")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh")
+    report.set_defaults(run=cmd_report)
+    basemap = commands.add_parser("basemap", help="base maps for use without internet")
+    basemap_commands = basemap.add_subparsers(dest="basemap_command", required=True)
+    build = basemap_commands.add_parser("build", help="draw the county's base map into an MBTiles file")
+    build.add_argument("out", help="the .mbtiles file to write")
+    build.add_argument("--extra", help="a GeoPackage of roads, rivers or lakes to draw too")
+    build.add_argument("--dem", help="an elevation GeoTIFF for the hillshade (default: GEOAPP_DEM)")
+    build.add_argument("--zooms", type=int, nargs=2, default=(8, 13), metavar=("FROM", "TO"),
+                       help="zoom levels to draw (default 8 13)")
+    build.set_defaults(run=cmd_basemap)
     create_user = commands.add_parser("create-user", help="add a user who may save proposals")
     create_user.add_argument("name")
     create_user.add_argument("--role", choices=("planner", "admin"), default="planner")

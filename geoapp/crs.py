@@ -133,17 +133,28 @@ def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
 
 
 _TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+_FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
+
+
+def _transformed(geometries, convert):
+    def project(coordinates: np.ndarray) -> np.ndarray:
+        x, y = convert(coordinates[:, 0], coordinates[:, 1])
+        return np.column_stack([x, y])
+    if isinstance(geometries, gpd.GeoSeries):
+        return gpd.GeoSeries(shapely.transform(geometries.to_numpy(), project), index=geometries.index,
+                             crs=geometries.crs)
+    return shapely.transform(geometries, project)
 
 
 def from_shifted(geometries, system: str):
     """Geometries (any shapely array or GeoSeries) given in GCJ-02 or BD-09, in WGS-84."""
-    convert = _TO_WGS84[system]
+    return _transformed(geometries, _TO_WGS84[system])
 
-    def project(coordinates: np.ndarray) -> np.ndarray:
-        x, y = convert(coordinates[:, 0], coordinates[:, 1])
-        return np.column_stack([x, y])
 
-    return shapely.transform(geometries, project)
+def to_shifted(geometries, system: str):
+    """WGS-84 geometries (any shapely array or GeoSeries) in GCJ-02 or BD-09, for a Chinese base
+    map (Amap, Baidu) or a link into one of their apps."""
+    return _transformed(geometries, _FROM_WGS84[system])
 
 
 # The coordinate systems an import may declare, by the name a person uses.

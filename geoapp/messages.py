@@ -51,3 +51,26 @@ class UserError(ValueError):
             self.status = status
         self.parameter = parameter
         super().__init__(str(self.message))
+
+
+LANGUAGES = {"zh": "zh_Hans", "en": "en"}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """A gettext for `lang` ('zh' or 'en') from the project's catalog, for the rooms that draw
+    without a request (maps, the PDF report); the web uses Flask-Babel's, from the same catalog."""
+    return _translations(LANGUAGES.get(lang, "zh_Hans")).gettext
+
+
+def _translations(locale: str):
+    from babel.support import NullTranslations, Translations
+
+    from geoapp.config import ROOT
+    if locale == "en":
+        return NullTranslations()
+    if locale not in _CACHE:
+        _CACHE[locale] = Translations.load(str(ROOT / "translations"), [locale])
+    return _CACHE[locale]
+
+
+_CACHE: dict[str, object] = {}

@@ -1,5 +1,9 @@
-"""The coverage page in headless chromium: drawn, clickable, offline, and safe with any text."""
+"""The coverage page in headless chromium: drawn with names and a full legend, identify on
+click, indicators switched in place, printable, offline (a local tile archive), and safe with
+any text."""
 from __future__ import annotations
+
+from urllib.parse import unquote
 
 import geopandas as gpd
 import pandas as pd
@@ -44,17 +48,71 @@ def test_coverage_page_draws_townships_zones_and_layer_control_offline(live_serv
     assert page.locator(".leaflet-overlay-pane path").count() >= 35
     assert page.locator(".leaflet-control-layers").count() == 1
     assert page.locator(".leaflet-control-layers-overlays input").count() >= 7
+    assert page.locator(".leaflet-control-layers-overlays .geoapp-swatch").count() >= 7, "the switcher has swatches"
     assert page.locator(".geoapp-legend").is_visible()
+    assert page.locator("main h1").count() == 1
     watched.screenshot(name)
     assert watched.errors == []
     assert watched.foreign_requests == []
 
 
-def test_clicking_a_township_opens_its_popup(live_server, open_page, analysis):
+def visible_labels(page, kind: str) -> list[str]:
+    """The names of `kind` the map shows now (drawn, not hidden for a collision)."""
+    return page.evaluate("""kind => geoapp.labels.filter(l => l.label.kind === kind && l.marker._map &&
+        l.node.style.visibility === 'visible').map(l => l.node.textContent)""", kind)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_map_names_every_zone_and_most_townships_and_the_legend_every_symbol(live_server, open_page, analysis,
+                                                                                lang):
+    watched = open_page(live_server.url, f"/coverage?lang={lang}")
+    page = watched.page
+    zones = visible_labels(page, "zones")
+    assert sorted(zones) == sorted(analysis.zones[f"name_{lang}"]), "all 5 zone names on the map"
+    townships = visible_labels(page, "townships")
+    names = analysis.townships[f"name_{lang}"]
+    if lang == "en":  # on the map, English township names go without "Town"/"Township"
+        names = names.str.replace(r" (Ethnic )?(Town|Township)$", "", regex=True)
+    assert len(townships) >= 25 and set(townships) <= set(names)
+    for text in zones + townships[:3]:  # really on screen, not under the legend
+        box = page.get_by_text(text, exact=True).first.bounding_box()
+        map_box = page.locator(".folium-map").bounding_box()
+        assert map_box["x"] <= box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"] + 1
+    legend = page.locator("#legend-pane").inner_text()
+    for name in analysis.zones[f"name_{lang}"]:
+        assert name in legend
+    for words in ({"zh": "联动区党总支", "en": "zone general branch"}, {"zh": "无联动区党组织的乡镇", "en": "township without"},
+                  {"zh": "生产基地", "en": "production base"}):
+        assert words[lang] in legend
+    assert "," not in " ".join(page.locator("#legend-pane .geoapp-legend-section").first.inner_text().split()), \
+        "class breaks read as people write numbers"
+    watched.screenshot(f"coverage-labels-{lang}-1280")
+    assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_clicking_inside_a_township_in_a_zone_lists_the_township_too(live_server, open_page, analysis):
+    """Identify, not top-most: a click where a zone covers a township lists both."""
+    watched = open_page(live_server.url, "/coverage?lang=zh")
+    zones = analysis.zones.to_crs(32648)
+    townships = analysis.townships.to_crs(32648)
+    zone = zones.iloc[0]
+    inside = townships[townships.intersects(zone.geometry)].iloc[0]
+    spot = gpd.GeoSeries([inside.geometry.intersection(zone.geometry).representative_point()], crs=32648).to_crs(4326)[0]
+    click_at(watched, spot.x, spot.y)
+    popup = watched.page.locator(".leaflet-popup-content")
+    popup.locator(".geoapp-identify-more").first.wait_for(timeout=5000)
+    titles = popup.locator(".geoapp-popup-title").all_inner_texts()
+    assert inside.name_zh in titles and zone.name_zh in titles
+    assert "特色产业党支部" in popup.inner_text() and "人口" in popup.inner_text(), "the township's facts"
+    watched.screenshot("coverage-identify-zh")
+    assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_clicking_a_township_opens_its_facts(live_server, open_page, analysis):
     watched = open_page(live_server.url, "/coverage?lang=zh")
     code, lon, lat = quiet_township(analysis)
     click_at(watched, lon, lat)
-    popup = watched.page.locator(".leaflet-popup-content")
+    popup = watched.page.locator(".leaflet-popup-content .geoapp-identify-first")
     popup.wait_for(timeout=5000)
     name = analysis.townships.set_index("code").name_zh[code]
     assert popup.locator(".geoapp-popup-title").inner_text() == name
@@ -62,11 +120,56 @@ def test_clicking_a_township_opens_its_popup(live_server, open_page, analysis):
     assert watched.errors == [] and watched.foreign_requests == []
 
 
+def test_another_indicator_changes_shading_legend_and_table_without_a_page_load(live_server, open_page, analysis):
+    watched = open_page(live_server.url, "/coverage?lang=zh")
+    page = watched.page
+    page.evaluate("window.notReloaded = true")
+    page.evaluate("geoapp.map.setView([29.45, 102.62], 11, {animate: false})")
+    page.locator(".leaflet-control-layers").hover()
+    page.locator(".leaflet-control-layers-overlays label", has_text="党组织").locator("input").uncheck()
+    page.select_option("#metric", "loan_amount_yuan")
+    page.wait_for_function("() => document.getElementById('metric-heading').textContent === '扶持贷款金额'")
+    assert page.evaluate("window.notReloaded") is True, "no page load"
+    address = unquote(page.url)
+    assert "metric=loan_amount_yuan" in address and "view=11/" in address and "party_organisations" not in address
+    assert page.evaluate("geoapp.map.getZoom()") == 11
+    assert "万元" in page.locator("#legend-pane").inner_text()
+    first_row = page.locator("#township-rows tr").first.inner_text()
+    top = analysis.townships.sort_values("loan_amount_yuan", ascending=False).iloc[0]
+    assert top.name_zh in first_row and "万元" in first_row
+    page.go_back()
+    page.wait_for_function("() => document.getElementById('metric-heading').textContent === '特色产业党支部'")
+    assert page.evaluate("window.notReloaded") is True
+    shared = page.url
+    watched.screenshot("coverage-switched-zh")
+    again = open_page(live_server.url, shared.replace(live_server.url, ""))  # a shared address opens the same view
+    assert again.page.evaluate("geoapp.map.getZoom()") == 11
+    assert again.page.evaluate("geoapp.map.hasLayer(geoapp.groups.party_organisations)") is False
+    assert watched.errors == [] and again.errors == []
+
+
+def test_printing_gives_the_whole_map_and_whole_tables(live_server, open_page):
+    watched = open_page(live_server.url, "/coverage?lang=zh", 1280, 800)
+    page = watched.page
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    page.wait_for_timeout(300)
+    map_box = page.locator(".map-pane").bounding_box()
+    assert map_box["width"] > 900 and map_box["height"] < 700, "the map fits one A4 landscape page"
+    for table in page.locator("table.data").all():
+        assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth + 1"), "no table cut at the edge"
+    pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    from tests.conftest import ARTIFACTS
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "coverage-print.pdf").write_bytes(pdf)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") <= 5, "not eight pages any more"
+
+
 def test_a_gap_in_the_side_list_opens_on_the_map(live_server, open_page, analysis):
     watched = open_page(live_server.url, "/coverage?lang=en")
     base = analysis.gaps.bases_outside_zones.iloc[0]
     watched.page.locator(f'#gaps a[data-id="{base.id}"]').first.click()
-    popup = watched.page.locator(".leaflet-popup-content")
+    popup = watched.page.locator(".leaflet-popup-content .geoapp-identify-first")
     popup.wait_for(timeout=5000)
     assert popup.locator(".geoapp-popup-title").inner_text() == base.name_en
     assert "outside every linkage zone" in popup.inner_text()
@@ -78,8 +181,10 @@ def test_switching_layers_off_removes_them_from_the_map(live_server, open_page):
     page = watched.page
     before = page.locator(".leaflet-overlay-pane path").count()
     page.locator(".leaflet-control-layers").hover()
-    page.get_by_text("Party organisations", exact=True).click()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Party organisations").click()
     assert page.locator(".leaflet-overlay-pane path").count() < before
+    assert page.locator("#legend-pane .geoapp-legend-section[data-key=party_organisations]").is_hidden(), \
+        "the legend drops what is switched off"
 
 
 @pytest.fixture
@@ -96,13 +201,16 @@ def test_hostile_names_show_as_text_and_never_run(hostile_server, open_page, ana
         page = watched.page
         assert page.evaluate("Object.keys(geoapp.layers.townships).length") == 30, "the map still draws"
         page.evaluate("([key, id]) => geoapp.show(key, id)", ["townships", code])
-        title = page.locator(".leaflet-popup-content .geoapp-popup-title")
+        title = page.locator(".leaflet-popup-content .geoapp-identify-first .geoapp-popup-title")
         title.wait_for(timeout=5000)
         assert title.inner_text() == (HOSTILE_ZH if lang == "zh" else analysis.townships.name_en.iloc[0])
         page.evaluate("([key, id]) => geoapp.show(key, id)", ["zones", analysis.zones.id.iloc[0]])
-        page.wait_for_timeout(300)
-        if lang == "en":
-            assert page.locator(".leaflet-popup-content .geoapp-popup-title").inner_text() == HOSTILE_EN
+        page.wait_for_function("name => [...document.querySelectorAll("
+                               "'.leaflet-popup-content .geoapp-identify-first .geoapp-popup-title')]"
+                               ".some(t => t.textContent === name)",
+                               arg=HOSTILE_EN if lang == "en" else analysis.zones.name_zh.iloc[0])
+        names = page.evaluate("geoapp.labels.map(l => l.node.textContent)")
+        assert (HOSTILE_ZH if lang == "zh" else HOSTILE_EN) in names, "hostile names are labels' text"
         page.locator(".leaflet-control-layers").hover()
         assert watched.dialogs == [] and watched.errors == []
         watched.screenshot(f"coverage-hostile-{lang}")
@@ -113,7 +221,7 @@ def test_a_layer_hidden_at_first_is_fetched_and_drawn_when_switched_on(live_serv
     page = watched.page
     assert page.evaluate("Object.keys(geoapp.layers.cooperatives || {}).length") == 0
     page.locator(".leaflet-control-layers").hover()
-    page.get_by_text("Cooperatives and leading enterprises", exact=True).click()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Cooperatives and leading enterprises").click()
     page.wait_for_function("() => Object.keys(geoapp.layers.cooperatives || {}).length > 0")
     assert page.evaluate("Object.keys(geoapp.layers.cooperatives).length") == len(analysis.dataset["cooperatives"])
     assert watched.errors == [] and watched.foreign_requests == []

@@ -200,9 +200,11 @@ HOSTILE_TEXT = st.one_of(
     st.text(max_size=30),
     st.sampled_from(["²", "³", "٣", "１２", "1e999", "-0", "NaN", "Infinity", "0x10", "9" * 5000, "0001-01-01",
                      "9999-12-31", "2026-02-30", "\x00", "\r\nLocation: //evil", "../../etc/passwd", "%00",
-                     "29.4,102.6", "102.6,29.4", "1,2,3,4", "-180,-90,180,90", "nope", "", " "]))
+                     "29.4,102.6", "102.6,29.4", "1,2,3,4", "-180,-90,180,90", "nope", "", " ", "29.5", "102.65", "12",
+                     "0", "-1", "22.5", "townships,zones", "zones:qingxi-pepper", "townships:fulin"]))
 PARAMETERS = ["limit", "offset", "bbox", "n", "industry", "metric", "lang", "stars_min", "price_max", "township",
-              "festival", "near", "place", "q", "from", "to", "sort", "radius_km", "f", "stars", "id", "kind"]
+              "festival", "near", "place", "q", "from", "to", "sort", "radius_km", "f", "stars", "id", "kind", "lat",
+              "lon", "zoom", "layers", "aimed", "table", "view"]
 
 
 def public_get_routes(app) -> list[str]:

@@ -104,11 +104,16 @@ def test_a_popup_says_what_the_feature_is(client, analysis):
     base = analysis.gaps.bases_outside_zones.iloc[0]
     details = client.get(f"/api/coverage/popups/gap_bases/{base.id}?lang=en").get_json()
     assert details["title"] == base.name_en and details["subtitle"] == base.name_zh
-    gap = next(value for label, value, unit in details["rows"] if label == "Gap")
+    gap = next(value for label, value in details["rows"] if label == "Gap")
     assert "outside every linkage zone" in gap
     township = client.get("/api/coverage/popups/townships/qingxi?lang=zh&metric=loans").get_json()
     loans = int(analysis.townships.set_index("code").loans["qingxi"])
-    assert township["title"] == "清溪镇" and ["扶持贷款笔数", loans, "笔"] in township["rows"]
+    assert township["title"] == "清溪镇" and ["小额扶持贷款", f"{loans}笔"] in township["rows"]
+    labels = [label for label, _value in township["rows"]]
+    assert labels.count("小额扶持贷款") == 1, "the shaded indicator is not listed twice"
+    established = client.get(f"/api/coverage/popups/industry_bases/{base.id}?lang=zh").get_json()
+    year = next((value for label, value in established["rows"] if label == "建立年份"), None)
+    assert year is None or (len(year) == 4 and "," not in year), "a year is written as a year"
 
 
 def test_unknown_layers_features_and_metrics_get_clear_json_errors(client):

@@ -14,6 +14,7 @@ import pandas as pd
 from geoapp.analysis.summary import latest_output, weighted_income_gain
 from geoapp.crs import area_km2, area_mu, to_metric
 from geoapp.data.load import Dataset
+from geoapp.messages import N_
 
 # Bases that party branches are built on; training and remote-education sites are services,
 # often in villages outside the zones, and are not coverage gaps.
@@ -27,27 +28,25 @@ MIN_SHARED_AREA_KM2 = 0.5
 @dataclass(frozen=True)
 class Metric:
     id: str
-    label_zh: str
-    label_en: str
-    unit_zh: str = ""
-    unit_en: str = ""
+    label: str       # catalog msgid (English), translated where it is shown
+    unit: str = ""   # catalog msgid of the unit as written after a number ("" for a bare count)
 
 
 TOWNSHIP_METRICS: dict[str, Metric] = {m.id: m for m in (
-    Metric("industry_branches", "特色产业党支部", "Industry party branches", "个", ""),
-    Metric("party_groups", "特色产业党小组", "Industry party groups", "个", ""),
-    Metric("party_members", "党员", "Party members", "名", ""),
-    Metric("loans", "扶持贷款笔数", "Micro-loans", "笔", ""),
-    Metric("loan_amount_yuan", "扶持贷款金额", "Loan amount", "元", "yuan"),
-    Metric("trainees", "培训人次", "Trainees", "人次", ""),
-    Metric("cooperatives", "专业合作社", "Cooperatives", "家", ""),
-    Metric("households_benefiting", "受益农户", "Households benefiting", "户", ""),
-    Metric("tourist_visits", "游客人次", "Tourist visits", "人次", ""),
-    Metric("tourism_income_yuan", "旅游综合收入", "Tourism income", "元", "yuan"),
-    Metric("labour_transfer", "劳动力转移", "Labour transferred", "人", ""),
-    Metric("farm_stays", "星级农家乐", "Star-rated farm stays", "家", ""),
-    Metric("base_area_mu", "产业基地面积", "Industry base area", "亩", "mu"),
-    Metric("zone_share", "联动区覆盖比例", "Share of area in a zone", "%", "%"),
+    Metric("industry_branches", N_("Industry party branches"), N_("branches")),
+    Metric("party_groups", N_("Industry party groups"), N_("groups")),
+    Metric("party_members", N_("Party members"), N_("members")),
+    Metric("loans", N_("Micro-loans"), N_("loans")),
+    Metric("loan_amount_yuan", N_("Loan amount"), N_("yuan")),
+    Metric("trainees", N_("Trainees"), N_("trainees")),
+    Metric("cooperatives", N_("Cooperatives"), N_("cooperatives")),
+    Metric("households_benefiting", N_("Households benefiting"), N_("households")),
+    Metric("tourist_visits", N_("Tourist visits"), N_("visits")),
+    Metric("tourism_income_yuan", N_("Tourism income"), N_("yuan")),
+    Metric("labour_transfer", N_("Labour transferred"), N_("people")),
+    Metric("farm_stays", N_("Star-rated farm stays"), N_("farm stays")),
+    Metric("base_area_mu", N_("Industry base area"), N_("mu")),
+    Metric("zone_share", N_("Share of area in a zone"), "%"),
 )}
 DEFAULT_METRIC = "industry_branches"
 
@@ -166,13 +165,13 @@ def coverage_gaps(dataset: Dataset) -> CoverageGaps:
     bases = dataset["industry_bases"]
     served_kind = bases[bases.kind.isin(SERVED_BASE_KINDS)]
     outside = served_kind[served_kind.zone_at.isna()].copy()
-    outside["reason"] = "outside every linkage zone"
+    outside["reason"] = N_("outside every linkage zone")
     organisations = dataset["party_organisations"]
     without = served_kind[~served_kind.id.isin(organisations.base.dropna())].copy()
-    without["reason"] = "no party organisation names this base"
+    without["reason"] = N_("no party organisation serves this base")
     townships = township_table(dataset)
     unserved = townships[~townships.served].copy()
-    unserved["reason"] = "no general, industry or association branch lies in this township"
+    unserved["reason"] = N_("no zone party branch in this township")
     keep = ["id", "name_zh", "name_en", "industry", "kind", "township_at", "zone_at", "reason", "geometry"]
     return CoverageGaps(outside[keep].reset_index(drop=True), without[keep].reset_index(drop=True),
                         unserved[["code", "name_zh", "name_en", "zones", "reason", "geometry"]]

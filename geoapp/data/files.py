@@ -43,6 +43,11 @@ def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
     _replace_atomically(path, write)
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path`, atomically (a report, an archive)."""
+    _replace_atomically(path, lambda tmp: tmp.write_bytes(data))
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as UTF-8 CSV, atomically."""
     _replace_atomically(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))

@@ -1,19 +1,32 @@
-"""Local copies of the map's scripts and style sheets, and the base-map tiles.
+"""Local copies of the map's scripts and style sheets, and the base map.
 
 folium's defaults point at CDNs (which fail offline and from much of mainland China); every
 map made here replaces them with the files in `static/vendor/`, refreshed by
 `scripts/vendor-assets`.
+
+The base map comes from GEOAPP_TILES: OpenStreetMap, a blank tile, Tianditu (WGS-84/CGCS2000),
+Amap (GCJ-02: every overlay coordinate is shifted to GCJ-02 before it is drawn, and every
+coordinate the browser sends back is shifted back, so features sit on Amap's streets), a local
+tile archive served by the app itself (MBTiles or PMTiles: an intranet without internet still
+has rivers, roads and names), or any {z}/{x}/{y} template.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import folium
+
+from geoapp.crs import from_shifted, to_shifted
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 TIANDITU_TILES = ("https://t{s}.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=%s")
 TIANDITU_ATTRIBUTION = "&copy; 天地图 Tianditu"
+AMAP_TILES = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+AMAP_ATTRIBUTION = "&copy; 高德地图 AutoNavi"
+LOCAL_TILES = "/tiles/{z}/{x}/{y}"
 
 
 @dataclass(frozen=True)
@@ -22,11 +35,25 @@ class Tiles:
     attribution: str
     subdomains: str = "abc"
     max_zoom: int = 18
+    datum: str = "wgs84"            # what the tiles are drawn in: wgs84 or gcj02 (Amap)
+    archive: Path | None = None     # a local MBTiles/PMTiles file the app serves at LOCAL_TILES
+    max_native_zoom: int | None = None  # the archive's deepest zoom (beyond it, its tiles are enlarged)
+
+    @property
+    def to_display(self) -> Callable | None:
+        """Shifts stored (WGS-84) geometry to the base map's datum; None when they agree."""
+        if self.datum == "wgs84":
+            return None
+        return lambda geometries: to_shifted(geometries, self.datum)
+
+    def from_display(self, geometries):
+        """Geometry the browser sent (in the base map's datum) in WGS-84, as stored."""
+        return geometries if self.datum == "wgs84" else from_shifted(geometries, self.datum)
 
 
 def tiles_from_setting(setting: str, static_root: str) -> Tiles:
     """The base map for a GEOAPP_TILES value: `osm` (default), `blank` (a local blank tile),
-    `tianditu:KEY`, or any `{z}/{x}/{y}` URL template."""
+    `tianditu:KEY`, `amap`, `mbtiles:PATH`, `pmtiles:PATH`, or any `{z}/{x}/{y}` URL template."""
     setting = (setting or "osm").strip()
     if setting == "osm":
         return Tiles(OSM_TILES, OSM_ATTRIBUTION)
@@ -34,9 +61,16 @@ def tiles_from_setting(setting: str, static_root: str) -> Tiles:
         return Tiles(f"{static_root}/tiles/blank.png", "blank base map")
     if setting.startswith("tianditu:"):
         return Tiles(TIANDITU_TILES % setting.split(":", 1)[1], TIANDITU_ATTRIBUTION, "01234567")
+    if setting == "amap":
+        return Tiles(AMAP_TILES, AMAP_ATTRIBUTION, "1234", max_zoom=18, datum="gcj02")
+    if setting.startswith(("mbtiles:", "pmtiles:")):
+        from geoapp.maps.tilearchive import open_archive
+        archive = open_archive(Path(setting.split(":", 1)[1]))
+        return Tiles(LOCAL_TILES, archive.attribution, "", archive=archive.path, max_native_zoom=archive.max_zoom)
     if "{z}" in setting and "{x}" in setting and "{y}" in setting:
         return Tiles(setting, "base map: " + setting.split("/")[2] if "//" in setting else setting)
-    raise ValueError(f"GEOAPP_TILES={setting!r}: use osm, blank, tianditu:KEY or a {{z}}/{{x}}/{{y}} URL template")
+    raise ValueError(f"GEOAPP_TILES={setting!r}: use osm, blank, tianditu:KEY, amap, mbtiles:PATH, pmtiles:PATH "
+                     "or a {z}/{x}/{y} URL template")
 
 
 def local_assets(static_root: str, cluster: bool = False,
@@ -60,12 +94,18 @@ def local_assets(static_root: str, cluster: bool = False,
 
 def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static_root: str,
              cluster: bool = False, draw: bool = False) -> folium.Map:
-    """An empty map fitted to `bounds` (minx, miny, maxx, maxy in lon/lat) with local assets."""
+    """An empty map fitted to `bounds` (minx, miny, maxx, maxy in lon/lat, as stored) with local
+    assets; on a GCJ-02 base map the bounds are shifted as the overlays are."""
     minx, miny, maxx, maxy = bounds
+    if tiles.datum != "wgs84":
+        import shapely
+        (minx, miny), (maxx, maxy) = shapely.get_coordinates(
+            to_shifted(shapely.points([minx, maxx], [miny, maxy]), tiles.datum))
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
-                   control_scale=True, prefer_canvas=False)
+                   control_scale=True, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
     m.default_js, m.default_css = local_assets(static_root, cluster, draw)  # per map: no CDN
-    folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, subdomains=tiles.subdomains,
-                     max_zoom=tiles.max_zoom, name="base map", control=False).add_to(m)
+    folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, subdomains=tiles.subdomains or "abc",
+                     max_zoom=tiles.max_zoom, max_native_zoom=tiles.max_native_zoom,
+                     name="base map", control=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m

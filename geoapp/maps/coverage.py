@@ -1,14 +1,22 @@
 """The coverage map: townships shaded by an indicator, the zones across them, bases, party
-organisations, cooperatives, and the coverage gaps highlighted.
+organisations, cooperatives, and the coverage gaps highlighted — with names on the map, a
+legend of every symbol, and "identify" (a click lists everything under it).
 
-`CoverageLayers` says what each layer draws (lean GeoJSON: ids and style keys) and what each
-feature's popup says; `coverage_map` puts the layers on a folium map. The page carries the
-layers shown at first; popups and the layers hidden at first are fetched from the JSON API
-(`layer_url`, `popup_url`), which serves the same `CoverageLayers`.
+`COVERAGE_LAYERS` is the one table of what the map draws. Each `MapLayer` says which features
+(`frame`), how each is styled (`symbols`, chosen by `style_by`), what the legend and the layer
+switcher say of each symbol, what its label is and from which zoom, and what its popup says.
+The folium map, the legend, identify, the JSON API and the PDF report's server-drawn maps all
+read this table: a new layer is one entry.
+
+Words are catalog msgids (`N_`), translated with the `translate` the caller gives (Flask-Babel's
+on the web, `geoapp.messages.translator` for the report); numbers go through `geoapp.formats`.
 """
 from __future__ import annotations
 
 import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
@@ -16,9 +24,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoapp import formats
 from geoapp.analysis import CountyAnalysis
-from geoapp.analysis.coverage import TOWNSHIP_METRICS
-from geoapp.layers import INDUSTRIES, LAYERS
+from geoapp.analysis.coverage import (
+    SERVED_BASE_KINDS,
+    TOWNSHIP_METRICS,
+)
+from geoapp.crs import METRIC_CRS, STORAGE_CRS
+from geoapp.layers import INDUSTRIES
 from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.display import (
     anchors,
@@ -27,79 +40,152 @@ from geoapp.maps.display import (
     simplified_coverage,
 )
 from geoapp.maps.elements import DataLayer, MapHooks
-from geoapp.records import plain
+from geoapp.messages import N_
 
 # ColorBrewer PuBu 5: blue, so the red party markers and red gap rings stand out on top.
 CLASS_COLOURS = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
 ZERO_COLOUR = "#ffffff"
 ZONE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
-ORGANISATION_COLOURS = {"general": "#b2182b", "industry": "#ef8a62", "association": "#67a9cf", "sector": "#2166ac"}
-ORGANISATION_RADIUS = {"general": 8, "sector": 8, "industry": 5, "association": 6}
-BASE_COLOURS = {"production": "#4d9221", "cooperative": "#8c510a", "training": "#762a83",
-                "remote-education": "#c51b7d"}
 GAP_COLOUR = "#e31a1c"
-SERVED_BASE_KINDS = ("production", "cooperative")
 SERVICE_BASE_KINDS = ("training", "remote-education")
+IDENTIFY_TOLERANCE_PX = 8    # a click this close to a point counts as on it
+Translate = Callable[[str], str]
 
-# layer key -> (Chinese, English) name in the layer control; drawn in this order
-LAYER_NAMES = {
-    "townships": ("乡镇：", "Townships: "),  # followed by the indicator
-    "zones": (LAYERS["zones"].title_zh, LAYERS["zones"].title_en),
-    "industry_bases": ("产业基地", "Industry bases"),
-    "services": ("培训与远程教育基地", "Training and remote-education bases"),
-    "party_organisations": (LAYERS["party_organisations"].title_zh, LAYERS["party_organisations"].title_en),
-    "cooperatives": (LAYERS["cooperatives"].title_zh, LAYERS["cooperatives"].title_en),
-    "links": ("合作社—龙头企业联系", "Cooperative–enterprise links"),
-    "gaps": ("覆盖缺口", "Coverage gaps"),
-}
-HIDDEN_AT_FIRST = ("services", "cooperatives", "links")  # fetched when switched on
-LAYER_KEYS = ("townships", "zones", "industry_bases", "services", "party_organisations", "cooperatives", "links",
-              "gap_townships", "gap_bases")
 
-WORDS = {  # (Chinese, English) for what the map and its popups say
-    "zones": ("联动区", "Zones"), "industry": ("产业", "Industry"), "kind": ("类型", "Kind"),
-    "area": ("面积", "Area"), "mu": ("亩", "mu"), "km2": ("平方千米", "km²"), "township": ("乡镇", "Township"),
-    "zone": ("联动区", "Zone"), "members": ("党员", "Members"), "party_groups": ("党小组", "Party groups"),
-    "new_members": ("2014年来发展党员", "New members since 2014"), "parent": ("上级党组织", "Parent"),
-    "base": ("服务基地", "Serves base"), "served_by": ("服务党组织", "Served by"),
-    "lead_industry": ("主导产业", "Lead industry"), "general_branch": ("党总支", "General branch"),
-    "secretary": ("书记", "Secretary"), "townships": ("涉及乡镇", "Townships"),
-    "enterprise": ("联系龙头企业", "Linked enterprise"), "model": ("经营模式", "Business model"),
-    "gap": ("问题", "Gap"), "no_value": ("0 或无数据", "0 or no data"), "established": ("建立年份", "Established"),
-    "industry_branches": ("产业党支部", "Industry branches"), "cooperatives": ("专业合作社", "Cooperatives"),
-    "farm_stays": ("星级农家乐", "Farm stays"), "bases": ("产业基地", "Bases"), "loans": ("扶持贷款", "Loans"),
-    "loan_amount": ("贷款金额", "Loan amount"), "yuan": ("元", "yuan"), "trainees": ("培训人次", "Trainees"),
-    "households": ("受益农户", "Households benefiting"), "visits": ("游客人次", "Tourist visits"),
-    "zone_share": ("联动区面积占比", "Share in zones"), "population": ("人口", "Population"),
-    "villages": ("行政村", "Villages"), "source": ("数据来源", "Source"),
-    "illustrative": ("除县界外均为示意数据", "All but the county boundary is illustrative data"),
-    "loading": ("加载中…", "Loading…"), "failed": ("无法加载详情", "Could not load the details"),
-}
-KIND_WORDS = {
-    "general": ("联动区党总支", "zone general branch"), "industry": ("特色产业党支部", "industry branch"),
-    "association": ("产业协会党支部", "association branch"), "sector": ("行业主管部门党总支", "sector general branch"),
-    "production": ("生产基地", "production base"), "cooperative": ("专业合作社", "cooperative"),
-    "training": ("产业培训基地", "training base"), "remote-education": ("远程教育学用示范基地", "remote-education base"),
-    "leading_enterprise": ("龙头企业", "leading enterprise"),
-}
-GAP_WORDS = {
-    "outside every linkage zone": ("不在任何联动区内", "outside every linkage zone"),
-    "no party organisation names this base": ("没有党组织服务该基地", "no party organisation serves this base"),
-    "no general, industry or association branch lies in this township":
-        ("乡镇内没有联动区党组织", "no zone party branch in this township"),
-}
+@dataclass(frozen=True)
+class Symbol:
+    """One kind of feature on the map: its Leaflet style and what the legend calls it."""
+    label: str                 # msgid, or a name from the data when `literal`
+    style: dict
+    shape: str                 # how the legend draws it: area, outline, dashed, dot, ring, line
+    literal: bool = False
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    key: str
+    title: str                                          # msgid: layer switcher and legend heading
+    kind: str                                           # area, line or point
+    frame: Callable[["CoverageLayers"], gpd.GeoDataFrame]
+    symbols: Callable[["CoverageLayers"], dict]         # style key -> Symbol
+    style_by: str | None = None                         # the column holding the style key
+    base: dict = field(default_factory=dict)            # style shared by every symbol
+    popup: str | None = None                            # which popup maker describes a feature
+    label_min_zoom: int | None = None                   # names shown from this zoom (None: no names)
+    hidden_at_first: bool = False                       # fetched when switched on
+    in_control: bool = True
+    anchors: bool = False                               # small polygons drawn as their points
+
+
+def _bases(kinds):
+    def frame(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+        bases = layers.analysis.dataset["industry_bases"]
+        return bases[bases.kind.isin(kinds)]
+    return frame
+
+
+def _organisations(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+    return layers.analysis.dataset["party_organisations"]
+
+
+def _cooperatives(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+    return layers.analysis.dataset["cooperatives"]
+
+
+def _links(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+    coops = layers.analysis.dataset["cooperatives"]
+    enterprises = coops.set_index("id").geometry
+    linked = coops[coops.enterprise.notna()]
+    lines = shapely.linestrings([[(p.x, p.y), (e.x, e.y)] for p, e in zip(linked.geometry, enterprises[linked.enterprise])])
+    return gpd.GeoDataFrame({"id": linked.id.to_numpy()}, geometry=lines, crs=coops.crs)
+
+
+def _gap_bases(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+    gaps = layers.analysis.gaps
+    both = pd.concat([gaps.bases_outside_zones, gaps.bases_without_branch]).drop_duplicates("id")
+    return gpd.GeoDataFrame(both, crs=STORAGE_CRS)
+
+
+def _township_symbols(layers: "CoverageLayers") -> dict:
+    labels = layers.class_labels()
+    symbols = {0: Symbol(labels[0], {"fillColor": ZERO_COLOUR}, "area", literal=True)}
+    for i, label in enumerate(labels[1:], start=1):
+        symbols[i] = Symbol(label, {"fillColor": CLASS_COLOURS[i - 1]}, "area", literal=True)
+    return symbols
+
+
+def _zone_symbols(layers: "CoverageLayers") -> dict:
+    zones = layers.analysis.zones
+    return {i: Symbol(name, {"color": ZONE_COLOURS[i % len(ZONE_COLOURS)], "fillColor": ZONE_COLOURS[i % len(ZONE_COLOURS)]},
+                      "dashed", literal=True) for i, name in enumerate(zones[layers.name_column])}
+
+
+def _fixed(symbols: dict) -> Callable:
+    return lambda layers: symbols
+
+
+COVERAGE_LAYERS: tuple[MapLayer, ...] = (
+    MapLayer("townships", N_("Townships"), "area",
+             frame=lambda layers: layers.analysis.townships.assign(id=layers.analysis.townships.code),
+             symbols=_township_symbols, style_by="cls", base={"color": "#555", "weight": 1, "fillOpacity": 0.75},
+             popup="township", label_min_zoom=9),
+    MapLayer("zones", N_("Linkage zones"), "area",
+             frame=lambda layers: layers.analysis.zones.assign(c=range(len(layers.analysis.zones))),
+             symbols=_zone_symbols, style_by="c", base={"weight": 3, "fillOpacity": 0.12, "dashArray": "6 4"},
+             popup="zone", label_min_zoom=0),
+    MapLayer("industry_bases", N_("Industry bases"), "area", frame=_bases(SERVED_BASE_KINDS), style_by="kind",
+             symbols=_fixed({"production": Symbol(N_("production base"), {"color": "#4d9221", "fillColor": "#4d9221"}, "area"),
+                             "cooperative": Symbol(N_("cooperative base"), {"color": "#8c510a", "fillColor": "#8c510a"}, "area")}),
+             base={"weight": 1, "fillOpacity": 0.6}, popup="base", label_min_zoom=13),
+    MapLayer("services", N_("Training and remote-education bases"), "point", frame=_bases(SERVICE_BASE_KINDS),
+             style_by="kind", anchors=True, hidden_at_first=True,
+             symbols=_fixed({"training": Symbol(N_("training base"), {"fillColor": "#762a83"}, "dot"),
+                             "remote-education": Symbol(N_("remote-education base"), {"fillColor": "#c51b7d"}, "dot")}),
+             base={"radius": 4, "weight": 1, "color": "#fff", "fillOpacity": 0.9}, popup="base", label_min_zoom=14),
+    MapLayer("party_organisations", N_("Party organisations"), "point", frame=_organisations, style_by="kind",
+             symbols=_fixed({
+                 "general": Symbol(N_("zone general branch"), {"fillColor": "#b2182b", "radius": 8}, "dot"),
+                 "industry": Symbol(N_("industry branch"), {"fillColor": "#ef8a62", "radius": 5}, "dot"),
+                 "association": Symbol(N_("association branch"), {"fillColor": "#67a9cf", "radius": 6}, "dot"),
+                 "sector": Symbol(N_("sector general branch"), {"fillColor": "#2166ac", "radius": 8}, "dot")}),
+             base={"weight": 1, "color": "#fff", "fillOpacity": 0.95}, popup="organisation", label_min_zoom=13),
+    MapLayer("cooperatives", N_("Cooperatives and leading enterprises"), "point", frame=_cooperatives,
+             style_by="kind", hidden_at_first=True,
+             symbols=_fixed({"cooperative": Symbol(N_("cooperative"), {"radius": 3, "color": "#666", "fillColor": "#a6d854"}, "dot"),
+                             "leading_enterprise": Symbol(N_("leading enterprise"), {"radius": 8, "color": "#000", "fillColor": "#ffd92f"}, "dot")}),
+             base={"weight": 1, "fillOpacity": 0.9}, popup="cooperative", label_min_zoom=14),
+    MapLayer("links", N_("Cooperative–enterprise links"), "line", frame=_links, hidden_at_first=True,
+             symbols=_fixed({None: Symbol(N_("a cooperative's leading enterprise"), {"color": "#999"}, "line")}),
+             base={"color": "#999", "weight": 1, "opacity": 0.6}),
+    MapLayer("gap_townships", N_("Township without a zone branch"), "area", in_control=False,
+             frame=lambda layers: layers.analysis.townships[~layers.analysis.townships.served].assign(
+                 id=lambda t: t.code),
+             symbols=_fixed({None: Symbol(N_("township without a zone branch"), {"color": GAP_COLOUR}, "gap-outline")}),
+             base={"color": GAP_COLOUR, "weight": 2, "dashArray": "2 6", "fill": False}, popup="township"),
+    MapLayer("gap_bases", N_("Base outside every zone or without a branch"), "point", in_control=False, anchors=True,
+             frame=_gap_bases,
+             symbols=_fixed({None: Symbol(N_("base outside every zone or without a branch"), {"color": GAP_COLOUR}, "ring")}),
+             base={"radius": 11, "weight": 3, "color": GAP_COLOUR, "fill": False}, popup="base"),
+)
+LAYERS_BY_KEY = {layer.key: layer for layer in COVERAGE_LAYERS}
+LAYER_KEYS = tuple(LAYERS_BY_KEY)
+GAP_KEYS = ("gap_townships", "gap_bases")
+# identify lists what lies under a click in this order: what was aimed at, then points, then areas
+IDENTIFY_ORDER = ("party_organisations", "cooperatives", "services", "gap_bases", "industry_bases", "zones",
+                  "townships")
 
 
 def class_breaks(values: pd.Series, classes: int = len(CLASS_COLOURS)) -> list[float]:
-    """Upper bounds of up to `classes` quantile classes over the positive values (0 has its
-    own class). Counts get whole-number bounds, so no class reads "0 – 2.8 branches"."""
+    """Upper bounds of up to `classes` quantile classes over the positive values (0 has its own
+    class), each rounded up to 2 significant figures, so a legend reads "7,000,000", not
+    "6,934,001"; counts get whole-number bounds."""
     positive = np.sort(values[values > 0].to_numpy(dtype=float))
     if positive.size == 0:
         return []
-    bounds = np.quantile(positive, np.linspace(0, 1, classes + 1)[1:])
-    if np.all(positive % 1 == 0):
-        bounds = np.ceil(bounds)
-    return sorted(set(float(b) for b in bounds))
+    bounds = [formats.round_break(b) for b in np.quantile(positive, np.linspace(0, 1, classes + 1)[1:])]
+    if np.all(positive % 1 == 0):  # counts: whole-number bounds, so no class reads "1–2.8 branches"
+        bounds = [float(math.ceil(b)) for b in bounds]
+    return sorted(set(bounds))
 
 
 def class_of(value: float, breaks: list[float]) -> int:
@@ -109,31 +195,26 @@ def class_of(value: float, breaks: list[float]) -> int:
     return 1 + next((i for i, b in enumerate(breaks) if value <= b), len(breaks) - 1)
 
 
-def class_labels(breaks: list[float], whole: bool, unit: str) -> list[str]:
-    """"1 – 3", "4 – 8", ... for counts; "0 – 2.5", "2.5 – 7" for measures."""
-    labels, low = [], 1.0 if whole else 0.0
-    for high in breaks:
-        span = _format(high) if whole and low == high else f"{_format(low)} – {_format(high)}"
-        labels.append(f"{span} {unit}".strip())
-        low = high + 1 if whole else high
-    return labels
-
-
-def _format(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 else f"{value:,.1f}".rstrip("0").rstrip(".")
+def label_point(geometry) -> shapely.Point:
+    """Where a polygon's name goes: the centre of the largest circle inside it (polylabel)."""
+    if geometry.geom_type == "MultiPolygon":
+        geometry = max(geometry.geoms, key=lambda g: g.area)
+    return shapely.get_point(shapely.maximum_inscribed_circle(geometry, tolerance=1.0), 0)
 
 
 class CoverageLayers:
-    """The coverage map's layers for one indicator and language: their lean GeoJSON, their
-    styles, and the popup of each feature."""
+    """The coverage map's layers for one indicator and language: lean GeoJSON, styles, the
+    legend, labels, and the popup of each feature."""
 
-    def __init__(self, analysis: CountyAnalysis, metric: str, lang: str):
+    def __init__(self, analysis: CountyAnalysis, metric: str, lang: str, translate: Translate,
+                 to_display: Callable | None = None):
         self.analysis = analysis
         self.metric = TOWNSHIP_METRICS[metric]
         self.lang = lang
-        self.zh = lang != "en"
+        self._ = translate
+        self.to_display = to_display  # shifts geometry for a GCJ-02 base map (None: as stored)
+        self.name_column = "name_en" if lang == "en" else "name_zh"
         data = analysis.dataset
-        self.name_column = "name_zh" if self.zh else "name_en"
         self.names: dict[str, str] = {}  # any feature id -> its name in this language
         for layer_id in ("party_organisations", "industry_bases", "cooperatives", "zones"):
             self.names.update(zip(data[layer_id].id, data[layer_id][self.name_column]))
@@ -142,179 +223,255 @@ class CoverageLayers:
         self.breaks = class_breaks(self.values)
         self._data: dict[str, dict] = {}
 
-    # words --------------------------------------------------------------------------------
-    def pick(self, pair: tuple[str, str]) -> str:
-        return pair[0] if self.zh else pair[1]
+    # words and numbers ------------------------------------------------------------------------
+    def number(self, value, unit: str = "") -> str:
+        return formats.number(value, self.lang, self._(unit) if unit else "")
 
-    def word(self, key: str) -> str:
-        return self.pick(WORDS[key])
+    def metric_value(self, value) -> str:
+        return self.number(value, self.metric.unit)
 
     def industry(self, value) -> str | None:
-        return self.pick(INDUSTRIES[value]) if isinstance(value, str) and value in INDUSTRIES else None
+        if not isinstance(value, str) or value not in INDUSTRIES:
+            return None
+        zh, en = INDUSTRIES[value]
+        return zh if self.lang != "en" else en
 
     def name_of(self, key) -> str | None:
         return self.names.get(key, key) if isinstance(key, str) else None
 
     def names_of(self, keys: str) -> str:
-        return "、".join(self.name_of(k.strip()) for k in keys.split(",") if k.strip()) if self.zh else \
-            ", ".join(self.name_of(k.strip()) for k in keys.split(",") if k.strip())
+        joiner = "、" if self.lang != "en" else ", "
+        return joiner.join(self.name_of(k.strip()) for k in (keys or "").split(",") if k.strip())
+
+    def metric_title(self) -> str:
+        return self._(self.metric.label)
+
+    def class_labels(self) -> list[str]:
+        """The legend's words for class 0 ("none") and each class: non-overlapping, rounded,
+        in the page's units ("1–3", "4–8"; "0–700万元", "700万–1500万元")."""
+        whole = bool(np.all(self.values % 1 == 0))
+        labels = [self._("none")]
+        low = 1.0 if whole else 0.0
+        for high in self.breaks:
+            if whole and low >= high:
+                labels.append(self.metric_value(high))
+            else:
+                first = formats.number(low, self.lang)
+                labels.append(f"{first}–{self.metric_value(high)}")
+            low = high + 1 if whole else high
+        return labels
+
+    def layer_title(self, key: str) -> str:
+        layer = LAYERS_BY_KEY[key]
+        title = self._(layer.title)
+        return f"{title}: {self.metric_title()}" if key == "townships" else title
 
     def layer_name(self, key: str) -> str:
-        name = self.pick(LAYER_NAMES[key])
+        """The layer switcher's entry: the layer's swatches, then its name (escaped HTML)."""
+        layer = LAYERS_BY_KEY[key]
+        symbols = list(layer.symbols(self).values())
         if key == "townships":
-            name += self.pick((self.metric.label_zh, self.metric.label_en))
-        return html.escape(name)  # the layer control shows names as HTML
+            symbols = symbols[1:][-1:] + symbols[1:2]
+        swatches = "".join(swatch_html({**layer.base, **s.style}, s.shape) for s in symbols[:5])
+        return f'<span class="geoapp-swatches">{swatches}</span> {html.escape(self.layer_title(key))}'
 
-    # what each layer draws ----------------------------------------------------------------
-    def _bases(self, kinds: tuple[str, ...]) -> gpd.GeoDataFrame:
-        bases = self.analysis.dataset["industry_bases"]
-        return bases[bases.kind.isin(kinds)]
-
-    def _gap_bases(self) -> gpd.GeoDataFrame:
-        gaps = self.analysis.gaps
-        both = pd.concat([gaps.bases_outside_zones, gaps.bases_without_branch]).drop_duplicates("id")
-        return gpd.GeoDataFrame(both, crs=self.analysis.dataset["industry_bases"].crs)
+    # what each layer draws --------------------------------------------------------------------
+    def frame(self, key: str) -> gpd.GeoDataFrame:
+        return LAYERS_BY_KEY[key].frame(self)
 
     def data(self, key: str) -> dict:
-        """Lean GeoJSON for layer `key`: geometry for display, the id, and the style key.
-        Built once per layer: the map and the API's layer requests share it."""
+        """Lean GeoJSON for layer `key`: display geometry, the id and the style key. Built once
+        per layer: the map and the API's layer requests share it."""
         if key not in self._data:
             self._data[key] = self._build_data(key)
         return self._data[key]
 
     def _build_data(self, key: str) -> dict:
-        analysis = self.analysis
+        layer = LAYERS_BY_KEY[key]
+        frame = layer.frame(self)
         if key == "townships":
-            shown = simplified_coverage(analysis.townships).assign(
-                cls=[class_of(v, self.breaks) for v in self.values], name=analysis.townships[self.name_column])
-            return feature_collection(shown, ["cls", "name"], analysis.townships.code)
-        if key == "zones":
-            zones = analysis.zones
-            shown = simplified(zones).assign(c=range(len(zones)), name=zones[self.name_column])
-            return feature_collection(shown, ["c", "name"], zones.id)
-        if key == "industry_bases":
-            bases = self._bases(SERVED_BASE_KINDS)
-            return feature_collection(simplified(bases), ["kind"], bases.id)
-        if key == "services":
-            bases = self._bases(SERVICE_BASE_KINDS)
-            return feature_collection(anchors(bases), ["kind"], bases.id)
-        if key in ("party_organisations", "cooperatives"):
-            frame = analysis.dataset[key]
-            return feature_collection(simplified(frame), ["kind"], frame.id)
-        if key == "links":
-            return feature_collection(simplified(self._links(), tolerance_m=1), [], None)
-        if key == "gap_townships":  # drawn from the townships layer's geometry (see `options`)
-            return {"ids": analysis.townships[~analysis.townships.served].code.tolist()}
-        if key == "gap_bases":
-            bases = self._gap_bases()
-            return feature_collection(anchors(bases), [], bases.id)
-        raise KeyError(key)
+            frame = frame.assign(cls=[class_of(v, self.breaks) for v in self.values])
+            shown = simplified_coverage(frame)
+        elif layer.anchors:
+            shown = anchors(frame)
+        else:
+            shown = simplified(frame, tolerance_m=1 if layer.kind == "line" else 30)
+        if self.to_display is not None:
+            shown = shown.set_geometry(self.to_display(shown.geometry))
+        properties = [layer.style_by] if layer.style_by else []
+        return feature_collection(shown, properties, frame.id)
 
-    def _links(self) -> gpd.GeoDataFrame:
-        coops = self.analysis.dataset["cooperatives"]
-        enterprises = coops.set_index("id").geometry
-        linked = coops[coops.enterprise.notna()]
-        lines = shapely.linestrings([[(p.x, p.y), (e.x, e.y)] for p, e in
-                                     zip(linked.geometry, enterprises[linked.enterprise])])
-        return gpd.GeoDataFrame(geometry=lines, crs=coops.crs)
+    def options(self, key: str, layer_url: str, identify_url: str | None) -> dict:
+        """How `geoapp.dataLayer` draws layer `key`: its style by a property, whether it is
+        fetched when switched on, and where a click asks what lies under it."""
+        layer = LAYERS_BY_KEY[key]
+        symbols = layer.symbols(self)
+        return {"key": key, "identify": identify_url,
+                "url": layer_url.replace("{layer}", key) if layer.hidden_at_first else None,
+                "style": {"base": layer.base, "by": layer.style_by,
+                          "values": {k: s.style for k, s in symbols.items() if k is not None}},
+                "messages": {"loading": self._("Loading…"), "failed": self._("Could not load the details")}}
 
-    def options(self, key: str, layer_url: str, popup_url: str) -> dict:
-        """How `geoapp.dataLayer` draws layer `key`: style by a property, popup and tooltip."""
-        messages = {"loading": self.word("loading"), "failed": self.word("failed")}
-        popup = popup_url.replace("{layer}", key) if key != "links" else None
-        options = {"key": key, "popup": popup, "messages": messages,
-                   "url": layer_url.replace("{layer}", key) if key in HIDDEN_AT_FIRST else None}
-        colours = (ZERO_COLOUR,) + CLASS_COLOURS
-        styles = {
-            "townships": {"base": {"color": "#555", "weight": 1, "fillOpacity": 0.75}, "by": "cls",
-                          "values": {i: {"fillColor": c} for i, c in enumerate(colours)}},
-            "zones": {"base": {"weight": 3, "fillOpacity": 0.12, "dashArray": "6 4"}, "by": "c",
-                      "values": {i: {"color": c, "fillColor": c} for i, c in enumerate(ZONE_COLOURS)}},
-            "industry_bases": {"base": {"weight": 1, "fillOpacity": 0.6}, "by": "kind",
-                               "values": {k: {"color": BASE_COLOURS[k], "fillColor": BASE_COLOURS[k]}
-                                          for k in SERVED_BASE_KINDS}},
-            "services": {"base": {"radius": 4, "weight": 1, "color": "#fff", "fillOpacity": 0.9}, "by": "kind",
-                         "values": {k: {"fillColor": BASE_COLOURS[k]} for k in SERVICE_BASE_KINDS}},
-            "party_organisations": {"base": {"weight": 1, "color": "#fff", "fillOpacity": 0.95}, "by": "kind",
-                                    "values": {k: {"fillColor": c, "radius": ORGANISATION_RADIUS[k]}
-                                               for k, c in ORGANISATION_COLOURS.items()}},
-            "cooperatives": {"base": {"weight": 1, "fillOpacity": 0.9}, "by": "kind",
-                             "values": {"cooperative": {"radius": 3, "color": "#666", "fillColor": "#a6d854"},
-                                        "leading_enterprise": {"radius": 8, "color": "#000",
-                                                               "fillColor": "#ffd92f"}}},
-            "links": {"base": {"color": "#999", "weight": 1, "opacity": 0.6}},
-            "gap_townships": {"base": {"color": GAP_COLOUR, "weight": 2, "dashArray": "2 6", "fill": False}},
-            "gap_bases": {"base": {"radius": 11, "weight": 3, "color": GAP_COLOUR, "fill": False}},
-        }
-        options["style"] = styles[key]
-        if key == "gap_townships":
-            options["copyFrom"] = "townships"
-        if key in ("townships", "zones"):
-            options["tooltip"] = "name"
-        return options
+    def township_classes(self) -> dict[str, int]:
+        """Each township's class for this indicator (for switching indicators in place)."""
+        return {code: class_of(v, self.breaks) for code, v in zip(self.analysis.townships.code, self.values)}
 
+    # names on the map ---------------------------------------------------------------------------
+    def labels(self) -> list[dict]:
+        """Every name the map may show: where, what, its kind, the zoom it appears from and its
+        priority (larger first when names would collide)."""
+        labels = []
+        for key in ("zones", "townships", "industry_bases", "party_organisations", "services", "cooperatives"):
+            layer = LAYERS_BY_KEY[key]
+            if layer.label_min_zoom is None:
+                continue
+            frame = layer.frame(self)
+            if key == "party_organisations":
+                frame = frame[frame.kind.isin(("general", "sector"))]
+            metric = frame.to_crs(METRIC_CRS)
+            if layer.kind == "area":
+                points = gpd.GeoSeries([label_point(g) for g in metric.geometry], crs=METRIC_CRS)
+            else:
+                points = metric.geometry.representative_point()
+            points = points.to_crs(STORAGE_CRS)
+            if self.to_display is not None:
+                points = self.to_display(points)
+            sizes = metric.geometry.area.to_numpy() if layer.kind == "area" else np.zeros(len(frame))
+            names = frame[self.name_column]
+            if key == "townships" and self.lang == "en":  # "Xiaobao", as English maps write it
+                names = names.str.replace(r" (Ethnic )?(Town|Township)$", "", regex=True)
+            for point, name, size, fid in zip(points, names, sizes, frame.id):
+                labels.append({"lat": round(point.y, 5), "lon": round(point.x, 5), "text": name, "kind": key,
+                               "id": fid, "minZoom": layer.label_min_zoom,
+                               "priority": (3 if key == "zones" else 2 if key == "townships" else 1) * 1e12 + size})
+        return labels
+
+    # the legend --------------------------------------------------------------------------------
     def legend(self) -> dict:
-        unit = self.pick((self.metric.unit_zh, self.metric.unit_en))
-        whole = bool(np.all(self.values % 1 == 0))
-        classes = [[ZERO_COLOUR, self.word("no_value")]] + [
-            [CLASS_COLOURS[i], text] for i, text in enumerate(class_labels(self.breaks, whole, unit))]
-        return {"title": self.pick((self.metric.label_zh, self.metric.label_en)), "classes": classes,
-                "note": self.word("illustrative")}
+        """Every symbol on the map, in sections: the shading (with its units), the zones by name,
+        the gaps, and each layer's symbols."""
+        sections = []
+        for key in ("townships", "zones", "gap_townships", "gap_bases", "industry_bases", "services",
+                    "party_organisations", "cooperatives", "links"):
+            layer = LAYERS_BY_KEY[key]
+            items = [{"shape": s.shape, "css": swatch_css({**layer.base, **s.style}, s.shape),
+                      "label": s.label if s.literal else self._(s.label)} for s in layer.symbols(self).values()]
+            title = self.metric_title() if key == "townships" else (
+                self._("Coverage gaps") if key == "gap_townships" else None if key == "gap_bases" else self._(layer.title))
+            if key == "gap_bases":
+                sections[-1]["items"] += items
+                continue
+            sections.append({"key": key, "title": title, "items": items})
+        return {"sections": sections, "note": self._("All but the county boundary is illustrative data"),
+                "title": self._("Legend")}
 
-    # what each popup says -----------------------------------------------------------------
+    # what a click finds --------------------------------------------------------------------------
+    def identify(self, lon: float, lat: float, zoom: float, aimed: tuple[str, str] | None = None,
+                 layers_on: set[str] | None = None) -> list[dict]:
+        """Everything under (lon, lat) at `zoom`, most specific first, with what was aimed at
+        (`aimed` = (layer key, id)) at the top: points within IDENTIFY_TOLERANCE_PX, then bases,
+        zones and the township containing it. Only the layers in `layers_on` (default all)."""
+        here = gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
+        metres_per_pixel = 156_543.03 * math.cos(math.radians(lat)) / 2 ** max(0.0, min(zoom, 22))
+        tolerance = IDENTIFY_TOLERANCE_PX * metres_per_pixel
+        found: list[tuple[int, float, str, str]] = []
+        for rank, key in enumerate(IDENTIFY_ORDER):
+            if layers_on is not None and key not in layers_on:
+                continue
+            layer = LAYERS_BY_KEY[key]
+            frame = layer.frame(self)
+            if frame.empty:
+                continue
+            geometry = frame.geometry.to_crs(METRIC_CRS)
+            if layer.kind == "point" or layer.anchors:
+                points = geometry.representative_point() if layer.anchors else geometry
+                distances = points.distance(here)
+                hits = np.flatnonzero((distances <= tolerance).to_numpy())
+                found += [(rank, float(distances.iloc[i]), key, frame.id.iloc[i]) for i in hits]
+            else:
+                hits = np.flatnonzero(geometry.contains(here).to_numpy())
+                found += [(rank, float(geometry.iloc[i].area), key, frame.id.iloc[i]) for i in hits]
+        found.sort(key=lambda f: (f[0], f[1]))
+        ordered = [(key, fid) for _, _, key, fid in found]
+        if aimed and aimed[0] in LAYERS_BY_KEY:  # what was aimed at (or chosen from a list) comes first
+            if aimed in ordered:
+                ordered.remove(aimed)
+            ordered.insert(0, aimed)
+        details, seen = [], set()
+        for key, fid in ordered:
+            described = self.popup(key, fid)
+            kind = LAYERS_BY_KEY[key].popup
+            if described and (kind, fid) not in seen:  # a gap ring and its base are one thing
+                seen.add((kind, fid))
+                details.append({"layer": key, "id": fid, "kind": self._(LAYERS_BY_KEY[key].title), **described})
+        return details
+
+    # what each popup says ------------------------------------------------------------------------
     def popup(self, key: str, feature_id: str) -> dict | None:
-        """The popup of feature `feature_id` of layer `key`, or None if there is none such."""
-        makers = {"townships": self._township_popup, "gap_townships": self._township_popup,
-                  "zones": self._zone_popup, "industry_bases": self._base_popup, "services": self._base_popup,
-                  "gap_bases": self._base_popup, "party_organisations": self._organisation_popup,
-                  "cooperatives": self._cooperative_popup}
-        if key not in makers:
+        """The details of feature `feature_id` of layer `key`, or None if there is none such."""
+        makers = {"township": self._township_popup, "zone": self._zone_popup, "base": self._base_popup,
+                  "organisation": self._organisation_popup, "cooperative": self._cooperative_popup}
+        layer = LAYERS_BY_KEY.get(key)
+        if layer is None or layer.popup not in makers:
             return None
-        return makers[key](feature_id)
+        return makers[layer.popup](feature_id)
 
-    def _details(self, row, rows: list[tuple[str, object, str]]) -> dict:
-        subtitle_column = "name_en" if self.zh else "name_zh"
+    def _details(self, row, rows: list[tuple[str, object]]) -> dict:
+        subtitle_column = "name_zh" if self.lang == "en" else "name_en"
         return {"title": row[self.name_column], "subtitle": row[subtitle_column], "lang": self.lang,
-                "rows": [[label, plain(value), unit] for label, value, unit in rows]}
+                "rows": [[self._(label), value] for label, value in rows if value not in (None, "")]}
 
     @staticmethod
     def _row(frame: pd.DataFrame, column: str, value: str):
         match = frame[frame[column] == value]
         return None if match.empty else match.iloc[0]
 
-    def _gap_rows(self, feature_id: str) -> list[tuple[str, object, str]]:
-        reasons = [self.pick(GAP_WORDS[r]) for r in self.analysis.gaps.reasons_for(feature_id)]
-        return [(self.word("gap"), ("；" if self.zh else "; ").join(reasons), "")] if reasons else []
+    def _gap_rows(self, feature_id: str) -> list[tuple[str, object]]:
+        reasons = [self._(r) for r in self.analysis.gaps.reasons_for(feature_id)]
+        return [(N_("Gap"), ("；" if self.lang != "en" else "; ").join(reasons))] if reasons else []
 
     def _township_popup(self, code: str) -> dict | None:
         t = self._row(self.analysis.townships, "code", code)
         if t is None:
             return None
-        metric_label = self.pick((self.metric.label_zh, self.metric.label_en))
-        unit = self.pick((self.metric.unit_zh, self.metric.unit_en))
-        return self._details(t, self._gap_rows(code) + [
-            (metric_label, t[self.metric.id], unit), (self.word("zones"), self.names_of(t.zones), ""),
-            (self.word("industry_branches"), t.industry_branches, ""),
-            (self.word("party_groups"), t.party_groups, ""), (self.word("members"), t.party_members, ""),
-            (self.word("cooperatives"), t.cooperatives, ""), (self.word("loans"), t.loans, ""),
-            (self.word("trainees"), t.trainees, ""), (self.word("households"), t.households_benefiting, ""),
-            (self.word("visits"), t.tourist_visits, ""), (self.word("farm_stays"), t.farm_stays, ""),
-            (self.word("zone_share"), t.zone_share, "%"), (self.word("population"), t.population, ""),
-            (self.word("villages"), t.villages, ""), (self.word("area"), t.area_km2, self.word("km2"))])
+        rows = [(self.metric.label, self.metric_value(t[self.metric.id])),
+                (N_("Zones"), self.names_of(t.zones) or self._("none"))]
+        for column, label, unit in (
+                ("industry_branches", N_("Industry party branches"), N_("branches")),
+                ("party_groups", N_("Industry party groups"), N_("groups")),
+                ("party_members", N_("Party members"), N_("members")),
+                ("cooperatives", N_("Cooperatives"), N_("cooperatives")), ("loans", N_("Micro-loans"), N_("loans")),
+                ("trainees", N_("Trainees"), N_("trainees")),
+                ("households_benefiting", N_("Households benefiting"), N_("households")),
+                ("tourist_visits", N_("Tourist visits"), N_("visits")),
+                ("farm_stays", N_("Star-rated farm stays"), N_("farm stays"))):
+            if column != self.metric.id:  # the shaded indicator is the first row already
+                rows.append((label, self.number(t[column], unit)))
+        if self.metric.id != "zone_share":
+            rows.append((N_("Share of area in a zone"), f"{formats.significant(t.zone_share, 3)}%"))
+        rows += [(N_("Population"), self.number(t.population, N_("people"))),
+                 (N_("Villages"), self.number(t.villages, N_("villages"))),
+                 (N_("Area"), self.number(t.area_km2, N_("km²")))]
+        return self._details(t, self._gap_rows(code) + rows)
 
     def _zone_popup(self, zone_id: str) -> dict | None:
         z = self._row(self.analysis.zones, "id", zone_id)
         if z is None:
             return None
-        return self._details(z, [
-            (self.word("lead_industry"), self.industry(z.lead_industry), ""),
-            (self.word("general_branch"), z.general_branch_name, ""), (self.word("secretary"), z.secretary, ""),
-            (self.word("townships"), self.names_of(z.townships), ""),
-            (self.word("area"), z.area_km2, self.word("km2")),
-            (self.word("industry_branches"), z.industry_branches, ""), (self.word("party_groups"), z.party_groups, ""),
-            (self.word("bases"), z.bases, ""), (self.word("cooperatives"), z.cooperatives, ""),
-            (self.word("loans"), z.loans, ""), (self.word("households"), z.households_benefiting, ""),
-            (self.word("visits"), z.tourist_visits, ""), (self.word("farm_stays"), z.farm_stays, "")])
+        details = self._details(z, [
+            (N_("Lead industry"), self.industry(z.lead_industry)), (N_("General branch"), z.general_branch_name),
+            (N_("Secretary"), z.secretary), (N_("Townships"), self.names_of(z.townships)),
+            (N_("Area"), self.number(z.area_km2, N_("km²"))),
+            (N_("Industry party branches"), self.number(z.industry_branches, N_("branches"))),
+            (N_("Industry party groups"), self.number(z.party_groups, N_("groups"))),
+            (N_("Industry bases"), self.number(z.bases, N_("bases"))),
+            (N_("Cooperatives"), self.number(z.cooperatives, N_("cooperatives"))),
+            (N_("Micro-loans"), self.number(z.loans, N_("loans"))),
+            (N_("Households benefiting"), self.number(z.households_benefiting, N_("households"))),
+            (N_("Tourist visits"), self.number(z.tourist_visits, N_("visits"))),
+            (N_("Star-rated farm stays"), self.number(z.farm_stays, N_("farm stays")))])
+        details["link"] = {"href": f"/zones/{zone_id}?lang={self.lang}", "text": self._("The zone's four linkages →")}
+        return details
 
     def _base_popup(self, base_id: str) -> dict | None:
         b = self._row(self.analysis.dataset["industry_bases"], "id", base_id)
@@ -323,46 +480,79 @@ class CoverageLayers:
         organisations = self.analysis.dataset["party_organisations"]
         serving = organisations[organisations.base == base_id][self.name_column]
         return self._details(b, self._gap_rows(base_id) + [
-            (self.word("industry"), self.industry(b.industry), ""),
-            (self.word("kind"), self.pick(KIND_WORDS[b.kind]), ""), (self.word("area"), b.area_mu, self.word("mu")),
-            (self.word("township"), self.name_of(b.township_at), ""), (self.word("zone"), self.name_of(b.zone_at), ""),
-            (self.word("served_by"), "、".join(serving) if len(serving) else None, ""),
-            (self.word("established"), b.established, "")])
+            (N_("Industry"), self.industry(b.industry)), (N_("Kind"), self._(KIND_WORDS[b.kind])),
+            (N_("Area"), self.number(b.area_mu, N_("mu"))), (N_("Township"), self.name_of(b.township_at)),
+            (N_("Zone"), self.name_of(b.zone_at) or self._("outside every zone")),
+            (N_("Served by"), ("、" if self.lang != "en" else ", ").join(serving) or self._("none")),
+            (N_("Established"), formats.year(b.established) if pd.notna(b.established) else None)])
 
     def _organisation_popup(self, org_id: str) -> dict | None:
         o = self._row(self.analysis.dataset["party_organisations"], "id", org_id)
         if o is None:
             return None
         return self._details(o, [
-            (self.word("kind"), self.pick(KIND_WORDS[o.kind]), ""), (self.word("members"), o.members, ""),
-            (self.word("party_groups"), o.party_groups, ""), (self.word("new_members"), o.new_members_since_2014, ""),
-            (self.word("parent"), self.name_of(o.parent), ""), (self.word("base"), self.name_of(o.base), ""),
-            (self.word("township"), self.name_of(o.township_at), ""), (self.word("zone"), self.name_of(o.zone_at), "")])
+            (N_("Kind"), self._(KIND_WORDS[o.kind])), (N_("Party members"), self.number(o.members, N_("members"))),
+            (N_("Party groups"), self.number(o.party_groups, N_("groups"))),
+            (N_("New members since 2014"), self.number(o.new_members_since_2014, N_("members"))),
+            (N_("Parent"), self.name_of(o.parent)), (N_("Serves base"), self.name_of(o.base)),
+            (N_("Township"), self.name_of(o.township_at)), (N_("Zone"), self.name_of(o.zone_at))])
 
     def _cooperative_popup(self, coop_id: str) -> dict | None:
         c = self._row(self.analysis.dataset["cooperatives"], "id", coop_id)
         if c is None:
             return None
         return self._details(c, [
-            (self.word("kind"), self.pick(KIND_WORDS[c.kind]), ""), (self.word("industry"), self.industry(c.industry), ""),
-            (self.word("enterprise"), self.name_of(c.enterprise), ""), (self.word("model"), c.model, ""),
-            (self.word("members"), c.members, ""), (self.word("base"), self.name_of(c.base), ""),
-            (self.word("township"), self.name_of(c.township_at), ""), (self.word("zone"), self.name_of(c.zone_at), "")])
+            (N_("Kind"), self._(KIND_WORDS[c.kind])), (N_("Industry"), self.industry(c.industry)),
+            (N_("Linked enterprise"), self.name_of(c.enterprise)), (N_("Business model"), c.model),
+            (N_("Members"), self.number(c.members, N_("members")) if pd.notna(c.members) else None),
+            (N_("Base"), self.name_of(c.base)), (N_("Township"), self.name_of(c.township_at)),
+            (N_("Zone"), self.name_of(c.zone_at))])
 
 
-def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_url: str,
-                 popup_url: str) -> folium.Map:
-    """The coverage map of `layers`. `layer_url` ("…/{layer}") serves a hidden layer's data
-    when it is switched on; `popup_url` ("…/{layer}/{id}") serves a feature's popup."""
+KIND_WORDS = {
+    "general": N_("zone general branch"), "industry": N_("industry branch"), "association": N_("association branch"),
+    "sector": N_("sector general branch"), "production": N_("production base"), "cooperative": N_("cooperative"),
+    "training": N_("training base"), "remote-education": N_("remote-education base"),
+    "leading_enterprise": N_("leading enterprise"),
+}
+
+
+def swatch_html(style: dict, shape: str) -> str:
+    """A small swatch for the layer switcher, whose names are HTML (colours only come from our
+    own styles, never from data)."""
+    return f'<span class="geoapp-swatch geoapp-swatch-{shape}" style="{html.escape(swatch_css(style, shape))}"></span>'
+
+
+def swatch_css(style: dict, shape: str) -> str:
+    """The CSS of a symbol's swatch (the legend sets it through the DOM, not as HTML)."""
+    fill = style.get("fillColor", style.get("color", "#888"))
+    line = style.get("color", "#555")
+    css = {"area": f"background:{fill};border:1px solid {line}",
+           "dashed": f"background:{fill}33;border:2px dashed {line}",
+           "gap-outline": f"border:2px dotted {line}",
+           "dot": f"background:{fill};border:1px solid {line};border-radius:50%;"
+                  f"width:{2 * min(style.get('radius', 5), 7)}px;height:{2 * min(style.get('radius', 5), 7)}px",
+           "ring": f"border:3px solid {line};border-radius:50%",
+           "line": f"border-top:2px solid {line};height:0;margin-top:6px"}[shape]
+    return css
+
+
+def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
+                 control_words: dict | None = None) -> folium.Map:
+    """The coverage map of `layers`. `layer_url` ("…/{layer}") serves a hidden layer's data when
+    it is switched on; `identify_url` answers what lies under a click."""
     m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static_root)
-    for key in ("townships", "zones", "industry_bases", "services", "party_organisations", "cooperatives", "links"):
-        hidden = key in HIDDEN_AT_FIRST
-        DataLayer(layers.layer_name(key), layers.options(key, layer_url, popup_url),
-                  data=None if hidden else layers.data(key), show=not hidden).add_to(m)
-    gaps = folium.FeatureGroup(name=layers.layer_name("gaps")).add_to(m)
-    for key in ("gap_townships", "gap_bases"):
-        data = layers.data(key)
-        DataLayer(key, layers.options(key, layer_url, popup_url), data=data.get("ids", data)).add_to(gaps)
+    for layer in COVERAGE_LAYERS:
+        if layer.key in GAP_KEYS:
+            continue
+        DataLayer(layers.layer_name(layer.key), layers.options(layer.key, layer_url, identify_url),
+                  data=None if layer.hidden_at_first else layers.data(layer.key), show=not layer.hidden_at_first).add_to(m)
+    gaps = folium.FeatureGroup(name=f'<span class="geoapp-swatches">'
+                                    f'{swatch_html({"color": GAP_COLOUR}, "ring")}</span> '
+                                    f'{html.escape(layers._("Coverage gaps"))}').add_to(m)
+    for key in GAP_KEYS:
+        DataLayer(key, layers.options(key, layer_url, identify_url), data=layers.data(key)).add_to(gaps)
     folium.LayerControl(collapsed=True).add_to(m)
-    MapHooks(layers.legend()).add_to(m)
+    MapHooks(legend=layers.legend(), labels=layers.labels(), words=control_words).add_to(m)
     return m
+

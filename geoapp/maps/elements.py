@@ -1,9 +1,10 @@
-"""Small folium pieces of our own: a lean data layer, the legend, and the map's hooks.
+"""Small folium pieces of our own: a lean data layer, and the map's hooks (legend, names,
+identify, the controls' words).
 
 folium's `GeoJsonPopup`, `GeoJsonTooltip` and `Popup` insert text as HTML (and `Popup` inside
 a JavaScript template literal, where `${...}` runs), and `GeoJson(style_function=...)` writes
 one `case` per feature. `DataLayer` instead hands `static/js/geoapp-map.js` compact JSON with
-ids and style keys; popups fetch their text as JSON and show it with `textContent` only.
+ids and style keys; details arrive as JSON and are shown with `textContent` only.
 """
 from __future__ import annotations
 
@@ -39,16 +40,21 @@ class DataLayer(Layer):
 
 
 class MapHooks(MacroElement):
-    """Exposes the map to the page as `geoapp.map` and adds the legend (built with textContent)."""
+    """Exposes the map to the page as `geoapp.map`, and adds what the page asks for: the legend
+    (sections of swatches and words), the names on the map, and the controls' words."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         geoapp.map = {{ this._parent.get_name() }};
+        {% if this.words_json %}geoapp.translateControls(geoapp.map, {{ this.words_json }});{% endif %}
         {% if this.legend_json %}geoapp.addLegend(geoapp.map, {{ this.legend_json }});{% endif %}
+        {% if this.labels_json %}geoapp.addLabels(geoapp.map, {{ this.labels_json }});{% endif %}
         {% endmacro %}
     """)
 
-    def __init__(self, legend: dict | None = None):
+    def __init__(self, legend: dict | None = None, labels: list | None = None, words: dict | None = None):
         super().__init__()
         self._name = "MapHooks"
         self.legend_json = js_json(legend) if legend else ""
+        self.labels_json = js_json(labels) if labels else ""
+        self.words_json = js_json(words) if words else ""

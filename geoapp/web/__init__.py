@@ -16,6 +16,8 @@ from geoapp.web import (
     pages,
     planning,
     security,
+    tiles,
+    zones,
 )
 from geoapp.web.state import CountyState
 
@@ -33,6 +35,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(planning.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(ogc.bp)
+    app.register_blueprint(tiles.bp)
+    app.register_blueprint(zones.bp)
     auth.init_app(app)
 
 

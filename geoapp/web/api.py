@@ -1,13 +1,15 @@
 """The JSON API (BRIEF §7): the twins of the pages."""
 from __future__ import annotations
 
+import shapely
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from geoapp import params
+from geoapp import formats, params
 from geoapp.analysis.coverage import DEFAULT_METRIC, TOWNSHIP_METRICS
 from geoapp.figures import ARTICLE_FIGURES
 from geoapp.maps.coverage import LAYER_KEYS
+from geoapp.messages import N_, translator
 from geoapp.records import records
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import county
@@ -43,9 +45,10 @@ def summary():
 @bp.get("/coverage")
 def coverage():
     analysis = county().analysis
+    zh, en = translator("zh"), translator("en")
     return jsonify({
-        "metrics": [{"id": m.id, "label_zh": m.label_zh, "label_en": m.label_en, "unit_zh": m.unit_zh,
-                     "unit_en": m.unit_en} for m in TOWNSHIP_METRICS.values()],
+        "metrics": [{"id": m.id, "label_zh": zh(m.label), "label_en": en(m.label), "unit_zh": zh(m.unit) if m.unit else "",
+                     "unit_en": m.unit} for m in TOWNSHIP_METRICS.values()],
         "townships": records(analysis.townships),
         "zones": records(analysis.zones, ZONE_COLUMNS),
         "gaps": {kind: records(frame) for kind, frame in analysis.gaps.as_dict().items()},
@@ -53,18 +56,20 @@ def coverage():
     })
 
 
+def current_metric() -> str:
+    return params.choice(request.args, "metric", TOWNSHIP_METRICS) or DEFAULT_METRIC
+
+
 def coverage_layers_for_request():
     """The coverage layers for the request's `metric` and language; 400 for an unknown metric."""
-    metric = params.choice(request.args, "metric", TOWNSHIP_METRICS) or DEFAULT_METRIC
-    return county().coverage_layers(metric, current_lang())
+    return county().coverage_layers(current_metric(), current_lang())
 
 
 def coverage_urls(metric: str, lang: str) -> tuple[str, str]:
-    """The URL templates the coverage map fetches hidden layers ({layer}) and popups ({id}) from."""
+    """Where the coverage map fetches a hidden layer ({layer}) and asks what lies under a click."""
     query = {"metric": metric, "lang": lang}
     layer = url_for("api.coverage_layer", key="LAYER", **query).replace("LAYER", "{layer}", 1)
-    popup = url_for("api.coverage_popup", key="LAYER", feature_id="FID", **query)
-    return layer, popup.replace("LAYER", "{layer}", 1).replace("FID", "{id}", 1)
+    return layer, url_for("api.coverage_identify", **query)
 
 
 @bp.get("/coverage/layers/<key>")
@@ -80,8 +85,44 @@ def coverage_layer(key: str):
 
 @bp.get("/coverage/popups/<key>/<feature_id>")
 def coverage_popup(key: str, feature_id: str):
-    """What the coverage map's popup says about one feature: title, subtitle and rows."""
+    """What the coverage map says about one feature: title, subtitle and rows."""
     details = coverage_layers_for_request().popup(key, feature_id)
     if details is None:
         abort(404, _("There is no feature “%(id)s” in the coverage layer “%(layer)s”.", id=feature_id, layer=key))
     return jsonify(details)
+
+
+@bp.get("/coverage/identify")
+def coverage_identify():
+    """Everything under a click at `lat`, `lon` and `zoom` (on the layers in `layers`), with
+    what was `aimed` at (LAYER:ID) first: what the coverage map's click popup shows."""
+    lat = params.number(request.args, "lat", -90, 90)
+    lon = params.number(request.args, "lon", -180, 180)
+    zoom = params.number(request.args, "zoom", 0, 22, default=12)
+    if lat is None or lon is None:
+        raise params.ParamError(N_("lat and lon are required"), parameter="lat")
+    layers_on = params.text(request.args, "layers", 500)
+    aimed = params.text(request.args, "aimed", 200)
+    tiles = county().tiles
+    point = tiles.from_display(shapely.points([lon], [lat]))[0]  # the browser's datum to WGS-84
+    found = coverage_layers_for_request().identify(
+        point.x, point.y, zoom, tuple(aimed.split(":", 1)) if aimed and ":" in aimed else None,
+        set(layers_on.split(",")) if layers_on else None)
+    return jsonify({"features": found})
+
+
+@bp.get("/coverage/view")
+def coverage_view():
+    """What changes on the coverage page when another indicator is chosen: the townships'
+    classes, the legend, the layer's name and the township table, in the page's language."""
+    layers = coverage_layers_for_request()
+    townships = layers.analysis.townships.sort_values(layers.metric.id, ascending=False)
+    return jsonify({
+        "metric": layers.metric.id, "title": layers.metric_title(), "layer_name": layers.layer_name("townships"),
+        "classes": layers.township_classes(), "legend": layers.legend(),
+        "style": layers.options("townships", "", None)["style"],
+        "townships": [{"code": t.code, "name": t[layers.name_column], "value": layers.metric_value(t[layers.metric.id]),
+                       "branches": formats.number(t.industry_branches, layers.lang), "served": bool(t.served),
+                       "share": f"{formats.significant(t.zone_share, 3)}%", "zones": layers.names_of(t.zones)}
+                      for _, t in townships.iterrows()],
+    })

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, request, url_for
 from flask_babel import Babel, get_locale, gettext
 
+from geoapp import formats
 from geoapp.messages import Message
 
 LANGUAGES = {"zh": "zh_Hans", "en": "en"}
@@ -28,8 +29,16 @@ def translate(text: Message | str) -> str:
     return str(text)
 
 
+def number(value, unit: str = "") -> str:
+    """A number as a reader of the page's language reads it (`geoapp.formats`), with its unit
+    (a catalog msgid such as "households")."""
+    return formats.number(value, current_lang(), gettext(unit) if unit else "")
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=lambda: LANGUAGES[current_lang()])
+    app.jinja_env.filters["num"] = number
+    app.jinja_env.filters["year"] = formats.year
 
     @app.after_request
     def remember(response):

@@ -25,7 +25,7 @@ from geoapp.store.proposals import STATUSES
 from geoapp.web.api import coverage_urls
 from geoapp.web.auth import csrf, roles_required
 from geoapp.web.i18n import current_lang
-from geoapp.web.state import county, render_parts
+from geoapp.web.state import control_words, county, render_parts
 
 bp = Blueprint("planning", __name__)
 
@@ -48,9 +48,9 @@ def json_body():
 def page():
     lang = current_lang()
     state = county()
-    layer_url, popup_url = coverage_urls("industry_branches", lang)
+    layer_url, identify_url = coverage_urls("industry_branches", lang)
     figure = planning_map(state.coverage_layers("industry_branches", lang), state.tiles, state.static_root,
-                          layer_url, popup_url).get_root()
+                          layer_url, identify_url, control_words(lang)).get_root()
     industries = {key: zh if lang == "zh" else en for key, (zh, en) in INDUSTRIES.items()}
     return render_template("planning.html", map=render_parts(figure), industries=industries,
                            statuses=STATUSES, has_dem=state.planning.dem_path is not None,

@@ -41,7 +41,7 @@ def tile_origin(url: str) -> str | None:
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:
         return None
-    host = re.sub(r"^\{s\}\.", "*.", parts.netloc)
+    host = re.sub(r"[^.]*\{s\}[^.]*", "*", parts.netloc)
     return f"{parts.scheme}://{host}"
 
 

@@ -18,6 +18,8 @@ from geoapp.data.load import Dataset, load_store, open_dataset
 from geoapp.data.validate import DataError
 from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.coverage import CoverageLayers, coverage_map
+from geoapp.maps.tilearchive import open_archive
+from geoapp.messages import translator
 from geoapp.store import Stores, open_stores
 
 
@@ -45,6 +47,7 @@ class CountyState:
     def __init__(self, analysis: CountyAnalysis, tiles: Tiles, static_root: str, stores: Stores,
                  dem: Path | None = None):
         self.tiles = tiles
+        self.tile_archive = open_archive(tiles.archive) if tiles.archive else None
         self.static_root = static_root
         self.dem = dem
         self.layers = stores.layers
@@ -59,6 +62,7 @@ class CountyState:
         self.analysis = analysis
         self.planning = PlanningContext(analysis, self.dem).warm()
         self._maps: dict[tuple, MapParts] = {}
+        self._reports: dict[tuple, bytes] = {}
         self.coverage_layers = lru_cache(maxsize=64)(self._coverage_layers)
 
     @classmethod
@@ -98,16 +102,26 @@ class CountyState:
         if request.endpoint != "static":  # static files do not depend on the data
             self.refresh_if_changed()
 
-    def _coverage_layers(self, metric: str, lang: str) -> CoverageLayers:
-        return CoverageLayers(self.analysis, metric, lang)
+    def report(self, metric: str, lang: str, build) -> bytes:
+        """The committee's PDF report for `metric` in `lang`, made once per data version."""
+        key = (metric, lang)
+        if key not in self._reports:
+            pdf = build(self.analysis, metric, lang)
+            with self._lock:
+                self._reports[key] = pdf
+        return self._reports[key]
 
-    def coverage_map(self, metric: str, lang: str, layer_url: str, popup_url: str) -> MapParts:
+    def _coverage_layers(self, metric: str, lang: str) -> CoverageLayers:
+        return CoverageLayers(self.analysis, metric, lang, translator(lang), self.tiles.to_display)
+
+    def coverage_map(self, metric: str, lang: str, layer_url: str, identify_url: str) -> MapParts:
         """The coverage map for `metric` in `lang`, rendered once and kept."""
-        key = ("coverage", metric, lang, layer_url, popup_url)
+        key = ("coverage", metric, lang, layer_url, identify_url)
         with self._lock:
             if key not in self._maps:
                 self._maps[key] = render_parts(coverage_map(self.coverage_layers(metric, lang), self.tiles,
-                                                            self.static_root, layer_url, popup_url).get_root())
+                                                            self.static_root, layer_url, identify_url,
+                                                            control_words(lang)).get_root())
             return self._maps[key]
 
 
@@ -116,6 +130,14 @@ def report_skipped(app: Flask, dataset: Dataset) -> None:
     for skipped in dataset.skipped:
         app.logger.warning("%s v%s does not load and is not served (serving v%s): %s", skipped.layer,
                            skipped.version, dataset.versions.get(skipped.layer), "; ".join(map(str, skipped.problems[:3])))
+
+
+def control_words(lang: str) -> dict:
+    """What Leaflet's own controls and the identify popup say, in `lang`."""
+    _ = translator(lang)
+    return {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Layers"), "map": _("Map"),
+            "loading": _("Loading…"), "failed": _("Could not load the details"),
+            "nothing": _("Nothing here: click a township, zone, base or point.")}
 
 
 def county() -> CountyState:

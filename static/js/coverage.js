@@ -1,14 +1,117 @@
-/* Coverage page: a link in the side pane opens its feature on the map. */
-document.addEventListener("click", function (event) {
-  var link = event.target.closest("a[data-layer]");
-  if (!link) return;
-  event.preventDefault();
-  if (window.geoapp && geoapp.show(link.dataset.layer, link.dataset.id)) {
-    document.querySelector(".map-pane").scrollIntoView({behavior: "smooth", block: "start"});
-  }
-});
-/* Choosing another indicator shows it (the form is submitted). */
+/* Coverage page: click to identify, names on the map, another indicator without a page load
+ * (the shading, legend, switcher entry and table change; the view and the layers stay), and
+ * the address keeps the indicator, the view and the layers switched on, so a view can be
+ * shared and back/forward work. */
 (function () {
+  "use strict";
+  var map = geoapp.map;
+  var pane = document.getElementById("coverage");
   var select = document.getElementById("metric");
-  if (select) select.addEventListener("change", function () { select.form.submit(); });
+  var viewUrl = pane.dataset.viewUrl;
+  var lang = pane.dataset.lang;
+  geoapp.enableIdentify(map, geoapp.words);
+
+  // a link in the side pane opens its feature on the map
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-layer]");
+    if (!link || link.getAttribute("href").charAt(0) !== "#") return;
+    event.preventDefault();
+    if (geoapp.show(link.dataset.layer, link.dataset.id)) {
+      document.querySelector(".map-pane").scrollIntoView({behavior: "smooth", block: "start"});
+    }
+  });
+
+  // the state in the address: metric, view (zoom/lat/lon) and the layers switched on
+  function layersOn() {
+    return Object.keys(geoapp.groups).filter(function (key) {
+      return key.indexOf("gap_") !== 0 && map.hasLayer(geoapp.groups[key]);
+    });
+  }
+  function address(metric) {
+    var params = new URLSearchParams(window.location.search);
+    var centre = map.getCenter();
+    params.set("metric", metric);
+    params.set("lang", lang);
+    params.set("view", map.getZoom() + "/" + centre.lat.toFixed(4) + "/" + centre.lng.toFixed(4));
+    params.set("layers", layersOn().join(","));
+    return window.location.pathname + "?" + params.toString();
+  }
+  function remember() { history.replaceState({metric: select.value}, "", address(select.value)); }
+
+  function applyAddress() {
+    var params = new URLSearchParams(window.location.search);
+    var view = (params.get("view") || "").split("/").map(Number);
+    if (view.length === 3 && view.every(isFinite)) {
+      map.setView([view[1], view[2]], view[0], {animate: false});
+    } else if (geoapp.legendBox && geoapp.groups.townships) {  // the county beside an open legend, not under it
+      var legendWidth = geoapp.legendBox.open ? geoapp.legendBox.offsetWidth + 10 : 10;
+      map.fitBounds(geoapp.groups.townships.getBounds(), {
+        paddingTopLeft: [40, 10], paddingBottomRight: [legendWidth, 10], animate: false});
+    }
+    if (params.has("layers")) {
+      var wanted = params.get("layers").split(",");
+      Object.keys(geoapp.groups).forEach(function (key) {
+        if (key.indexOf("gap_") === 0) return;
+        var on = wanted.indexOf(key) >= 0;
+        if (on && !map.hasLayer(geoapp.groups[key])) map.addLayer(geoapp.groups[key]);
+        if (!on && map.hasLayer(geoapp.groups[key])) map.removeLayer(geoapp.groups[key]);
+      });
+    }
+  }
+
+  function cell(text, className) {
+    var td = geoapp.el("td", className, text);
+    return td;
+  }
+
+  function showMetric(metric, push) {
+    return fetch(viewUrl + "?metric=" + encodeURIComponent(metric) + "&lang=" + lang)
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (view) {
+        geoapp.restyle("townships", view.style, view.classes, "cls");
+        geoapp.setLegend(view.legend);
+        document.getElementById("metric-heading").textContent = view.title;
+        var rows = document.getElementById("township-rows");
+        rows.replaceChildren();
+        view.townships.forEach(function (t) {
+          var tr = geoapp.el("tr", t.served ? null : "unserved");
+          var name = geoapp.el("td");
+          var a = geoapp.el("a", null, t.name);
+          a.href = "#";
+          a.dataset.layer = "townships";
+          a.dataset.id = t.code;
+          name.appendChild(a);
+          tr.appendChild(name);
+          tr.appendChild(cell(t.value, "num"));
+          tr.appendChild(cell(t.branches, "num"));
+          tr.appendChild(cell(t.share, "num"));
+          tr.appendChild(cell(t.zones));
+          rows.appendChild(tr);
+        });
+        var toggle = document.querySelector(".leaflet-control-layers-overlays label input + span");
+        if (toggle) toggle.innerHTML = " " + view.layer_name;  // our own escaped HTML: swatches and name
+        select.value = view.metric;
+        ["report-link", "tables-xlsx"].forEach(function (id) {
+          var link = document.getElementById(id);
+          var url = new URL(link.href);
+          url.searchParams.set("metric", view.metric);
+          link.href = url.pathname + url.search;
+        });
+        if (push) history.pushState({metric: view.metric}, "", address(view.metric));
+        map.closePopup();
+      });
+  }
+
+  select.addEventListener("change", function () { showMetric(select.value, true); });
+  window.addEventListener("popstate", function () {
+    var metric = new URLSearchParams(window.location.search).get("metric") || select.value;
+    applyAddress();
+    showMetric(metric, false);
+  });
+  // folium's first fitBounds may still be animating its zoom: a view set now would be undone
+  if (map._animatingZoom) map.once("zoomend", applyAddress); else applyAddress();
+  map.on("moveend overlayadd overlayremove", remember);
+  // printing: the map takes the page's width, so Leaflet must measure it again
+  window.addEventListener("beforeprint", function () { map.invalidateSize(); });
+  window.addEventListener("afterprint", function () { map.invalidateSize(); });
 })();

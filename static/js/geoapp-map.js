@@ -1,11 +1,12 @@
-/* geoapp map helpers. Layers arrive as lean GeoJSON (ids and style keys); a popup fetches
- * its feature's details as JSON when opened. Everything from data is shown with
- * textContent, never innerHTML, so any text (a <script> tag, ${...}, backticks) stays text. */
+/* geoapp map helpers. Layers arrive as lean GeoJSON (ids and style keys); details arrive as
+ * JSON when asked for. Everything from data is shown with textContent, never innerHTML, so any
+ * text (a <script> tag, ${...}, backticks) stays text. */
 (function () {
   "use strict";
   var geoapp = window.geoapp = window.geoapp || {};
   geoapp.layers = {};   // layer key -> {feature id -> Leaflet layer}
   geoapp.groups = {};   // layer key -> the L.geoJSON group
+  geoapp.options = {};  // layer key -> its options
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -21,9 +22,10 @@
     return String(value);
   }
 
-  /* details: {title, subtitle, rows: [[label, value, unit], ...], lang} */
+  /* details: {title, subtitle, rows: [[label, value(, unit)], ...], lang, link, kind} */
   geoapp.popupContent = function (details) {
     var box = el("div", "geoapp-popup");
+    if (details.kind) box.appendChild(el("div", "geoapp-popup-kind", details.kind));
     box.appendChild(el("strong", "geoapp-popup-title", details.title));
     if (details.subtitle) box.appendChild(el("div", "geoapp-popup-sub", details.subtitle));
     var table = el("table");
@@ -44,9 +46,10 @@
   };
 
   function styleOf(spec, props) {
-    var chosen = spec.by ? spec.values[props[spec.by]] : null;
+    var chosen = spec.by ? (spec.values || {})[props[spec.by]] : null;
     return Object.assign({}, spec.base || {}, chosen || {});
   }
+  geoapp.styleOf = styleOf;
 
   /* A popup with the feature's details: given inline (`inline`), or fetched from `url`
    * (with {id}) the first time it opens, then kept. */
@@ -68,10 +71,11 @@
     }, {maxWidth: 320});
   }
 
-  /* options: {key, url (lazy data), popup (url with {id}), tooltip (property), style: {base, by, values},
-   *           point: bool, messages} */
+  /* options: {key, url (lazy data), popup (url with {id}) or popups (inline), identify (url),
+   *           tooltip (property), style: {base, by, values}, cluster, messages} */
   geoapp.dataLayer = function (options, data) {
     var registry = geoapp.layers[options.key] = geoapp.layers[options.key] || {};
+    geoapp.options[options.key] = options;
     var features = L.geoJSON(null, {
       style: function (feature) { return styleOf(options.style || {}, feature.properties || {}); },
       pointToLayer: function (feature, latlng) {
@@ -86,20 +90,25 @@
         if (options.popup || options.popups) {
           bindDetails(layer, options.popup, feature.id, options.messages || {}, options.popups);
         }
-        layer.on("click", function () {
+        layer.on("click", function (event) {
+          if (options.identify) geoapp.aimed = {layer: options.key, id: feature.id, at: event.latlng};
           document.dispatchEvent(new CustomEvent("geoapp:select", {detail: {layer: options.key, id: feature.id}}));
         });
       }
     });
+    if (options.identify) geoapp.identifyUrl = options.identify;
     // Many points are clustered (leaflet.markercluster, loaded only by maps that need it).
     var group = options.cluster && L.markerClusterGroup
-      ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50})
+      ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
+                              spiderfyOnMaxZoom: true})
       : features;
     function load(d) {  // L.GeoJSON.addData recurses per feature: hand the cluster its layers once
       var before = features.getLayers().length;
       features.addData(d);
       if (group !== features) group.addLayers(features.getLayers().slice(before));
+      group.fire("geoapp:loaded");
     }
+    group.geoappLoad = load;
     geoapp.groups[options.key] = group;
     if (options.copyFrom) {  // data is a list of ids whose geometry another layer already drew
       var source = geoapp.layers[options.copyFrom] || {};
@@ -116,41 +125,198 @@
     return group;
   };
 
-  /* Open the popup of a feature by layer key and id, showing its layer if it was switched off. */
+  /* Restyle a drawn layer's features from new style keys ({id: key}) and a new style spec. */
+  geoapp.restyle = function (layerKey, styleSpec, keys, property) {
+    var registry = geoapp.layers[layerKey] || {};
+    geoapp.options[layerKey].style = styleSpec;
+    Object.keys(registry).forEach(function (id) {
+      var layer = registry[id];
+      layer.feature.properties[property] = keys[id];
+      layer.setStyle(styleOf(styleSpec, layer.feature.properties));
+    });
+  };
+
+  /* Identify: a click on the map lists everything under it, what was aimed at first. */
+  geoapp.enableIdentify = function (map, words) {
+    var popup = L.popup({maxWidth: 340, maxHeight: 360, autoPanPaddingTopLeft: [10, 10]});
+    map.on("click", function (event) {
+      if (!geoapp.identifyUrl || geoapp.identifyOff) return;
+      var aimed = geoapp.aimed && geoapp.aimed.at.equals(event.latlng) ? geoapp.aimed : null;
+      geoapp.aimed = null;
+      var on = Object.keys(geoapp.groups).filter(function (key) { return map.hasLayer(geoapp.groups[key]); });
+      var url = geoapp.identifyUrl + (geoapp.identifyUrl.indexOf("?") < 0 ? "?" : "&") +
+        "lat=" + event.latlng.lat.toFixed(6) + "&lon=" + event.latlng.lng.toFixed(6) + "&zoom=" + map.getZoom() +
+        "&layers=" + encodeURIComponent(on.join(",")) + (aimed ? "&aimed=" + encodeURIComponent(aimed.layer + ":" + aimed.id) : "");
+      var box = el("div", "geoapp-popup geoapp-loading", words.loading);
+      popup.setLatLng(event.latlng).setContent(box).openOn(map);
+      fetch(url, {headers: {"Accept": "application/json"}})
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (found) {
+          box.classList.remove("geoapp-loading");
+          box.replaceChildren();
+          if (!found.features.length) { box.textContent = words.nothing; return; }
+          found.features.forEach(function (details, i) {
+            var part = geoapp.popupContent(details);
+            part.classList.add(i === 0 ? "geoapp-identify-first" : "geoapp-identify-more");
+            box.appendChild(part);
+          });
+          popup.update();
+        })
+        .catch(function () { box.textContent = words.failed; });
+    });
+  };
+
+  /* Open the details of a feature by layer key and id, showing its layer if it was switched off. */
   geoapp.show = function (layerKey, id) {
     var group = geoapp.groups[layerKey];
     var layer = (geoapp.layers[layerKey] || {})[id];
     if (!layer || !geoapp.map) return false;
     if (group && !geoapp.map.hasLayer(group)) geoapp.map.addLayer(group);
+    function open() {
+      if (layer.getPopup()) { layer.openPopup(); return; }
+      var at = layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
+      geoapp.aimed = {layer: layerKey, id: id, at: at};
+      geoapp.map.fire("click", {latlng: at});
+    }
     if (group && group.zoomToShowLayer) {  // a clustered marker: open its cluster first
-      group.zoomToShowLayer(layer, function () { layer.openPopup(); });
+      group.zoomToShowLayer(layer, open);
       return true;
     }
+    var before = geoapp.map.getCenter().toString() + geoapp.map.getZoom();
+    geoapp.map.once("moveend", open);
     if (layer.getBounds) geoapp.map.fitBounds(layer.getBounds(), {maxZoom: 14});
     else geoapp.map.setView(layer.getLatLng(), Math.max(geoapp.map.getZoom(), 13));
-    layer.openPopup();
+    if (geoapp.map.getCenter().toString() + geoapp.map.getZoom() === before && !geoapp.map._animatingZoom) {
+      geoapp.map.off("moveend", open);  // already there: nothing will move
+      open();
+    }
     return true;
   };
 
-  /* legend: {title, classes: [[color, label], ...], note} */
+  /* Names on the map: placed where the server put them (inside each shape), shown from their
+   * zoom, and hidden when they would overlap a name of higher priority. */
+  var OFFSETS = [[0, 0], [0, -1.3], [0, 1.3], [-2.5, 0], [2.5, 0]];
+
+  geoapp.addLabels = function (map, labels) {
+    var pane = map.createPane("geoapp-labels");
+    pane.style.zIndex = 640;
+    pane.style.pointerEvents = "none";
+    var placed = labels.slice().sort(function (a, b) { return b.priority - a.priority; }).map(function (label) {
+      var text = el("span", "geoapp-label geoapp-label-" + label.kind, label.text);
+      var marker = L.marker([label.lat, label.lon], {
+        icon: L.divIcon({className: "geoapp-label-icon", html: text, iconSize: null}),
+        interactive: false, keyboard: false, pane: "geoapp-labels"
+      });
+      return {label: label, marker: marker, node: text};
+    });
+    geoapp.labels = placed;
+    function layerOn(kind) {
+      var group = geoapp.groups[kind];
+      return !group || map.hasLayer(group);
+    }
+    function arrange() {
+      var zoom = map.getZoom();
+      // the controls (legend, zoom, switcher) cover the map: no name goes under them
+      var taken = Array.prototype.map.call(map.getContainer().querySelectorAll(".leaflet-control"), function (c) {
+        return c.getBoundingClientRect();
+      });
+      placed.forEach(function (p) {
+        var wanted = zoom >= p.label.minZoom && layerOn(p.label.kind);
+        if (!wanted) { if (map.hasLayer(p.marker)) map.removeLayer(p.marker); return; }
+        if (!map.hasLayer(p.marker)) p.marker.addTo(map);
+        p.node.style.visibility = "hidden";
+        // where the name fits: on its point, else just above, below, left or right of it
+        var placed = OFFSETS.some(function (offset) {
+          p.node.style.transform = "translate(calc(-50% + " + offset[0] + "em), calc(-50% + " + offset[1] + "em))";
+          var box = p.node.getBoundingClientRect();
+          var clash = taken.some(function (t) {
+            return box.left < t.right + 2 && box.right > t.left - 2 && box.top < t.bottom + 1 && box.bottom > t.top - 1;
+          });
+          if (!clash) taken.push(box);
+          return !clash;
+        });
+        if (placed) p.node.style.visibility = "visible";
+      });
+    }
+    map.on("zoomend moveend overlayadd overlayremove resize", arrange);
+    map.whenReady(arrange);
+    geoapp.arrangeLabels = arrange;
+  };
+
+  /* legend: {title, sections: [{key, title, items: [{shape, css, label}]}], note} */
+  function legendBody(legend) {
+    var body = el("div", "geoapp-legend-body");
+    legend.sections.forEach(function (section) {
+      var part = el("div", "geoapp-legend-section");
+      part.dataset.key = section.key;
+      if (section.title) part.appendChild(el("div", "geoapp-legend-title", section.title));
+      section.items.forEach(function (item) {
+        var row = el("div", "geoapp-legend-row");
+        var swatch = el("span", "geoapp-swatch geoapp-swatch-" + item.shape);
+        swatch.style.cssText = item.css;
+        row.appendChild(swatch);
+        row.appendChild(el("span", null, item.label));
+        part.appendChild(row);
+      });
+      body.appendChild(part);
+    });
+    if (legend.note) body.appendChild(el("div", "geoapp-legend-note", legend.note));
+    return body;
+  }
+
+  /* The legend explains what is on the map: a layer switched off takes its section with it. */
+  function fitLegend(map) {
+    document.querySelectorAll(".geoapp-legend .geoapp-legend-section, #legend-pane .geoapp-legend-section").forEach(function (section) {
+      var group = geoapp.groups[section.dataset.key];
+      section.hidden = Boolean(group) && !map.hasLayer(group);
+    });
+  }
+
+  /* The legend: on the map (open on phones when asked, and in print), and in the page's
+   * `#legend-pane` when it has one (beside the map on wide screens, so it covers nothing). */
   geoapp.addLegend = function (map, legend) {
+    var beside = document.getElementById("legend-pane");
+    if (beside) beside.replaceChildren(legendBody(legend));
     var control = L.control({position: "bottomright"});
     control.onAdd = function () {
-      var box = el("div", "geoapp-legend leaflet-control");
-      box.appendChild(el("strong", null, legend.title));
-      legend.classes.forEach(function (c) {
-        var row = el("div", "geoapp-legend-row");
-        var swatch = el("span", "geoapp-swatch");
-        swatch.style.background = c[0];
-        row.appendChild(swatch);
-        row.appendChild(el("span", null, c[1]));
-        box.appendChild(row);
-      });
-      if (legend.note) box.appendChild(el("div", "geoapp-legend-note", legend.note));
+      var box = el("details", "geoapp-legend leaflet-control");
+      box.open = !beside && !window.matchMedia("(max-width: 760px)").matches;
+      box.appendChild(el("summary", null, legend.title || ""));
+      box.appendChild(legendBody(legend));
       L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      geoapp.legendBox = box;
       return box;
     };
     control.addTo(map);
+    map.on("overlayadd overlayremove", function () { fitLegend(map); });
+    map.whenReady(function () { fitLegend(map); });
     return control;
+  };
+
+  geoapp.setLegend = function (legend) {
+    var beside = document.getElementById("legend-pane");
+    if (beside) beside.replaceChildren(legendBody(legend));
+    if (!geoapp.legendBox) return;
+    var old = geoapp.legendBox.querySelector(".geoapp-legend-body");
+    geoapp.legendBox.replaceChild(legendBody(legend), old);
+    fitLegend(geoapp.map);
+  };
+  window.addEventListener("beforeprint", function () { if (geoapp.legendBox) geoapp.legendBox.open = true; });
+
+  /* Leaflet's own words (zoom buttons, the layer switcher) in the page's language. */
+  geoapp.translateControls = function (map, words) {
+    map.whenReady(function () {
+      var container = map.getContainer();
+      var zoomIn = container.querySelector(".leaflet-control-zoom-in");
+      var zoomOut = container.querySelector(".leaflet-control-zoom-out");
+      if (zoomIn) { zoomIn.title = words.zoom_in; zoomIn.setAttribute("aria-label", words.zoom_in); }
+      if (zoomOut) { zoomOut.title = words.zoom_out; zoomOut.setAttribute("aria-label", words.zoom_out); }
+      var toggle = container.querySelector(".leaflet-control-layers-toggle");
+      if (toggle) { toggle.title = words.layers; toggle.setAttribute("aria-label", words.layers); }
+      container.setAttribute("aria-label", words.map);
+      container.setAttribute("role", "region");
+    });
+    geoapp.words = words;
   };
 })();

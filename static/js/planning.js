@@ -60,13 +60,26 @@
   }));
   map.on(L.Draw.Event.CREATED, function (event) { setSite(event.layer.toGeoJSON().geometry, false); });
 
-  document.getElementById("mode-point").addEventListener("click", function () {
-    pointMode = true;
-    say(W.click_map);
+  // While a tool is in use (pick a point, draw), every click goes to it: no feature popups.
+  geoapp.enableIdentify(map, geoapp.words);
+  var pointButton = document.getElementById("mode-point");
+  function setPointMode(on) {
+    pointMode = on;
+    geoapp.identifyOff = on;
+    map.getContainer().classList.toggle("picking", on);
+    pointButton.setAttribute("aria-pressed", on ? "true" : "false");
+    say(on ? W.click_map : "");
+    if (on) map.closePopup();
+  }
+  pointButton.addEventListener("click", function () { setPointMode(!pointMode); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && pointMode) setPointMode(false);
   });
-  map.on("click", function (event) {
+  map.on(L.Draw.Event.DRAWSTART, function () { geoapp.identifyOff = true; map.closePopup(); });
+  map.on(L.Draw.Event.DRAWSTOP, function () { setTimeout(function () { geoapp.identifyOff = pointMode; }, 0); });
+  map.on("click", function (event) {  // also clicks on a zone, a base or a branch dot: they bubble here
     if (!pointMode) return;
-    pointMode = false;
+    setPointMode(false);
     setSite({type: "Point", coordinates: [event.latlng.lng, event.latlng.lat]}, false);
   });
 

@@ -1,0 +1,71 @@
+"""Numbers as people read them: Chinese readers count in 万 and 亿 (41,400 households is
+4.14万户, 302,190,000 yuan is 3.02亿元), years have no separator, mu and hectares keep their
+units. No Flask here: maps, pages, tables and the PDF report all format through these.
+"""
+from __future__ import annotations
+
+import math
+
+WAN, YI = 10_000, 100_000_000
+
+
+def significant(value: float, digits: int = 3) -> str:
+    """`value` to `digits` significant figures, without trailing zeros: 4.14, 302, 0.5."""
+    if value == 0 or not math.isfinite(value):
+        return "0"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def number(value, lang: str = "zh", unit: str = "", digits: int = 4) -> str:
+    """A count, measure or amount with its unit, as a reader of `lang` expects it.
+
+    Chinese: amounts of money in 万元 (1025万元, 30219万元, as the article writes them); other
+    numbers as they are below 100,000 (41400户, no separator), then in 万 and 亿 to `digits`
+    significant figures (49.3万人次); the unit follows without a space. English: thousands
+    separators and the unit after a space (41,400 households)."""
+    value = _number_or_none(value)
+    if value is None:
+        return "—"
+    magnitude = abs(value)
+    if lang == "zh":
+        if unit == "元" and magnitude >= WAN:
+            return significant(value / WAN, 6) + "万元"
+        if magnitude >= YI:
+            text = significant(value / YI, digits) + "亿"
+        elif magnitude >= 10 * WAN:
+            text = significant(value / WAN, digits) + "万"
+        else:
+            text = str(int(value)) if value.is_integer() else significant(value, digits)
+        return text + unit
+    if value.is_integer():
+        text = f"{value:,.0f}"
+    else:
+        decimals = max(0, digits - 1 - int(math.floor(math.log10(magnitude)))) if magnitude else 0
+        text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}".strip()
+
+
+def year(value) -> str:
+    """A year as a year: 2008, never 2,008."""
+    value = _number_or_none(value)
+    return "—" if value is None else str(int(value))
+
+
+def _number_or_none(value) -> float | None:
+    """`value` as a float, or None when it is missing (None, NaN, pandas' NA) or not a number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def round_break(value: float) -> float:
+    """A class break people can read: `value` rounded up to 2 significant figures (6,934,001 ->
+    6,900,000 would cut a value off, so up: 7,000,000)."""
+    if value <= 0:
+        return 0.0
+    scale = 10 ** (math.floor(math.log10(value)) - 1)
+    return math.ceil(value / scale - 1e-9) * scale

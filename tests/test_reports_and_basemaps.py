@@ -1,0 +1,195 @@
+"""What the county committee takes to a meeting and what an intranet without internet needs
+(issue 9): the PDF report (and its command), the tables as CSV and XLSX, a local tile archive
+served by the app (MBTiles and PMTiles, built by `geoapp basemap build`), and Amap's GCJ-02
+base map with every overlay shifted onto it and every click shifted back."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geoapp.config import ROOT
+from geoapp.crs import wgs84_to_gcj02
+from tests.conftest import ARTIFACTS, DATA_DIR, LiveServer, make_app
+
+
+def run(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "geoapp.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, cwd=ROOT, timeout=timeout)
+
+
+# The report --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def report_pdf(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report")
+    result = run("report", str(folder / "report.pdf"), "--metric", "loan_amount_yuan", "--lang", "zh",
+                 env={"GEOAPP_INSTANCE": str(folder / "instance")})
+    assert result.returncode == 0, result.stderr
+    return folder / "report.pdf"
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_report_has_a_title_page_a_map_a_page_per_zone_and_the_gaps(report_pdf, analysis):
+    info = subprocess.run(["pdfinfo", str(report_pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:           8" in info, "title, county map, five zones, gaps"
+    assert re.search(r"Page size:\s+841.89 x 595.27", info), "A4 landscape"
+    text = pdf_text(report_pdf)
+    for name in analysis.zones.name_zh:
+        assert name in text
+    assert re.search(r"特色产业党支部\s+93\s", text) and "93个特色产业党支部" in text
+    assert "1025万元" in text, "money as a Chinese reader reads it"
+    pages = text.split("\f")
+    assert all("示意数据" in page for page in pages if page.strip()), "provenance on every page"
+    for township in analysis.gaps.townships_without_branch.name_zh:
+        assert township in pages[7]
+    fonts = subprocess.run(["pdffonts", str(report_pdf)], capture_output=True, text=True, check=True).stdout
+    assert "CJK" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]), "fonts embedded"
+
+
+def test_the_report_pages_are_drawn_with_names_and_a_legend(report_pdf):
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(report_pdf), str(ARTIFACTS / "report-page")], check=True)
+    pages = sorted(ARTIFACTS.glob("report-page-*.png"))
+    assert len(pages) == 8
+    from PIL import Image
+    county_map = np.asarray(Image.open(pages[1]).convert("RGB"), dtype=int)
+    blues = ((county_map[..., 2] > county_map[..., 0] + 40)).mean()
+    assert blues > 0.02, "the county map is shaded"
+
+
+def test_the_report_is_served_in_the_page_language(client):
+    response = client.get("/coverage/report.pdf?metric=tourist_visits&lang=en")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert client.get("/coverage/report.pdf?metric=nope&lang=en").status_code == 400
+
+
+# Tables ------------------------------------------------------------------------------------------
+
+def test_the_tables_download_as_csv_and_xlsx(client, analysis):
+    zones = client.get("/coverage/tables.csv?table=zones&lang=zh")
+    assert zones.status_code == 200 and "attachment" in zones.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(zones.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "联动区" and len(rows) == 1 + len(analysis.zones)
+    branches = rows[0].index("特色产业党支部")
+    assert sorted(int(r[branches]) for r in rows[1:]) == sorted(analysis.zones.industry_branches)
+    townships = client.get("/coverage/tables.csv?table=townships&lang=en").get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(townships)))) == 1 + len(analysis.townships)
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(client.get("/coverage/tables.xlsx?lang=en").data))
+    assert book.sheetnames[:2] == ["Zones", "Townships"]
+    assert book["Townships"].max_row == 1 + len(analysis.townships)
+    assert isinstance(book["Zones"]["F2"].value, (int, float)), "numbers stay numbers"
+
+
+# A local base map ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def basemap(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("basemap")
+    roads = gpd.GeoDataFrame({"name": ["G108"]}, geometry=[shapely.LineString([(102.3, 29.6), (102.9, 29.3)])],
+                             crs=4326)
+    roads.to_file(folder / "extra.gpkg", layer="roads")
+    result = run("basemap", "build", str(folder / "hanyuan.mbtiles"), "--zooms", "8", "11",
+                 "--extra", str(folder / "extra.gpkg"), env={"GEOAPP_INSTANCE": str(folder / "instance")})
+    assert result.returncode == 0, result.stderr
+    return folder / "hanyuan.mbtiles"
+
+
+def test_basemap_build_writes_tiles_of_the_county(basemap):
+    conn = sqlite3.connect(basemap)
+    metadata = dict(conn.execute("SELECT name, value FROM metadata"))
+    assert metadata["format"] == "png" and metadata["minzoom"] == "8" and metadata["maxzoom"] == "11"
+    assert "extra.gpkg" in metadata["attribution"]
+    zooms = dict(conn.execute("SELECT zoom_level, COUNT(*) FROM tiles GROUP BY zoom_level"))
+    assert set(zooms) == {8, 9, 10, 11} and zooms[11] > zooms[8]
+    data = conn.execute("SELECT tile_data FROM tiles WHERE zoom_level = 11 LIMIT 1").fetchone()[0]
+    assert data.startswith(b"\x89PNG")
+
+
+def test_the_app_serves_the_archive_with_caching_headers(basemap, tmp_path):
+    app = make_app(DATA_DIR, tmp_path / "instance", GEOAPP_TILES=f"mbtiles:{basemap}")
+    client = app.test_client()
+    conn = sqlite3.connect(basemap)
+    z, x, row, data = conn.execute("SELECT * FROM tiles WHERE zoom_level = 10 LIMIT 1").fetchone()
+    y = (1 << z) - 1 - row
+    tile = client.get(f"/tiles/{z}/{x}/{y}")
+    assert tile.status_code == 200 and tile.data == data and tile.mimetype == "image/png"
+    assert "max-age" in tile.headers["Cache-Control"]
+    again = client.get(f"/tiles/{z}/{x}/{y}", headers={"If-None-Match": tile.headers["ETag"]})
+    assert again.status_code == 304
+    empty = client.get("/tiles/10/0/0")
+    assert empty.status_code == 200 and empty.data.startswith(b"\x89PNG"), "an empty tile, not an error"
+    assert client.get("/tiles/3/99/0").status_code == 404
+
+
+def test_a_pmtiles_archive_is_served_too(basemap, tmp_path):
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import Writer
+    conn = sqlite3.connect(basemap)
+    tiles = sorted(((zxy_to_tileid(z, x, (1 << z) - 1 - row), data) for z, x, row, data in
+                    conn.execute("SELECT * FROM tiles")), key=lambda t: t[0])
+    path = tmp_path / "hanyuan.pmtiles"
+    with open(path, "wb") as handle:
+        writer = Writer(handle)
+        for tile_id, data in tiles:
+            writer.write_tile(tile_id, data)
+        writer.finalize({"tile_type": TileType.PNG, "tile_compression": Compression.NONE, "min_zoom": 8,
+                         "max_zoom": 11, "min_lon_e7": 1022000000, "min_lat_e7": 290000000,
+                         "max_lon_e7": 1031000000, "max_lat_e7": 298000000, "center_zoom": 9,
+                         "center_lon_e7": 1026500000, "center_lat_e7": 294000000}, {"attribution": "test archive"})
+    client = make_app(DATA_DIR, tmp_path / "instance", GEOAPP_TILES=f"pmtiles:{path}").test_client()
+    z, x, row, data = conn.execute("SELECT * FROM tiles WHERE zoom_level = 9 LIMIT 1").fetchone()
+    assert client.get(f"/tiles/{z}/{x}/{(1 << z) - 1 - row}").data == data
+
+
+@pytest.mark.browser
+def test_with_a_local_archive_every_tile_comes_from_the_app(basemap, tmp_path, open_page):
+    server = LiveServer(make_app(DATA_DIR, tmp_path / "instance", GEOAPP_TILES=f"mbtiles:{basemap}"))
+    try:
+        tiles = []
+        watched = open_page(server.url, "/coverage?lang=zh")
+        watched.page.on("response", lambda r: tiles.append((r.url, r.status)) if "/tiles/" in r.url else None)
+        watched.page.evaluate("geoapp.map.setZoom(11, {animate: false})")
+        watched.page.wait_for_load_state("networkidle")
+        shown = watched.page.evaluate("[...document.querySelectorAll('.leaflet-tile-loaded')].map(t => t.src)")
+        assert shown and all(src.startswith(server.url + "/tiles/") for src in shown)
+        assert all(status in (200, 304) for _, status in tiles)
+        assert watched.foreign_requests == [] and watched.errors == []
+        watched.screenshot("coverage-offline-basemap")
+    finally:
+        server.stop()
+
+
+# Amap (GCJ-02) ---------------------------------------------------------------------------------------
+
+def test_on_amap_overlays_are_shifted_to_gcj02_and_clicks_shifted_back(tmp_path, analysis):
+    app = make_app(DATA_DIR, tmp_path / "instance", GEOAPP_TILES="amap")
+    client = app.test_client()
+    stays = client.get("/api/coverage/layers/party_organisations").get_json()["features"]
+    stored = analysis.dataset["party_organisations"].set_index("id").geometry
+    first = stays[0]
+    lon, lat = first["geometry"]["coordinates"]
+    expected = wgs84_to_gcj02(stored[first["id"]].x, stored[first["id"]].y)
+    assert abs(lon - expected[0]) < 2e-5 and abs(lat - expected[1]) < 2e-5
+    shift = gpd.GeoSeries([shapely.Point(lon, lat), stored[first["id"]]], crs=4326).to_crs(32648)
+    assert 300 < shift.iloc[0].distance(shift.iloc[1]) < 450, "GCJ-02 sits 300-450 m off WGS-84 here"
+    # a click on the shifted point identifies the stored organisation
+    found = client.get(f"/api/coverage/identify?lat={lat}&lon={lon}&zoom=14&layers=party_organisations").get_json()
+    assert found["features"][0]["id"] == first["id"]
+    policy = client.get("/coverage").headers["Content-Security-Policy"]
+    assert "https://*.is.autonavi.com" in policy
