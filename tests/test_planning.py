@@ -2,6 +2,7 @@
 candidate sites, logging in, CSRF on every write, and proposals kept in the GeoPackage."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -237,7 +238,7 @@ def test_create_user_stores_a_hash_and_login_checks_it(tmp_path):
 
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-READ_ONLY_POSTS = {"planning.analyse"}  # a POST that changes nothing: public, no token needed
+READ_ONLY_POSTS = {"planning.analyse", "planning.upload"}  # POSTs that change nothing: public, no token needed
 SESSION_ROUTES = {"auth.login", "auth.logout"}  # how one logs in and out: token, but no login
 
 
@@ -250,7 +251,7 @@ def write_routes(app):
 
 def test_every_write_route_refuses_anonymous_and_token_less_requests(planning_app):
     routes = list(write_routes(planning_app))
-    assert {"planning.create_proposal", "planning.update_proposal", "planning.delete_proposal", "admin.check",
+    assert {"proposals.create_proposal", "proposals.update_proposal", "proposals.delete_proposal", "admin.check",
             "admin.start_import", "admin.rollback"} <= {endpoint for endpoint, _, _ in routes}
     for endpoint, method, url in routes:
         if endpoint in READ_ONLY_POSTS:
@@ -276,26 +277,133 @@ def test_a_planner_saves_lists_edits_and_exports_a_proposal(planning_app, border
     assert made.status_code == 201
     proposal = made.get_json()
     assert proposal["properties"]["owner"] == "ann" and proposal["properties"]["status"] == "draft"
+    assert proposal["properties"]["moves"] == ["submitted", "withdrawn"], "a planner's moves, in workflow order"
     pid = proposal["id"]
     assert ann.patch(f"/api/proposals/{pid}", json={"properties": {"status": "submitted"}}).status_code == 200
     refused = ann.patch(f"/api/proposals/{pid}", json={"properties": {"status": "approved"}})
-    assert refused.status_code == 403 and "只有管理员" in refused.get_json()["message"]  # in the planner's language
+    assert refused.status_code == 403 and "不能把这个建议" in refused.get_json()["message"]  # in the planner's language
     bob = logged_in(planning_app, "bob")
     assert bob.patch(f"/api/proposals/{pid}", json={"properties": {"notes": "mine now"}}).status_code == 403
     chief = logged_in(planning_app, "chief")
-    assert chief.patch(f"/api/proposals/{pid}", json={"properties": {"status": "approved"}}).status_code == 200
+    assert chief.get(f"/api/proposals/{pid}").get_json()["properties"]["moves"] == ["draft", "approved", "rejected",
+                                                                                    "withdrawn"]
+    assert chief.patch(f"/api/proposals/{pid}", json={"properties": {"status": "approved",
+                                                                     "comment": "同意，注意水源"}}).status_code == 200
     export = ann.get("/api/proposals?download=1")
     assert export.headers["Content-Disposition"].startswith("attachment")
     exported = json.loads(export.get_data(as_text=True))
     saved = next(f for f in exported["features"] if f["id"] == pid)
     assert saved["properties"]["status"] == "approved" and saved["properties"]["name"] == "九襄梨扩展 <b>"
+    assert saved["properties"]["reviewer"] == "chief" and saved["properties"]["review_comment"] == "同意，注意水源"
     assert shapely.geometry.shape(saved["geometry"]).equals_exact(border_site, 1e-9)
     frame = pyogrio.read_dataframe(store.path, layer="proposals")  # a real GeoPackage others can read
     assert "九襄梨扩展 <b>" in set(frame.name) and frame.crs.to_epsg() == 4326
+    # approved: locked for the planner
+    assert saved["properties"]["editable"] is False and saved["properties"]["deletable"] is False
+    locked = ann.patch(f"/api/proposals/{pid}", json={"properties": {"name": "改名"}})
+    assert locked.status_code == 403 and "已锁定" in locked.get_json()["message"]
+    assert ann.patch(f"/api/proposals/{pid}", json={"geometry": mapping(border_site.centroid)}).status_code == 403
+    assert ann.delete(f"/api/proposals/{pid}").status_code == 403
+    assert store.get(pid).name == "九襄梨扩展 <b>" and store.get(pid).status == "approved"
+    # an admin reopens it (recorded), and then its planner may work on it again
+    assert chief.patch(f"/api/proposals/{pid}", json={"properties": {"status": "draft"}}).status_code == 200
     assert ann.delete(f"/api/proposals/{pid}").status_code == 200
     assert ann.get(f"/api/proposals/{pid}").status_code == 404
+    actions = [(r.action, r.who, r.changes.get("status")) for r in store.revisions(pid)]
+    assert actions == [("created", "ann", [None, "draft"]), ("moved", "ann", ["draft", "submitted"]),
+                       ("moved", "chief", ["submitted", "approved"]), ("moved", "chief", ["approved", "draft"]),
+                       ("deleted", "ann", None)]
+
+
+def test_renaming_a_proposal_updates_it_and_its_history_lists_the_rename(planning_app, border_site):
+    ann = logged_in(planning_app, "ann")
+    store = planning_app.extensions["geoapp"].proposals
+    pid = ann.post("/api/proposals", json=feature(border_site, "pear", name="旧名")).get_json()["id"]
+    count = len(store.list())
+    moved = border_site.buffer(0.001)
+    renamed = ann.patch(f"/api/proposals/{pid}", json={"geometry": mapping(moved),
+                                                        "properties": {"name": "新名", "notes": "改了范围"}})
+    assert renamed.status_code == 200 and len(store.list()) == count, "an edit never makes a second proposal"
+    history = ann.get(f"/api/proposals/{pid}").get_json()["revisions"]
+    assert history[-1]["action"] == "edited" and history[-1]["changes"]["name"] == ["旧名", "新名"]
+    before, after = history[-1]["changes"]["geometry"]
+    assert shapely.geometry.shape(before).equals_exact(border_site, 1e-9)
+    assert shapely.geometry.shape(after).equals_exact(moved, 1e-9)
+    assert ann.patch(f"/api/proposals/{pid}", json={"properties": {"name": "新名"}}).status_code == 200
+    assert len(ann.get(f"/api/proposals/{pid}").get_json()["revisions"]) == len(history), "no change, no revision"
+
+
+def test_two_proposals_compare_side_by_side_and_print_as_a_sheet(planning_app, border_site, analysis):
+    ann = logged_in(planning_app, "ann")
+    first = ann.post("/api/proposals", json=feature(border_site, "pear", name="甲方案")).get_json()["id"]
+    second = ann.post("/api/proposals", json=feature(border_site.centroid, "peach", name="乙方案")).get_json()["id"]
+    compared = ann.get(f"/api/proposals/compare?ids={first},{second}").get_json()["proposals"]
+    assert [c["proposal"]["properties"]["name"] for c in compared] == ["甲方案", "乙方案"]
+    assert compared[0]["analysis"]["area_mu"] > 0 and compared[1]["analysis"]["area_mu"] is None
+    assert ann.get(f"/api/proposals/compare?ids={first}").status_code == 400
+    sheet = ann.get(f"/api/proposals/{first}.pdf?lang=zh")
+    assert sheet.status_code == 200 and sheet.data.startswith(b"%PDF")
+    path = planning_app.instance_path + "/sheet.pdf"
+    with open(path, "wb") as handle:
+        handle.write(sheet.data)
+    text = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True).stdout
+    township = analysis.townships.set_index("code").name_zh
+    result = compared[0]["analysis"]
+    assert "甲方案" in text and township[result["townships"][0]["code"]] in text
+    assert "修改记录" in text and "ann" in text and "草稿" in text
 
 
 def test_anonymous_visitors_analyse_but_cannot_list_proposals(client):
     assert client.get("/api/proposals").status_code == 401
     assert client.post("/api/plan/analyse", json=feature(Point(102.62, 29.50))).status_code == 200
+
+
+def test_a_zipped_shapefile_in_epsg_4547_with_two_polygons_is_analysed(client, tmp_path, analysis):
+    """Upload through the importer: any format and coordinate system it reads."""
+    import zipfile
+    zones = analysis.zones.to_crs(32648)
+    inside = zones.geometry.iloc[0].representative_point()
+    squares = [inside.buffer(300, cap_style="square"),
+               shapely.affinity.translate(inside.buffer(200, cap_style="square"), 900, 0)]
+    frame = gpd.GeoDataFrame({"name": ["东块", "西块"]}, geometry=squares, crs=32648).to_crs(4547)
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    pyogrio.write_dataframe(frame, folder / "site.shp", driver="ESRI Shapefile", encoding="UTF-8")
+    path = tmp_path / "site.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in folder.iterdir():
+            archive.write(part, part.name)
+    with open(path, "rb") as handle:
+        found = client.post("/api/plan/upload?lang=zh", data={"file": (handle, "site.zip")},
+                            content_type="multipart/form-data")
+    assert found.status_code == 200, found.get_json()
+    body = found.get_json()
+    assert [f["properties"]["label"] for f in body["features"]] == ["东块", "西块"]
+    union = shapely.geometry.shape(body["union"])
+    expected = gpd.GeoSeries(squares, crs=32648).to_crs(4326).union_all()
+    assert union.symmetric_difference(expected).area < 1e-4 * expected.area, "converted from EPSG:4547"
+    result = client.post("/api/plan/analyse", json={"type": "Feature", "properties": {"industry": "pear"},
+                                                    "geometry": body["union"]}).get_json()
+    assert result["zones"][0]["id"] == analysis.zones.id.iloc[0]
+    assert abs(result["area_mu"] - 780) < 3, "both polygons: 0.36 + 0.16 km² = 780 mu"
+    bad = client.post("/api/plan/upload?lang=zh", data={"file": (io.BytesIO(b"not a zip"), "site.zip")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "不是 zip 压缩文件" in bad.get_json()["message"], "the importer's words, in Chinese"
+
+
+def test_candidates_name_their_township_zone_and_reasons(client, analysis):
+    body = client.get("/api/plan/candidates?industry=pear&n=4").get_json()
+    for candidate in body["candidates"]:
+        assert candidate["township_name"]["zh"] in set(analysis.townships.name_zh)
+        assert candidate["zone"]["id"] in set(analysis.zones.id)
+        assert {r["factor"] for r in candidate["reasons"]} >= {"zone_coverage", "near_industry_bases", "near_branch"}
+        zone_reason = next(r for r in candidate["reasons"] if r["factor"] == "zone_coverage")
+        score = candidate["factors"]["zone_coverage"]["score"]
+        if zone_reason["code"] == "in_lead_zone":
+            assert score == 1.0
+        elif zone_reason["code"] == "in_other_zone":
+            assert score == 0.7, "equal values, equal scores: inside another industry's zone is always 0.7"
+    exported = client.get("/api/plan/candidates.csv?industry=pear&n=4&lang=zh").get_data(as_text=True)
+    assert exported.lstrip("\ufeff").startswith("排名,得分,乡镇") and len(exported.strip().splitlines()) == 5
+    geojson = client.get("/api/plan/candidates.geojson?industry=pear&n=4&lang=en").get_json()
+    assert len(geojson["features"]) == 4 and "Township" in geojson["features"][0]["properties"]

@@ -85,3 +85,110 @@ def test_planning_on_a_phone_suggests_sites(live_server, open_page):
     assert "花椒产业基地" in page.locator("#analysis").inner_text()  # its nearest pepper bases
     watched.screenshot("planning-phone")
     assert watched.errors == [] and watched.foreign_requests == []
+
+
+def click_lat_lon(page, lat: float, lon: float) -> None:
+    point = page.evaluate("ll => geoapp.map.latLngToContainerPoint(ll)", [lat, lon])
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def test_pick_a_point_inside_a_zone_and_on_a_branch_dot(live_server, open_page, analysis):
+    """"Click a point" works where it matters: inside a zone, and on a party branch's dot."""
+    watched = open_page(live_server.url, "/planning?lang=zh")
+    page = watched.page
+    zone = analysis.zones.iloc[0]
+    centre = zone.geometry.representative_point()
+    page.select_option("#industry", "sichuan_pepper")
+    page.evaluate("([lat, lon]) => geoapp.map.setView([lat, lon], 12, {animate: false})", [centre.y, centre.x])
+    page.locator("#mode-point").click()
+    assert "picking" in page.locator(".folium-map").get_attribute("class"), "the cursor shows the mode"
+    click_lat_lon(page, centre.y, centre.x)
+    page.wait_for_function("() => geoapp.planning.analysis !== null")
+    assert zone.name_zh in page.locator("#analysis").inner_text()
+    assert page.locator(".leaflet-popup").count() == 0, "the click went to the tool, not a popup"
+    # a click on a branch's dot places the site there
+    branch = analysis.dataset["party_organisations"].query("kind == 'industry'").iloc[0]
+    page.evaluate("([lat, lon]) => geoapp.map.setView([lat, lon], 14, {animate: false})",
+                  [branch.geometry.y, branch.geometry.x])
+    page.evaluate("geoapp.planning.analysis = null")
+    page.locator("#mode-point").click()
+    click_lat_lon(page, branch.geometry.y, branch.geometry.x)
+    page.wait_for_function("() => geoapp.planning.analysis !== null")
+    assert page.locator(".leaflet-popup").count() == 0
+    assert page.evaluate("geoapp.planning.analysis.nearest_branch.distance_m") <= 10
+    # Escape leaves the mode; then a click identifies what is there
+    page.locator("#mode-point").click()
+    page.keyboard.press("Escape")
+    assert "picking" not in page.locator(".folium-map").get_attribute("class")
+    watched.screenshot("planning-point-in-zone")
+    assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_no_analysis_until_an_industry_is_chosen_and_the_conclusion_shows_first(live_server, open_page):
+    watched = open_page(live_server.url, "/planning?lang=en")
+    page = watched.page
+    draw_polygon(page, CORNERS)
+    page.wait_for_timeout(300)
+    assert "Choose the industry of the base first" in page.locator("#planning-status").inner_text()
+    assert page.evaluate("geoapp.planning.analysis") is None, "never analysed as a guessed industry"
+    page.select_option("#industry", "pear")
+    page.wait_for_function("() => geoapp.planning.analysis !== null")
+    conclusion = page.locator("#analysis .statement").first
+    box = conclusion.bounding_box()
+    assert box["y"] + box["height"] <= 800, "what it changes is visible without scrolling at 1280x800"
+    assert "village" in page.locator("#analysis").inner_text() and not any(
+        "." in word for word in page.locator("#analysis").inner_text().split() if word.endswith("villages")), \
+        "whole villages"
+    watched.screenshot("planning-conclusion-en")
+
+
+def test_suggested_sites_name_their_township_and_zone_and_say_why(live_server, open_page, analysis):
+    watched = open_page(live_server.url, "/planning?lang=zh")
+    page = watched.page
+    page.select_option("#industry", "pear")
+    page.locator("#suggest").click()
+    page.wait_for_selector("#candidates li[data-rank]")
+    first = page.locator("#candidates li[data-rank]").first.inner_text()
+    assert any(name in first for name in analysis.townships.name_zh), "its township"
+    assert "联动区" in first and ("本产业为主导产业" in first or "主导产业不同" in first or "距" in first), "why, in words"
+    in_view = page.evaluate("""() => { const b = geoapp.map.getBounds();
+        return Object.values(document.querySelectorAll('.candidate-rank')).length > 0 &&
+          geoapp.map.getPanes().markerPane.querySelectorAll('.leaflet-marker-icon').length; }""")
+    assert in_view >= 10, "the map fits all the suggested sites"
+    assert page.locator("#export-csv").get_attribute("href").startswith("/api/plan/candidates.csv")
+    watched.screenshot("planning-candidates-zh")
+    assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_an_approved_proposal_offers_its_planner_no_edit(tmp_path, browser):
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    state = app.extensions["geoapp"]
+    state.users.create("ann", PASSWORD, "planner")
+    from shapely.geometry import box
+    proposal = state.proposals.create("已批准的基地", "pear", box(102.60, 29.49, 102.61, 29.50), "ann")
+    state.proposals.update(proposal.id, "chief", "同意", status="submitted")
+    state.proposals.update(proposal.id, "chief", "同意", status="approved")
+    server = LiveServer(app)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/login?next=/planning")
+        page.fill("input[name=name]", "ann")
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form.login-form button").click()
+        page.wait_for_url("**/planning**")
+        item = page.locator(f'#proposals li[data-id="{proposal.id}"]')
+        item.wait_for()
+        assert "已批准" in item.inner_text()
+        assert item.locator("button", has_text="编辑").count() == 0 and item.locator("select.move").count() == 0
+        item.locator(".stay-name").click()
+        assert page.locator("#save-button").is_disabled()
+        item.locator("button", has_text="修改记录").click()
+        page.wait_for_selector(f'#proposals li[data-id="{proposal.id}"] .history li')
+        assert "已提交 → 已批准" in item.locator(".history").inner_text()
+        from tests.conftest import ARTIFACTS
+        page.screenshot(path=str(ARTIFACTS / "planning-approved-locked.png"))
+    finally:
+        server.stop()
+        context.close()

@@ -65,10 +65,18 @@ def test_proposals_and_users(stores):
     proposals, users = stores.proposals, stores.users
     made = proposals.create("试验基地 <b>", "pear", box(102.60, 29.50, 102.61, 29.51), "ann", notes="一")
     assert proposals.get(made.id).geometry.equals_exact(box(102.60, 29.50, 102.61, 29.51), 1e-9)
-    changed = proposals.update(made.id, status="submitted", geometry=Point(102.62, 29.52))
+    changed = proposals.update(made.id, "ann", status="submitted", geometry=Point(102.62, 29.52))
     assert changed.status == "submitted" and changed.geometry.equals(Point(102.62, 29.52))
     assert [p.name for p in proposals.list()] == ["试验基地 <b>"]
-    assert proposals.update(999, status="draft") is None and proposals.delete(made.id) and proposals.list() == []
+    revisions = proposals.revisions(made.id)
+    assert [r.action for r in revisions] == ["created", "moved"]
+    assert revisions[1].changes["status"] == ["draft", "submitted"]
+    assert revisions[1].changes["geometry"][1] == {"type": "Point", "coordinates": [102.62, 29.52]}
+    assert proposals.update(made.id, "ann", name="试验基地 <b>").updated == changed.updated, "no change, no write"
+    assert len(proposals.revisions(made.id)) == 2
+    assert proposals.update(999, "ann", status="draft") is None
+    assert proposals.delete(made.id, "ann") and proposals.list() == []
+    assert proposals.revisions(made.id)[-1].action == "deleted"
     users.create("ann", PASSWORD, "planner")
     assert users.check("ann", PASSWORD).role == "planner" and users.check("ann", "wrong-password") is None
     with pytest.raises(ValueError, match="a password has 8 to 200 characters"):

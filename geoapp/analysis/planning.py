@@ -345,7 +345,8 @@ def service_area(context: PlanningContext, site: BaseGeometry, radius_m: float) 
             missing.append(t["code"])
         rows.append({"code": t["code"], "name_zh": t["name_zh"], "name_en": t["name_en"], "share": round(share, 3)})
     return {"radius_m": radius_m, "townships": rows, "households_benefiting": round(households),
-            "population": round(population), "villages": round(villages, 1),
+            "population": round(population), "villages": round(villages),
+            "villages_about": 0 < villages < 1.5,  # "about 1": never "1.2 villages"
             "townships_without_population_or_villages": missing,
             "method": f"share of each township's {REACH_CELL_M} m grid cells within the radius"}
 
@@ -472,16 +473,48 @@ def candidate_sites(context: PlanningContext, industry: str, n: int = 10) -> dic
             break
     located = gpd.GeoSeries(points.iloc[chosen].to_numpy(), crs=METRIC_CRS)
     wgs = located.to_crs(STORAGE_CRS)
-    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=located), context.townships[["code", "geometry"]],
-                       predicate="intersects", how="left")
-    township_at = joined.groupby(level=0).code.first().reindex(range(len(located))).tolist()
     candidates = []
-    for rank, (i, point, code) in enumerate(zip(chosen, wgs, township_at), start=1):
+    for rank, (i, point, place) in enumerate(zip(chosen, wgs, located), start=1):
         factors = {k: {"weight": round(weights[k] / total, 3), "score": round(float(scores[k][i]), 3),
                        "value": None if not math.isfinite(raw[k][i]) else round(float(raw[k][i]))}
                    for k in weights}
         candidates.append({"rank": rank, "lon": round(point.x, 6), "lat": round(point.y, 6),
-                           "township": code, "score": round(float(score[i]), 3), "factors": factors})
+                           "score": round(float(score[i]), 3), "factors": factors,
+                           **describe_place(context, place, industry, same, coops)})
     return {"industry": industry, "candidates": candidates, "notes": notes,
             "weights": {k: round(w / total, 3) for k, w in weights.items()},
             "grid_spacing_m": CANDIDATE_SPACING_M, "considered": int(keep.sum())}
+
+
+def describe_place(context: PlanningContext, place: BaseGeometry, industry: str, same: gpd.GeoDataFrame,
+                   coops: gpd.GeoDataFrame) -> dict:
+    """Where a candidate site is and why it scores as it does, in things a planner knows: its
+    township, the zone it lies in (or the nearest), the nearest base and cooperative of the
+    industry and the nearest party branch, each named with its distance. The factors' words
+    (`reasons`) are codes and values the page puts into its language; equal values read alike
+    ("inside a zone led by pepper" scores 1.00, "inside a zone led by another industry" 0.70)."""
+    townships = context.indexed["townships"]
+    hits = townships.intersecting(place)
+    township = townships.rows[hits[0]] if len(hits) else townships.nearest(place)[0][0]
+    zones = context.indexed["zones"]
+    inside = zones.intersecting(place)
+    reasons = []
+    if len(inside):
+        zone, zone_distance = zones.rows[inside[0]], 0
+        reasons.append({"factor": "zone_coverage", "code": "in_lead_zone" if zone["lead_industry"] == industry
+                        else "in_other_zone", "zone": _named(zone)})
+    else:
+        zone, zone_distance = zones.nearest(place)[0]
+        reasons.append({"factor": "zone_coverage", "code": "near_zone", "zone": _named(zone),
+                        "distance_m": round(zone_distance)})
+    for factor, frame, code in (("near_industry_bases", same, "near_base"),
+                                ("near_industry_cooperatives", coops, "near_cooperative"),
+                                ("near_branch", context.branches, "near_branch")):
+        if frame.empty:
+            reasons.append({"factor": factor, "code": "none_of_industry"})
+            continue
+        distances = frame.geometry.distance(place)
+        nearest = frame.loc[distances.idxmin()]
+        reasons.append({"factor": factor, "code": code, "target": _named(nearest), "distance_m": round(distances.min())})
+    return {"township": township["code"], "township_name": {"zh": township["name_zh"], "en": township["name_en"]},
+            "zone": _named(zone, distance_m=round(zone_distance)), "reasons": reasons}

@@ -41,7 +41,7 @@ from geoapp.crs import (
 from geoapp.data.files import file_checksum
 from geoapp.data.load import Dataset
 from geoapp.data.validate import DataProblem, check_frame, check_references
-from geoapp.layers import LAYERS, LayerSpec
+from geoapp.layers import LAYERS, Column, LayerSpec
 from geoapp.messages import N_, Message, message
 from geoapp.store import LayerStore
 
@@ -658,3 +658,63 @@ def export_frame(frame: gpd.GeoDataFrame | pd.DataFrame, layer_id: str, path: st
                 for part in sorted(Path(workdir).iterdir()):
                     archive.write(part, part.name)
     return path
+
+
+# A proposed site from a file ------------------------------------------------------------------------
+
+SITE = LayerSpec("site", "选址", "Proposed site", key="name", geometry=("Point", "Polygon", "MultiPolygon"),
+                 columns=(Column("name", required=False, nullable=True),))
+
+
+@dataclass
+class SiteFile:
+    geometries: list = field(default_factory=list)   # each feature's site, WGS-84
+    labels: list = field(default_factory=list)       # what each feature is called in the file
+    union: object = None                             # all of them as one site
+    problems: list[DataProblem] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
+
+
+def read_site_file(path: Path, declared_crs: str | None = None, encoding: str | None = None) -> SiteFile:
+    """The sites in a file the importer reads (any of READERS), converted to WGS-84 from the
+    declared system or the file's own, checked as a proposed site is (`geoapp.analysis.planning`
+    bounds), with their union; an outline with more vertices than a site may have is simplified
+    until it fits, and a note says so."""
+    from geoapp.analysis.planning import MAX_VERTICES, site_geometry
+    report = ImportReport(layer="site", file=path.name, declared_crs=declared_crs)
+    found = SiteFile(problems=report.problems, notes=report.notes)
+    raw = read_source(path, SITE, report, encoding)
+    if raw is None:
+        return found
+    frame = _to_wgs84(raw, report)
+    if frame is None:
+        return found
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    kinds = set(frame.geom_type)
+    if not frame.empty and not kinds <= set(SITE.geometry):
+        report.problem(N_("a site is a Point, Polygon or MultiPolygon, not %(kind)s"),
+                       kind=", ".join(sorted(kinds - set(SITE.geometry))))
+        return found
+    if frame.empty:
+        report.problem(N_("the file has no features; an import replaces the whole layer, so it would empty it"))
+        return found
+    label_column = next((c for c in ("name", "name_zh", "名称", "id") if c in frame.columns), None)
+    geometries = [shapely.make_valid(g) if not g.is_valid else g for g in frame.geometry]
+    union = shapely.union_all(geometries) if len(geometries) > 1 else geometries[0]
+    if union.geom_type == "GeometryCollection":  # points with polygons: keep the areas
+        union = shapely.union_all([g for g in shapely.get_parts(union) if g.geom_type != "Point"]) or union
+    tolerance = 0.00001
+    while shapely.get_num_coordinates(union) > MAX_VERTICES and tolerance < 0.01:
+        union = shapely.simplify(union, tolerance, preserve_topology=True)
+        tolerance *= 2
+    if tolerance > 0.00001:
+        report.note(N_("the outline was simplified to %(vertices)s vertices (about %(metres)s m) to be analysed"),
+                    vertices=shapely.get_num_coordinates(union), metres=round(tolerance / 2 * 111_000))
+    try:
+        found.union = site_geometry(json.loads(shapely.to_geojson(union)))
+    except ValueError as err:  # the site's own bounds (parts, holes, validity), as a message
+        report.problems.append(DataProblem(path.name, None, getattr(err, "message", message(str(err)))))
+        return found
+    found.geometries = geometries
+    found.labels = [str(v) for v in frame[label_column]] if label_column else [str(i + 1) for i in range(len(frame))]
+    return found

@@ -107,5 +107,7 @@ def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static_roo
     folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, subdomains=tiles.subdomains or "abc",
                      max_zoom=tiles.max_zoom, max_native_zoom=tiles.max_native_zoom,
                      name="base map", control=False).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    fit = folium.map.FitBounds([[miny, minx], [maxy, maxx]])
+    fit.options["animate"] = False  # the first view is set, not flown to: scripts and clicks find it settled
+    fit.add_to(m)
     return m

@@ -18,7 +18,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from geoapp.crs import METRIC_CRS  # noqa: E402
+from geoapp.crs import METRIC_CRS, STORAGE_CRS  # noqa: E402
 from geoapp.maps.coverage import (
     CLASS_COLOURS,
     GAP_COLOUR,
@@ -186,6 +186,55 @@ def coverage_figure(layers: CoverageLayers, zone_id: str | None = None, size=(10
                                title=layers.metric_title(), title_fontsize=8)
         legend._legend_box.align = "left"
         figure.text(0.01, 0.01, layers._("All but the county boundary is illustrative data"), fontsize=6, color="#555")
+        out = io.BytesIO()
+        figure.savefig(out, format="png", dpi=dpi)
+        plt.close(figure)
+    return out.getvalue()
+
+
+def site_figure(layers: CoverageLayers, site_wgs84, nearest_ids: list[str], size=(7.2, 5.2), dpi: int = 170) -> bytes:
+    """A proposed site (WGS-84) on its surroundings: township and zone boundaries with names, the
+    industry bases around it (the nearest ones outlined in red), party branches, a scale bar."""
+    family = cjk_family()
+    analysis = layers.analysis
+    site = gpd.GeoSeries([site_wgs84], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
+    townships = analysis.townships.to_crs(METRIC_CRS)
+    zones = analysis.zones.to_crs(METRIC_CRS)
+    bases = analysis.dataset["industry_bases"].to_crs(METRIC_CRS)
+    organisations = layers.frame("party_organisations").to_crs(METRIC_CRS)
+    with plt.rc_context(_style(family)):
+        figure = plt.figure(figsize=size, dpi=dpi)
+        ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
+        ax.set_axis_off()
+        townships.plot(ax=ax, color="#f7f4ee", edgecolor="#777", linewidth=0.6, zorder=1)
+        for i, (_, zone) in enumerate(zones.iterrows()):
+            colour = ZONE_COLOURS[i % len(ZONE_COLOURS)]
+            gpd.GeoSeries([zone.geometry], crs=METRIC_CRS).boundary.plot(ax=ax, color=colour, linewidth=2,
+                                                                         linestyle="--", zorder=3)
+        bases.plot(ax=ax, color="#4d9221", alpha=0.6, zorder=4)
+        nearest = bases[bases.id.isin(nearest_ids)]
+        if len(nearest):
+            nearest.boundary.plot(ax=ax, color=GAP_COLOUR, linewidth=1.5, zorder=5)
+        ax.scatter(organisations.geometry.x, organisations.geometry.y, s=14, c="#ef8a62", edgecolors="white",
+                   linewidths=0.4, zorder=6)
+        shape = gpd.GeoSeries([site], crs=METRIC_CRS)
+        if site.geom_type == "Point":
+            ax.scatter([site.x], [site.y], s=160, marker="*", c="#111", zorder=8)
+        else:
+            shape.plot(ax=ax, color="#111", alpha=0.25, edgecolor="#111", linewidth=2, zorder=8)
+        minx, miny, maxx, maxy = site.buffer(4_000).bounds
+        ax.set_xlim(minx, maxx)
+        ax.set_ylim(miny, maxy)
+        ax.set_aspect("equal", adjustable="box")
+        figure.canvas.draw()
+        taken: list = []
+        _draw_labels(ax, gpd.GeoSeries([label_point(g) for g in zones.geometry], crs=METRIC_CRS),
+                     zones[layers.name_column], 8, taken, "bold", "#3a0c0c")
+        _draw_labels(ax, gpd.GeoSeries([label_point(g) for g in townships.geometry], crs=METRIC_CRS),
+                     townships[layers.name_column], 8, taken)
+        _draw_labels(ax, nearest.geometry.representative_point(), nearest[layers.name_column], 6.5, taken,
+                     colour="#7a0c0c")
+        _scale_bar(ax, 1_000)
         out = io.BytesIO()
         figure.savefig(out, format="png", dpi=dpi)
         plt.close(figure)

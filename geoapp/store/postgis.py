@@ -12,6 +12,7 @@ advisory lock, however many workers start at the same moment (`geoapp.store.sche
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import geopandas as gpd
@@ -27,7 +28,15 @@ from geoapp.layers import LAYERS, spec
 from geoapp.messages import N_, message
 from geoapp.store.layers import Progress, Version, checked_read, rollback, table_name
 from geoapp.store.proposals import COLUMNS as PROPOSAL_COLUMNS
-from geoapp.store.proposals import Proposal, check_changes
+from geoapp.store.proposals import (
+    Proposal,
+    Revision,
+    check_changes,
+    difference,
+    now,
+    proposals_frame,
+    revision_action,
+)
 from geoapp.store.roundtrip import StoreError, differences
 from geoapp.store.schema import migrate_postgres, postgres_lock
 from geoapp.store.users import User, check_new_user, password_matches
@@ -170,9 +179,17 @@ class PostgisProposalStore:
     @staticmethod
     def _proposal(row) -> Proposal:
         return Proposal(id=row["fid"], geometry=shapely.from_wkb(bytes.fromhex(row["wkb"])),
+                        candidate=json.loads(row["candidate"]) if row["candidate"] else None,
                         **{c: row[c] for c in PROPOSAL_COLUMNS})
 
-    _SELECT = f"SELECT fid, ST_AsHEXEWKB(geom) AS wkb, {', '.join(PROPOSAL_COLUMNS)} FROM proposals"
+    _SELECT = f"SELECT fid, ST_AsHEXEWKB(geom) AS wkb, candidate, {', '.join(PROPOSAL_COLUMNS)} FROM proposals"
+
+    @staticmethod
+    def _record(conn, proposal_id: int, who: str, action: str, changes: dict, comment: str = "") -> None:
+        conn.execute(text("INSERT INTO proposal_revisions (proposal_id, at, who, action, changes, comment) VALUES "
+                          "(:p, :at, :who, :action, :changes, :comment)"),
+                     {"p": proposal_id, "at": now(), "who": who, "action": action,
+                      "changes": json.dumps(changes, ensure_ascii=False), "comment": comment})
 
     def list(self) -> list[Proposal]:
         with self.engine.connect() as conn:
@@ -184,39 +201,57 @@ class PostgisProposalStore:
         return self._proposal(row) if row else None
 
     def create(self, name: str, industry: str, geometry: BaseGeometry, owner: str, notes: str = "",
-               status: str = "draft") -> Proposal:
-        now = _now()
+               status: str = "draft", candidate: dict | None = None) -> Proposal:
+        stamp = now()
         with self.engine.begin() as conn:
             new_id = conn.execute(text(
-                "INSERT INTO proposals (geom, name, industry, notes, status, owner, created, updated) VALUES "
-                "(ST_SetSRID(ST_GeomFromWKB(:wkb), 4326), :name, :industry, :notes, :status, :owner, :now, :now) "
-                "RETURNING fid"), {"wkb": shapely.to_wkb(geometry), "name": name, "industry": industry,
-                                   "notes": notes, "status": status, "owner": owner, "now": now}).scalar_one()
+                "INSERT INTO proposals (geom, name, industry, notes, status, owner, created, updated, candidate) VALUES "
+                "(ST_SetSRID(ST_GeomFromWKB(:wkb), 4326), :name, :industry, :notes, :status, :owner, :now, :now, "
+                ":candidate) RETURNING fid"),
+                {"wkb": shapely.to_wkb(geometry), "name": name, "industry": industry, "notes": notes, "status": status,
+                 "owner": owner, "now": stamp,
+                 "candidate": json.dumps(candidate, ensure_ascii=False) if candidate else ""}).scalar_one()
+            self._record(conn, new_id, owner, "created", difference(None, {
+                "name": name, "industry": industry, "notes": notes, "status": status, "geometry": geometry}))
         return self.get(new_id)
 
-    def update(self, proposal_id: int, **changes) -> Proposal | None:
+    def update(self, proposal_id: int, who: str, comment: str = "", **changes) -> Proposal | None:
         check_changes(changes)
-        sets, params = ["updated = :updated"], {"updated": _now(), "fid": proposal_id}
-        for key, value in changes.items():
-            if key == "geometry":
-                sets.append("geom = ST_SetSRID(ST_GeomFromWKB(:wkb), 4326)")
-                params["wkb"] = shapely.to_wkb(value)
-            else:
-                sets.append(f"{key} = :{key}")
-                params[key] = value
         with self.engine.begin() as conn:
-            if conn.execute(text(f"UPDATE proposals SET {', '.join(sets)} WHERE fid = :fid"), params).rowcount == 0:
+            row = conn.execute(text(self._SELECT + " WHERE fid = :fid FOR UPDATE"),
+                               {"fid": proposal_id}).mappings().first()
+            if row is None:
                 return None
+            found = difference(self._proposal(row), changes)
+            if found or comment:
+                sets, params = ["updated = :updated"], {"updated": now(), "fid": proposal_id}
+                for key, value in changes.items():
+                    if key == "geometry":
+                        sets.append("geom = ST_SetSRID(ST_GeomFromWKB(:wkb), 4326)")
+                        params["wkb"] = shapely.to_wkb(value)
+                    else:
+                        sets.append(f"{key} = :{key}")
+                        params[key] = json.dumps(value, ensure_ascii=False) if key == "candidate" else value
+                conn.execute(text(f"UPDATE proposals SET {', '.join(sets)} WHERE fid = :fid"), params)
+                self._record(conn, proposal_id, who, revision_action(changes), found, comment)
         return self.get(proposal_id)
 
-    def delete(self, proposal_id: int) -> bool:
+    def delete(self, proposal_id: int, who: str = "") -> bool:
         with self.engine.begin() as conn:
-            return conn.execute(text("DELETE FROM proposals WHERE fid = :fid"), {"fid": proposal_id}).rowcount > 0
+            deleted = conn.execute(text("DELETE FROM proposals WHERE fid = :fid"), {"fid": proposal_id}).rowcount > 0
+            if deleted:
+                self._record(conn, proposal_id, who, "deleted", {})
+        return deleted
+
+    def revisions(self, proposal_id: int) -> list[Revision]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT * FROM proposal_revisions WHERE proposal_id = :p ORDER BY id"),
+                                {"p": proposal_id}).mappings().all()
+        return [Revision(r["id"], r["proposal_id"], r["at"], r["who"], r["action"], json.loads(r["changes"]),
+                         r["comment"]) for r in rows]
 
     def as_frame(self) -> gpd.GeoDataFrame:
-        proposals = self.list()
-        return gpd.GeoDataFrame([{"id": p.id, **{c: getattr(p, c) for c in PROPOSAL_COLUMNS}} for p in proposals],
-                                geometry=[p.geometry for p in proposals], crs=STORAGE_CRS)
+        return proposals_frame(self.list())
 
 
 class PostgisUserStore:

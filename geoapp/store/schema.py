@@ -60,6 +60,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE login_failures (subject TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
         "CREATE INDEX login_failures_subject ON login_failures (subject, at)",
     )),
+    Migration(3, "proposals are reviewed and every change is kept as a revision", sqlite=(
+        "ALTER TABLE proposals ADD COLUMN review_comment TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE proposals ADD COLUMN reviewer TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE proposals ADD COLUMN candidate TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE proposal_revisions (id INTEGER PRIMARY KEY AUTOINCREMENT, proposal_id INTEGER NOT NULL, "
+        "at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, changes TEXT NOT NULL, comment TEXT NOT NULL)",
+        "CREATE INDEX proposal_revisions_proposal ON proposal_revisions (proposal_id, id)",
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+        "VALUES ('proposal_revisions', 'attributes', 'proposal_revisions', 'every change to a proposal')",
+    ), postgres=(
+        "ALTER TABLE proposals ADD COLUMN review_comment TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE proposals ADD COLUMN reviewer TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE proposals ADD COLUMN candidate TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE proposal_revisions (id SERIAL PRIMARY KEY, proposal_id INTEGER NOT NULL, at TEXT NOT NULL, "
+        "who TEXT NOT NULL, action TEXT NOT NULL, changes TEXT NOT NULL, comment TEXT NOT NULL)",
+        "CREATE INDEX proposal_revisions_proposal ON proposal_revisions (proposal_id, id)",
+    )),
 )
 
 _RECORD = "CREATE TABLE IF NOT EXISTS geoapp_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, " \

@@ -15,6 +15,7 @@ from geoapp.web import (
     ogc,
     pages,
     planning,
+    proposals,
     security,
     tiles,
     zones,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(farmstays.bp)
     app.register_blueprint(planning.bp)
+    app.register_blueprint(proposals.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(tiles.bp)
@@ -43,6 +45,7 @@ def init_app(app: Flask) -> None:
 def apply_upload_limit() -> None:
     """The body size a route accepts, set before anything reads the body (Werkzeug answers 413)."""
     limits = {"admin.check": admin.UPLOAD_LIMIT, "planning.analyse": planning.MAX_SITE_BYTES,
-              "planning.create_proposal": planning.MAX_SITE_BYTES, "planning.update_proposal": planning.MAX_SITE_BYTES}
+              "planning.upload": planning.MAX_SITE_FILE_BYTES, "proposals.create_proposal": planning.MAX_SITE_BYTES,
+              "proposals.update_proposal": planning.MAX_SITE_BYTES}
     if request.endpoint in limits:
         request.max_content_length = limits[request.endpoint]

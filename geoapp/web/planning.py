@@ -4,35 +4,31 @@ from __future__ import annotations
 
 import json
 
+import shapely
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from geoapp import params
 from geoapp.analysis.planning import (
     analyse_site,
     candidate_sites,
     parse_site,
-    site_geometry,
-    site_industry,
 )
-from geoapp.data.validate import unstorable
+from geoapp.data.imports import SUPPORTED
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.planning import planning_map
-from geoapp.messages import N_, message
+from geoapp.messages import N_
 from geoapp.params import ParamError, json_document
-from geoapp.store.proposals import STATUSES
 from geoapp.web.api import coverage_urls
-from geoapp.web.auth import csrf, roles_required
-from geoapp.web.i18n import current_lang
+from geoapp.web.auth import csrf
+from geoapp.web.i18n import current_lang, translate
 from geoapp.web.state import control_words, county, render_parts
+from geoapp.workflow import STATUSES
 
 bp = Blueprint("planning", __name__)
 
-MAX_SITE_BYTES = 1024 * 1024   # a proposed site (or an uploaded file) is at most 1 MiB
-MAX_NAME = 200
-MAX_NOTES = 5000
-PLANNER_STATUSES = ("draft", "submitted")  # approving and rejecting is for admins
+MAX_SITE_BYTES = 1024 * 1024             # a proposed site sent as JSON is at most 1 MiB
+MAX_SITE_FILE_BYTES = 20 * 1024 * 1024   # a site uploaded as a file (a zipped Shapefile, a GeoPackage)
 
 
 def json_body():
@@ -53,13 +49,13 @@ def page():
                           layer_url, identify_url, control_words(lang)).get_root()
     industries = {key: zh if lang == "zh" else en for key, (zh, en) in INDUSTRIES.items()}
     return render_template("planning.html", map=render_parts(figure), industries=industries,
-                           statuses=STATUSES, has_dem=state.planning.dem_path is not None,
-                           max_site_bytes=MAX_SITE_BYTES, words=script_words(lang, industries))
+                           has_dem=state.planning.dem_path is not None, supported=SUPPORTED,
+                           max_site_bytes=MAX_SITE_FILE_BYTES, words=script_words(lang, industries))
 
 
 def script_words(lang: str, industries: dict) -> dict:
     """Every label static/js/planning.js shows, in the page's language."""
-    statuses = {"draft": _("draft"), "submitted": _("submitted"), "approved": _("approved"), "rejected": _("rejected")}
+    statuses = {status: _(status) for status in STATUSES}
     return {
         "lang": lang, "industries": industries, "statuses": statuses,
         "click_map": _("Click the map where the base would be."),
@@ -100,125 +96,123 @@ def script_words(lang: str, industries: dict) -> dict:
             _("Delete this proposal?"), "show": _("Show"), "no_site": _("Propose a site first."),
         "too_big": _("The file is larger than 1 MiB."), "not_json": _("The file is not GeoJSON"),
         "no_proposals": _("No proposals yet."), "by": _("by"),
+        "choose_industry": _("Choose the industry of the base first: the analysis depends on it."),
+        "about": _("about"), "edit": _("Edit"), "editing": _("Editing proposal %(id)s", id="{id}"),
+        "new_proposal": _("New proposal"), "history": _("History"), "sheet": _("Sheet (PDF)"),
+        "compare": _("Compare the two ticked"), "tick_two": _("Tick two proposals to compare them."),
+        "move_to": _("Move to"), "comment": _("Review comment"), "locked": _("Locked: an admin may reopen it."),
+        "actions": {"created": _("created"), "edited": _("edited"), "moved": _("moved"), "deleted": _("deleted")},
+        "fields": {"name": _("name"), "notes": _("notes"), "industry": _("industry"), "status": _("status"),
+                   "geometry": _("site"), "review_comment": _("review comment"), "reviewer": _("reviewer"),
+                   "candidate": _("suggested site")},
+        "edit_site": _("Drag the site's corners on the map, then save."),
+        "where": _("%(township)s · %(zone)s · %(lat)s, %(lon)s", township="{township}", zone="{zone}", lat="{lat}",
+                   lon="{lon}"),
+        "reasons": {
+            "in_lead_zone": _("inside %(zone)s, led by this industry", zone="{zone}"),
+            "in_other_zone": _("inside %(zone)s, led by another industry", zone="{zone}"),
+            "near_zone": _("%(distance)s from %(zone)s", distance="{distance}", zone="{zone}"),
+            "near_base": _("%(distance)s from %(target)s", distance="{distance}", target="{target}"),
+            "near_cooperative": _("%(distance)s from %(target)s", distance="{distance}", target="{target}"),
+            "near_branch": _("%(distance)s from %(target)s", distance="{distance}", target="{target}"),
+            "none_of_industry": _("none of this industry in the county"),
+        },
+        "km": _("km"), "export_csv": _("CSV"), "export_geojson": _("GeoJSON"),
+        "features_found": _("The file holds %(count)s features: choose one, or analyse them together.", count="{count}"),
+        "all_together": _("All together"), "uploading": _("Reading the file…"),
+        "from_candidate": _("From suggested site %(rank)s (score %(score)s)", rank="{rank}", score="{score}"),
     }
+
+
+def to_stored(geometry):
+    """A geometry the browser sent, in WGS-84 as stored (shifted back from a GCJ-02 base map)."""
+    return county().tiles.from_display(geometry)
 
 
 @bp.post("/api/plan/analyse")
 @csrf.exempt  # reads only: anyone, and any script, may analyse a site
 def analyse():
     geometry, industry = parse_site(json_body())
-    return jsonify(analyse_site(county().planning, geometry, industry))
+    return jsonify(analyse_site(county().planning, to_stored(geometry), industry))
 
 
-@bp.get("/api/plan/candidates")
-def candidates():
+def _candidates() -> dict:
     n = params.whole(request.args, "n", 1, 50, default=10)
     industry = params.choice(request.args, "industry", INDUSTRIES)
     if industry is None:
         raise ParamError(N_("choose the industry of the base: one of %(industries)s"), parameter="industry",
                          industries=", ".join(INDUSTRIES))
-    return jsonify(candidate_sites(county().planning, industry, n))
+    return candidate_sites(county().planning, industry, n)
 
 
-# Proposals -----------------------------------------------------------------------------------
-
-def _text(properties: dict, name: str, limit: int, required: bool) -> str | None:
-    value = properties.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ParamError(N_("%(name)s must be text and cannot be empty") if required else N_("%(name)s must be text"),
-                         status=422, parameter=name, name=name)
-    if len(value) > limit:
-        raise ParamError(N_("%(name)s is %(length)s characters long; at most %(most)s"), status=422, parameter=name,
-                         name=name, length=len(value), most=limit)
-    if unstorable(value):
-        raise ParamError(N_("%(name)s: %(reason)s cannot be stored unchanged; remove it"), status=422,
-                         parameter=name, name=name, reason=unstorable(value))
-    return value.strip()
+@bp.get("/api/plan/candidates")
+def candidates():
+    return jsonify(_candidates())
 
 
-def _status(properties: dict, default: str | None) -> str | None:
-    status = properties.get("status", default)
-    if status is None:
-        return None
-    if status not in STATUSES:
-        raise ParamError(N_("status must be one of %(statuses)s"), status=422, parameter="status",
-                         statuses=", ".join(STATUSES))
-    if current_user.role != "admin" and status not in PLANNER_STATUSES:
-        raise ParamError(N_("only an admin may approve or reject a proposal"), status=403, parameter="status")
-    return status
+@bp.get("/api/plan/candidates.<fmt>")
+def candidates_export(fmt: str):
+    """The suggested sites as CSV (for a spreadsheet) or GeoJSON (for QGIS), in the page's language."""
+    if fmt not in ("csv", "geojson"):
+        abort(404, _("There is no export of the suggested sites as %(format)s; use csv or geojson.", format=fmt))
+    found = _candidates()
+    lang = current_lang()
+    rows = []
+    for c in found["candidates"]:
+        row = {_("Rank"): c["rank"], _("Score"): c["score"], _("Township"): c["township_name"][lang],
+               _("Linkage zone"): c["zone"][f"name_{lang}"], _("Distance to the zone (m)"): c["zone"]["distance_m"],
+               _("Longitude"): c["lon"], _("Latitude"): c["lat"]}
+        for key, factor in c["factors"].items():
+            row[f"{_(FACTOR_WORDS[key])} ({_('score')})"] = factor["score"]
+        rows.append(row)
+    name = f"candidates-{found['industry']}"
+    if fmt == "csv":
+        import csv
+        import io
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else [_("Rank")], lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+                 "properties": row} for c, row in zip(found["candidates"], rows)]
+    return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    mimetype="application/geo+json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.geojson"'})
 
 
-def _may_change(proposal) -> None:
-    if current_user.role != "admin" and proposal.owner != current_user.name:
-        abort(403, _("Proposal %(id)s belongs to %(owner)s; only they or an admin may change it.", id=proposal.id,
-                     owner=proposal.owner))
+FACTOR_WORDS = {"near_industry_bases": N_("near the industry's bases"),
+                "near_industry_cooperatives": N_("near its cooperatives"), "zone_coverage": N_("zone coverage"),
+                "near_branch": N_("near a party branch"), "elevation_fit": N_("elevation band")}
 
 
-def _proposal_or_404(proposal_id: int):
-    proposal = county().proposals.get(proposal_id)
-    if proposal is None:
-        abort(404, _("There is no proposal %(id)s.", id=proposal_id))
-    return proposal
+@bp.post("/api/plan/upload")
+@csrf.exempt  # reads only: like the analysis, it stores nothing
+def upload():
+    """A site from a file the importer reads (GeoJSON, GeoPackage, zipped Shapefile, CSV/XLSX), in
+    any coordinate system it converts (declared, or the file's own): its features, and their
+    union, in WGS-84 (or the base map's datum), simplified to the site bounds when needed."""
+    import tempfile
+    from pathlib import Path
 
-
-@bp.get("/api/proposals")
-@roles_required("planner", "admin")
-def list_proposals():
-    collection = {"type": "FeatureCollection", "features": [p.as_feature() for p in county().proposals.list()]}
-    body = json.dumps(collection, ensure_ascii=False)
-    headers = {"Content-Disposition": 'attachment; filename="proposals.geojson"'} if request.args.get("download") else {}
-    return Response(body, mimetype="application/geo+json", headers=headers)
-
-
-@bp.post("/api/proposals")
-@roles_required("planner", "admin")
-def create_proposal():
-    payload = json_body()
-    geometry, industry = parse_site(payload)
-    properties = payload.get("properties") or {}
-    analyse_site(county().planning, geometry, industry)  # the same checks as analysing: inside the county
-    proposal = county().proposals.create(
-        name=_text(properties, "name", MAX_NAME, required=True), industry=industry, geometry=geometry,
-        owner=current_user.name, notes=_text(properties, "notes", MAX_NOTES, required=False) or "",
-        status=_status(properties, "draft"))
-    return jsonify(proposal.as_feature()), 201
-
-
-@bp.get("/api/proposals/<int:proposal_id>")
-@roles_required("planner", "admin")
-def get_proposal(proposal_id: int):
-    return jsonify(_proposal_or_404(proposal_id).as_feature())
-
-
-@bp.patch("/api/proposals/<int:proposal_id>")
-@roles_required("planner", "admin")
-def update_proposal(proposal_id: int):
-    proposal = _proposal_or_404(proposal_id)
-    _may_change(proposal)
-    payload = json_body()
-    properties = params.field_of(payload, "properties", dict, message(N_("an object")), required=False) or {}
-    changes = {}
-    if payload.get("geometry") is not None:
-        changes["geometry"] = site_geometry(payload["geometry"])
-        analyse_site(county().planning, changes["geometry"], proposal.industry)
-    if "industry" in properties:
-        changes["industry"] = site_industry(properties["industry"])
-    for name, limit in (("name", MAX_NAME), ("notes", MAX_NOTES)):
-        if name in properties:
-            changes[name] = _text(properties, name, limit, required=name == "name")
-    if "status" in properties:
-        changes["status"] = _status(properties, None)
-    unknown = set(properties) - {"name", "notes", "status", "industry"}
-    if unknown:
-        raise ParamError(N_("cannot change %(fields)s"), status=422, fields=", ".join(sorted(unknown)))
-    return jsonify(county().proposals.update(proposal_id, **changes).as_feature())
-
-
-@bp.delete("/api/proposals/<int:proposal_id>")
-@roles_required("planner", "admin")
-def delete_proposal(proposal_id: int):
-    _may_change(_proposal_or_404(proposal_id))
-    county().proposals.delete(proposal_id)
-    return jsonify({"deleted": proposal_id, "message": _("Proposal deleted.")})
+    from geoapp.data.imports import read_site_file
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ParamError(N_("choose a file"), parameter="file")
+    suffix = Path(upload.filename).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="geoapp-site-") as folder:
+        path = Path(folder) / f"site{suffix}"
+        upload.save(path)
+        found = read_site_file(path, params.text(request.form, "crs", 40), params.text(request.form, "encoding", 20))
+    if found.problems:
+        return jsonify({"error": "Unprocessable Entity", "status": 422,
+                        "message": translate(found.problems[0].message),
+                        "problems": [(translate(p.row) + ": " if p.row else "") + translate(p.message)
+                                     for p in found.problems]}), 422
+    shown = county().tiles.to_display
+    def display(geometry):
+        return json.loads(shapely.to_geojson(shown(geometry) if shown else geometry))
+    return jsonify({"features": [{"type": "Feature", "geometry": display(g), "properties": {"label": label}}
+                                 for g, label in zip(found.geometries, found.labels)],
+                    "union": display(found.union), "notes": [translate(n) for n in found.notes]})
