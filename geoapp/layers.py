@@ -205,6 +205,16 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
         ),
         description="Annual festivals, with month-day dates and a venue.",
     ),
+    LayerSpec(
+        "farm_stay_photos", "农家乐照片", "Farm stay photos", key="id", optional=True,
+        columns=(
+            Column("id", pattern=ID_PATTERN), Column("stay", references="farm_stays"),
+            Column("file", pattern=r"[0-9a-f]{64}"),  # the photo's content hash: photos/<file>-<size>.jpg
+            Column("caption_zh", nullable=True), Column("caption_en", nullable=True),
+            Column("order", "int", minimum=0), Column("credit", nullable=True),
+        ),
+        description="Photos of farm stays, uploaded by the data keeper (no photos in the sample data).",
+    ),
     # Tables: never public row by row (some are about people); pages show aggregates.
     LayerSpec(
         "loans", "小额产业扶持贷款", "Micro-loans for industry", key="id", public=False,

@@ -3,14 +3,16 @@ geopandas computations in EPSG:32648."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
 from geoapp.analysis.farmstays import festival_is_on
-from tests.conftest import make_app
+from tests.conftest import DATA_DIR, make_app
 
 
 def ids(client, query: str) -> list[str]:
@@ -56,14 +58,44 @@ def test_a_festival_keeps_stays_within_the_radius_of_its_venue(client, dataset, 
         assert sorted(ids(client, f"festival=pear-blossom-month&radius_km={radius}")) == sorted(expected)
 
 
-def test_a_date_range_keeps_stays_near_the_festivals_on_then(client, dataset, stays):
+def test_travel_dates_never_hide_a_stay_but_mark_festivals_and_closed_seasons(client, dataset, stays):
+    """1-5 December: no festival is on, and every stay is still found (16 on the sample)."""
+    december = client.get("/api/farmstays?from=2027-12-01&to=2027-12-05").get_json()
+    assert december["numberMatched"] == len(stays) == 16
+    assert all(f["properties"]["festivals_on"] == [] for f in december["features"])
     festivals = dataset["festivals"]
-    on = festivals[[festival_is_on(f.start_md, f.end_md, dt.date(2026, 7, 20), dt.date(2026, 7, 28))
-                    for f in festivals.itertuples()]]
+    july = dt.date(2027, 7, 20), dt.date(2027, 7, 28)
+    on = festivals[[festival_is_on(f.start_md, f.end_md, *july) for f in festivals.itertuples()]]
     assert set(on.id) == {"pepper-festival", "peach-fair"}
-    venues = metric(on).union_all()
-    expected = stays[metric(stays).distance(venues) <= 10_000].id
-    assert sorted(ids(client, "from=2026-07-20&to=2026-07-28")) == sorted(expected)
+    body = client.get("/api/farmstays?from=2027-07-20&to=2027-07-28&lang=zh").get_json()
+    assert body["numberMatched"] == len(stays), "July hides nothing either"
+    for feature in body["features"]:
+        stay = metric(stays.set_index("id").loc[[feature["id"]]]).geometry.iloc[0]
+        near = sorted(f.id for f in on.itertuples() if metric(on.set_index("id").loc[[f.id]]).geometry.iloc[0]
+                      .distance(stay) <= 10_000)
+        assert sorted(feature["properties"]["festival_ids"]) == near
+        assert feature["properties"]["festivals_on"] == [on.set_index("id").name_zh[f]
+                                                         for f in feature["properties"]["festival_ids"]]
+    marked = [bool(f["properties"]["festival_ids"]) for f in body["features"]]
+    assert marked == sorted(marked, reverse=True), "stays near a festival on the trip come first"
+    # a stay's own season: closed in winter, open in summer, partly across its opening day
+    seasonal = stays[stays.open_from_md.notna()].iloc[0]
+    def status(start, end):
+        found = client.get(f"/api/farmstays?from={start}&to={end}&q={seasonal.name_en}").get_json()["features"]
+        return next(f["properties"]["open_status"] for f in found if f["id"] == seasonal.id)
+    assert status("2027-12-20", "2027-12-24") == "closed"
+    assert status("2027-07-01", "2027-07-05") == "open"
+    start = dt.date.fromisoformat(f"2027-{seasonal.open_from_md}")
+    assert status((start - dt.timedelta(days=2)).isoformat(), (start + dt.timedelta(days=2)).isoformat()) == "partly"
+    always = stays[stays.open_from_md.isna()].iloc[0]
+    found = client.get("/api/farmstays?from=2027-12-20&to=2027-12-24").get_json()["features"]
+    assert next(f for f in found if f["id"] == always.id)["properties"]["open_status"] is None
+
+
+def test_reversed_dates_are_read_as_the_trip_they_mean(client):
+    forwards = client.get("/api/farmstays?from=2027-07-20&to=2027-07-28").get_json()
+    backwards = client.get("/api/farmstays?from=2027-07-28&to=2027-07-20").get_json()
+    assert backwards["features"] == forwards["features"] and backwards["query"]["from"] == "2027-07-20"
 
 
 @pytest.mark.parametrize("text,must_find", [("qingxi", "清溪驿站"), ("QingXi", "清溪驿站"), ("清溪", "清溪驿站"),
@@ -125,8 +157,8 @@ def test_the_search_lives_in_the_address_and_lists_by_distance(client, dataset, 
     candidates = stays[stays.stars >= 4]
     distances = metric(candidates).distance(venue)
     nearest = candidates.loc[distances.idxmin()]
-    first_item = page[page.index('<li data-id="'):]
-    assert first_item.startswith(f'<li data-id="{nearest.id}"')
+    first_item = page[page.index('<li class="stay-card" data-id="'):]
+    assert first_item.startswith(f'<li class="stay-card" data-id="{nearest.id}"')
     assert f"{distances.min() / 1000:.1f} km" in first_item[:first_item.index("</li>")]
 
 
@@ -135,12 +167,12 @@ def test_a_farm_stays_page_has_its_facts(client, dataset, stays):
     page = client.get(f"/farmstays/{stay.id}?lang=zh").get_data(as_text=True)
     assert stay.name_zh in page and stay.name_en in page
     assert "★" * int(stay.stars) + "☆" * (5 - int(stay.stars)) in page
-    assert f'href="tel:{stay.phone.replace("-", "")}"' in page
+    assert f'href="tel:+86{stay.phone.replace("-", "")[1:]}"' in page, "a number any phone can call"
     venue = dataset["festivals"]
     distances = metric(venue).distance(metric(stays.iloc[[0]]).geometry.iloc[0]) / 1000
     nearest = venue.name_zh[distances.idxmin()]
     assert page.index(nearest) < min(page.index(n) for n in venue.name_zh if n != nearest)
-    assert f"{distances.min():.1f} km" in page
+    assert f"{distances.min():.1f} 千米" in page
 
 
 def test_an_unknown_farm_stay_is_a_clear_404(client):
@@ -166,3 +198,71 @@ def test_text_from_data_is_escaped_in_lists_popups_and_pages(hostile_stay_app):
         page = client.get(path).get_data(as_text=True)
         for raw in ('<img src=x onerror="alert(1)">', "</script><script>alert(3)", "<script>alert(4)", "<b>bold</b>"):
             assert raw not in page, (path, raw)
+
+
+def test_the_way_there_lands_on_the_stay_in_each_apps_datum(client, stays):
+    """Amap and Tencent take GCJ-02, Baidu BD-09: each link carries the stored WGS-84 point
+    converted, so the pin lands on the stay and not 300-400 m (or ~800 m) off."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from geoapp.crs import wgs84_to_bd09, wgs84_to_gcj02
+    stay = stays.iloc[2]
+    page = client.get(f"/farmstays/{stay.id}?lang=zh").get_data(as_text=True)
+    amap = html.unescape(re.search(r'href="(https://uri\.amap\.com/marker\?[^"]+)"', page).group(1))
+    lon, lat = (float(v) for v in parse_qs(urlsplit(amap).query)["position"][0].split(","))
+    expected = wgs84_to_gcj02(stay.geometry.x, stay.geometry.y)
+    assert abs(lon - expected[0]) < 2e-6 and abs(lat - expected[1]) < 2e-6
+    shift = gpd.GeoSeries([Point(lon, lat), stay.geometry], crs=4326).to_crs(32648)
+    assert 250 < shift.iloc[0].distance(shift.iloc[1]) < 450
+    assert "coordinate=gaode" in amap and "callnative=1" in amap
+    baidu = html.unescape(re.search(r'href="(https://api\.map\.baidu\.com/marker\?[^"]+)"', page).group(1))
+    query = parse_qs(urlsplit(baidu).query)
+    b_lat, b_lon = (float(v) for v in query["location"][0].split(","))
+    bd = wgs84_to_bd09(stay.geometry.x, stay.geometry.y)
+    assert abs(b_lon - bd[0]) < 2e-6 and abs(b_lat - bd[1]) < 2e-6 and query["coord_type"] == ["bd09ll"]
+    assert re.search(r'href="https://apis\.map\.qq\.com/uri/v1/marker\?marker=coord:', page)
+    assert re.search(r'href="https://maps\.apple\.com/\?ll=', page)
+
+
+def test_the_links_agree_with_published_reference_pairs():
+    """wandergis/coordtransform's examples: WGS-84 (116.404, 39.915) is GCJ-02 (116.41024449916938,
+    39.91640428150164), and GCJ-02 (116.404, 39.915) is BD-09 (116.41036949371029, 39.92133699351021)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from geoapp.analysis.directions import directions
+    from geoapp.crs import gcj02_to_wgs84
+    links = directions(116.404, 39.915, "天安门")
+    lon, lat = (float(v) for v in parse_qs(urlsplit(links["amap"]).query)["position"][0].split(","))
+    assert abs(lon - 116.41024449916938) < 1e-6 and abs(lat - 39.91640428150164) < 1e-6
+    wgs_lon, wgs_lat = (float(v) for v in gcj02_to_wgs84(116.404, 39.915))
+    b_lat, b_lon = (float(v) for v in parse_qs(urlsplit(directions(wgs_lon, wgs_lat, "x")["baidu"]).query)
+                    ["location"][0].split(","))
+    assert abs(b_lon - 116.41036949371029) < 1e-6 and abs(b_lat - 39.92133699351021) < 1e-6
+
+
+def test_photos_that_are_not_safe_photos_are_refused(tmp_path):
+    import io
+
+    from tests.test_farmstays_browser import PASSWORD, jpeg_with_gps
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    app.extensions["geoapp"].users.create("keeper", PASSWORD, "admin")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"name": "keeper", "password": PASSWORD, "csrf_token": token})
+
+    def upload(data: bytes, name: str, stay: str = "FS01"):
+        return client.post("/admin/data/photos?lang=en", data={"csrf_token": token, "stay": stay,
+                                                               "photo": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data")
+    assert "not a photo" in upload(b"<svg onload=alert(1)>", "x.jpg").get_data(as_text=True)
+    gif = io.BytesIO()
+    from PIL import Image
+    Image.new("RGB", (10, 10)).save(gif, format="GIF")
+    assert "JPEG, PNG or WebP" in upload(gif.getvalue(), "x.gif").get_data(as_text=True)
+    assert upload(jpeg_with_gps(), "x.jpg", stay="FS99").status_code == 400
+    assert upload(b"x" * (12 * 1024 * 1024), "big.jpg").status_code == 413
+    assert upload(jpeg_with_gps(), "ok.jpg").status_code == 302
+    photos = app.extensions["geoapp"].layers.read("farm_stay_photos")
+    assert list(photos.stay) == ["FS01"] and len(app.extensions["geoapp"].layers.history("farm_stay_photos")) == 2
+    card = client.get("/api/farmstays/FS01").get_json()
+    assert len(card["photos"]) == 1 and client.get(card["photos"][0]["large"]).status_code == 200

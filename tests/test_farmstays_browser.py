@@ -1,12 +1,22 @@
-"""The farm-stay page in headless chromium, on a phone and on a desktop."""
+"""The farm-stay pages in headless chromium, as a tourist uses them: on a phone (390x844, touch)
+and on a laptop, in Chinese and English — price labels on the map, the list/map toggle, filter
+chips that apply without a page load, "search this area", the way there, photos an admin
+uploaded (with no EXIF left), and hostile text that stays text."""
 from __future__ import annotations
+
+import io
+import re
+from urllib.parse import unquote
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from tests.conftest import DATA_DIR, LiveServer, make_app
+
 pytestmark = pytest.mark.browser
-SIZES = [(390, 844, "phone"), (1280, 800, "wide")]
+PHONE = {"width": 390, "height": 844, "has_touch": True, "is_mobile": True}
+PASSWORD = "correct horse battery"
 
 
 def list_ids(page) -> list[str]:
@@ -14,87 +24,126 @@ def list_ids(page) -> list[str]:
 
 
 def marker_ids(page) -> list[str]:
-    return page.evaluate("Object.keys(geoapp.layers.farm_stays)")
+    return page.evaluate("Object.keys(geoapp.farmstays.markers)")
 
 
-def loneliest_stay(dataset) -> str:
-    """The farm stay farthest from any other marker, so a tap on it can hit nothing else."""
-    stays = dataset["farm_stays"].to_crs(32648)
-    others = gpd.GeoSeries(list(stays.geometry) + list(dataset["festivals"].to_crs(32648).geometry), crs=32648)
-    gaps = [sorted(others.distance(p))[1] for p in stays.geometry]
-    return stays.id.iloc[max(range(len(gaps)), key=gaps.__getitem__)]
+def loaded(page, times: int = 1) -> None:
+    page.wait_for_function("n => geoapp.farmstays && geoapp.farmstays.loaded >= n", arg=times)
 
 
-@pytest.mark.parametrize("width,height,size", SIZES)
-def test_list_and_map_stay_in_step(live_server, open_page, dataset, width, height, size):
-    watched = open_page(live_server.url, "/farmstays?lang=zh", width, height)
+def open_phone(open_page, base, path, **extra):
+    return open_page(base, path, PHONE["width"], PHONE["height"], has_touch=True, is_mobile=True, **extra)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_on_a_phone_the_list_comes_first_and_the_map_shows_prices(live_server, open_page, dataset, lang):
+    watched = open_phone(open_page, live_server.url, f"/farmstays?lang={lang}")
     page = watched.page
+    loaded(page)
     assert sorted(list_ids(page)) == sorted(marker_ids(page)) == sorted(dataset["farm_stays"].id)
-    # tapping a list item centres the map on it and opens its popup
+    assert page.locator("#results").is_visible() and not page.locator(".folium-map").is_visible(), "list first"
+    assert page.locator(".tourist-header").is_visible() and page.locator(".site-header").count() == 0
+    header = page.locator(".tourist-header").bounding_box()
+    assert header["height"] < 60, "one row on a phone"
+    assert ("示意数据" if lang == "zh" else "Illustrative data") in page.locator(".illustrative").first.inner_text()
+    watched.screenshot(f"farmstays-phone-list-{lang}")
+    page.locator(".view-toggle [data-view=map]").tap()
+    page.wait_for_timeout(400)
+    assert page.locator(".folium-map").is_visible() and not page.locator("#results").is_visible()
+    pins = page.locator(".price-pin:visible")
+    assert pins.count() >= 3, "prices on the map"
+    assert re.fullmatch(r"¥\d+ ★\d", pins.first.inner_text())
+    box = pins.first.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44, "a 44 px tap target"
+    watched.screenshot(f"farmstays-phone-map-{lang}")
+    assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_a_filter_chip_applies_without_a_page_load_and_shows_it_is_on(live_server, open_page, dataset):
+    watched = open_phone(open_page, live_server.url, "/farmstays?lang=en")
+    page = watched.page
+    loaded(page)
+    page.evaluate("window.notReloaded = true")
+    page.select_option("select[name=stars_min]", "5")
+    loaded(page, 2)
+    assert page.evaluate("window.notReloaded") is True, "no page load"
+    expected = sorted(dataset["farm_stays"][dataset["farm_stays"].stars >= 5].id)
+    assert sorted(list_ids(page)) == sorted(marker_ids(page)) == expected
+    assert "stars_min=5" in page.url and "price_max" not in page.url, "the address keeps the search, cleanly"
+    assert "on" in page.locator("select[name=stars_min]").get_attribute("class")
+    watched.screenshot("farmstays-phone-filtered")
+    page.go_back()
+    loaded(page, 3)
+    assert len(list_ids(page)) == len(dataset["farm_stays"])
+    assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_travel_dates_hide_nothing_and_mark_the_festival(live_server, open_page, dataset):
+    watched = open_page(live_server.url, "/farmstays?lang=zh&from=2027-07-20&to=2027-07-28")
+    page = watched.page
+    loaded(page)
+    assert len(list_ids(page)) == len(dataset["farm_stays"])
+    assert page.locator("#results .flag.festival").count() >= 1
+    assert "行程期间" in page.locator("#results .flag.festival").first.inner_text()
+    assert page.locator("#festivals li.on").count() == 2
+    page.fill("input[name=from]", "2027-12-01")
+    page.fill("input[name=to]", "2027-12-05")
+    page.locator("input[name=to]").dispatch_event("change")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('to') === '2027-12-05'")
+    page.wait_for_selector("#results .flag.closed")  # seasonal stays say they are closed then
+    assert len(list_ids(page)) == len(dataset["farm_stays"]), "December shows every stay too"
+    assert page.locator("#results .flag.festival").count() == 0
+    watched.screenshot("farmstays-dates-zh")
+    assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_search_this_area_after_panning(live_server, open_page, dataset):
+    watched = open_page(live_server.url, "/farmstays?lang=en", 1280, 800)
+    page = watched.page
+    loaded(page)
+    stays = dataset["farm_stays"]
+    target = stays.iloc[0].geometry
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2 + 30, steps=5)
+    page.mouse.up()
+    page.evaluate("([lat, lon]) => geoapp.map.setView([lat, lon], 14)", [target.y, target.x])
+    area = page.locator("#search-area")
+    area.wait_for(state="visible")
+    area.click()
+    loaded(page, 2)
+    bounds = page.evaluate("(() => { const b = geoapp.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
+    inside = stays[stays.geometry.within(gpd.GeoSeries.from_wkt([f"POLYGON(({bounds[0]} {bounds[1]}, {bounds[2]} {bounds[1]}, {bounds[2]} {bounds[3]}, {bounds[0]} {bounds[3]}, {bounds[0]} {bounds[1]}))"])[0])]
+    assert stays.iloc[0].id in list_ids(page) and sorted(list_ids(page)) == sorted(inside.id)
+    assert "bbox=" in unquote(page.url)
+
+
+def test_the_list_and_the_map_stay_in_step(live_server, open_page, dataset):
+    watched = open_page(live_server.url, "/farmstays?lang=zh", 1280, 800)
+    page = watched.page
+    loaded(page)
     stay = dataset["farm_stays"].iloc[3]
     page.locator(f'#results li[data-id="{stay.id}"] .meta').click()
     title = page.locator(".leaflet-popup-content .geoapp-popup-title")
     title.wait_for(timeout=5000)
     assert title.inner_text() == stay.name_zh
-    centre = page.evaluate("geoapp.map.getCenter()")
-    assert abs(centre["lat"] - stay.geometry.y) < 0.01 and abs(centre["lng"] - stay.geometry.x) < 0.01
-    page.evaluate("geoapp.map.closePopup()")
-    # tapping a marker highlights its list item
-    lonely = loneliest_stay(dataset)
-    # let the smooth scroll started by the list tap finish, then bring the map to the top
-    page.wait_for_function("""() => new Promise(done => {
-        let last = -1; const settle = () => (window.scrollY === last ? done(true) : (last = window.scrollY,
-        setTimeout(settle, 100))); settle(); })""")
-    page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
-    # the list tap started a zoom animation; a view set before it ends is undone when it ends
-    page.wait_for_function("() => !geoapp.map._animatingZoom && !(geoapp.map._panAnim && geoapp.map._panAnim._inProgress)")
-    page.evaluate("id => geoapp.map.setView(geoapp.layers.farm_stays[id].getLatLng(), 13, {animate: false})", lonely)
-    page.wait_for_timeout(100)
-    point = page.evaluate("id => geoapp.map.latLngToContainerPoint(geoapp.layers.farm_stays[id].getLatLng())", lonely)
-    box = page.locator(".folium-map").bounding_box()
-    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
-    page.wait_for_selector(f'#results li.selected[data-id="{lonely}"]', timeout=5000)
-    assert page.locator("#results li.selected").count() == 1
-    assert "家农家乐" in page.locator("#results-title").inner_text()  # Chinese is drawn from the catalog
-    watched.screenshot(f"farmstays-{size}")
+    popup = page.locator(".leaflet-popup-content")
+    assert popup.locator("a.call").get_attribute("href").startswith("tel:+86")
+    assert popup.locator("a.amap").get_attribute("href").startswith("https://uri.amap.com/marker?position=")
+    watched.screenshot("farmstays-wide-popup")
     assert watched.errors == [] and watched.foreign_requests == []
-
-
-@pytest.mark.parametrize("width,height,size", SIZES)
-def test_a_filter_narrows_list_and_map(live_server, open_page, dataset, width, height, size):
-    watched = open_page(live_server.url, "/farmstays?lang=en", width, height)
-    page = watched.page
-    page.locator("summary").click()
-    page.select_option("select[name=stars_min]", "5")
-    page.locator("#search button[type=submit]").click()
-    page.wait_for_url("**stars_min=5**")
-    expected = sorted(dataset["farm_stays"][dataset["farm_stays"].stars >= 5].id)
-    assert sorted(list_ids(page)) == sorted(marker_ids(page)) == expected
-    assert "price_max" not in page.url, "empty fields stay out of the shared address"
-    watched.screenshot(f"farmstays-filtered-{size}")
-    assert watched.errors == [] and watched.foreign_requests == []
-
-
-def test_the_language_switch_changes_every_label(live_server, open_page, dataset):
-    watched = open_page(live_server.url, "/farmstays?lang=zh", 390, 844)
-    page = watched.page
-    assert page.locator("#locate").inner_text() == "按离我的距离排序"
-    page.get_by_role("link", name="English").click()
-    page.wait_for_url("**lang=en**")
-    assert page.locator("#locate").inner_text() == "Sort by distance from me"
-    first = dataset["farm_stays"].set_index("id").name_en[list_ids(page)[0]]
-    assert page.locator("#results li .stay-name").first.inner_text() == first
-    assert watched.errors == []
 
 
 def test_distance_from_the_visitors_location(live_server, open_page, dataset):
     lat, lon = 29.56, 102.66
-    watched = open_page(live_server.url, "/farmstays?lang=en", 390, 844, permissions=["geolocation"],
-                        geolocation={"latitude": lat, "longitude": lon})
+    watched = open_phone(open_page, live_server.url, "/farmstays?lang=en", permissions=["geolocation"],
+                         geolocation={"latitude": lat, "longitude": lon})
     page = watched.page
-    page.locator("#locate").click()
-    page.wait_for_url("**sort=distance**")
-    assert "near=29.56000%2C102.66000" in page.url or "near=29.56000,102.66000" in page.url
+    loaded(page)
+    page.locator("#locate").tap()
+    loaded(page, 2)
+    assert "near=29.56000,102.66000" in unquote(page.url) and "sort=distance" in page.url
     origin = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(32648).iloc[0]
     stays = dataset["farm_stays"]
     expected = stays.assign(d=stays.to_crs(32648).distance(origin).round(0)).sort_values(["d", "id"]).id
@@ -103,32 +152,93 @@ def test_distance_from_the_visitors_location(live_server, open_page, dataset):
 
 
 def test_a_refused_location_gets_a_clear_message(live_server, open_page):
-    watched = open_page(live_server.url, "/farmstays?lang=en", 390, 844)  # no geolocation permission
+    watched = open_phone(open_page, live_server.url, "/farmstays?lang=en")  # no geolocation permission
     page = watched.page
-    page.locator("#locate").click()
-    message = page.locator("#locate-message")
-    message.wait_for(state="visible")
+    page.locator("#locate").tap()
     page.wait_for_function("() => document.getElementById('locate-message').textContent.startsWith('Location refused')")
-    assert "Distance from" in message.inner_text()
+    assert "Distance from" in page.locator("#locate-message").inner_text()
 
 
-def test_a_farm_stay_page_on_a_phone(live_server, open_page, dataset):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_farm_stay_page_on_a_phone_shows_the_way_there(live_server, open_page, dataset, lang):
     stay = dataset["farm_stays"].iloc[0]
-    watched = open_page(live_server.url, f"/farmstays/{stay.id}?lang=zh", 390, 844)
+    watched = open_phone(open_page, live_server.url, f"/farmstays/{stay.id}?lang={lang}")
     page = watched.page
-    assert page.locator("h1").inner_text() == stay.name_zh
-    assert page.locator("a.phone").get_attribute("href") == "tel:" + stay.phone.replace("-", "")
-    assert page.evaluate("Object.keys(geoapp.layers.festivals).length") == len(dataset["festivals"])
-    watched.screenshot("farmstay-page-phone")
+    assert page.locator("h1").inner_text() == (stay.name_zh if lang == "zh" else stay.name_en)
+    assert page.locator("a.call").get_attribute("href") == "tel:+86" + stay.phone.replace("-", "")[1:]
+    page.locator("details.directions summary").tap()
+    for app in ("amap", "baidu", "tencent", "apple"):
+        assert page.locator(f"details.directions a.{app}").is_visible()
+    text = page.locator("main").inner_text()
+    if lang == "en":
+        assert stay.address_en in text and stay.season_en in text, "English data fields in English"
+    assert page.locator(".photo-placeholder").is_visible(), "a neat placeholder, no fake photos"
+    watched.screenshot(f"farmstay-page-phone-{lang}")
     assert watched.errors == [] and watched.foreign_requests == []
 
 
+def jpeg_with_gps() -> bytes:
+    """A JPEG carrying the photographer's GPS position in its EXIF."""
+    from PIL import Image
+    image = Image.new("RGB", (1200, 900), (90, 140, 90))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"                      # Make
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (29.0, 24.0, 36.0), 3: "E", 4: (102.0, 39.0, 0.0)})
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    data = out.getvalue()
+    assert b"Exif" in data and Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)
+    return data
+
+
+def test_an_admins_photo_shows_on_the_stay_with_no_exif_left(tmp_path, browser):
+    from PIL import Image
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    app.extensions["geoapp"].users.create("keeper", PASSWORD, "admin")
+    server = LiveServer(app)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    try:
+        photo = tmp_path / "gps.jpg"
+        photo.write_bytes(jpeg_with_gps())
+        page.goto(server.url + "/login?next=/farmstays/FS02")
+        page.fill("input[name=name]", "keeper")
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form.login-form button").click()
+        page.wait_for_url("**/farmstays/FS02**")
+        page.set_input_files("input[name=photo]", str(photo))
+        page.fill("input[name=caption_zh]", "院子")
+        page.fill("input[name=credit]", "汉源县文旅局")
+        page.locator("form.upload-form button[type=submit]").click()
+        page.wait_for_selector(".photos img")
+        src = page.locator(".photos img").first.get_attribute("src")
+        served = page.request.get(server.url + src)
+        assert served.status == 200 and "immutable" in served.headers["cache-control"]
+        image = Image.open(io.BytesIO(served.body()))
+        assert not image.getexif() and b"Exif" not in served.body() and image.info.get("exif") is None
+        assert "院子" in page.locator(".photos").inner_text() and "汉源县文旅局" in page.locator(".photos").inner_text()
+        page.screenshot(path=str(tmp_path / "x.png"))
+        from tests.conftest import ARTIFACTS
+        page.screenshot(path=str(ARTIFACTS / "farmstay-photo-phone.png"))
+        page.goto(server.url + "/farmstays?lang=zh")
+        page.wait_for_function("() => geoapp.farmstays && geoapp.farmstays.loaded >= 1")
+        assert page.locator('#results li[data-id="FS02"] img.stay-photo').count() == 1, "the list shows it too"
+        assert errors == []
+    finally:
+        server.stop()
+        context.close()
+
+
 def test_hostile_names_show_as_text_in_the_popup(hostile_stay_app, open_page):
-    from tests.conftest import HOSTILE_ZH, LiveServer
+    from tests.conftest import HOSTILE_ZH
     server = LiveServer(hostile_stay_app)
     try:
         watched = open_page(server.url, "/farmstays?lang=zh")
         page = watched.page
+        loaded(page)
         page.locator('#results li[data-id="FS01"] .meta').click()
         title = page.locator(".leaflet-popup-content .geoapp-popup-title")
         title.wait_for(timeout=5000)

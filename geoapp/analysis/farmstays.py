@@ -26,7 +26,7 @@ from geoapp.params import ParamError, plain_number
 DEFAULT_RADIUS_KM = 10.0
 MAX_RADIUS_KM = 200.0
 MAX_TEXT = 100
-SORTS = ("distance", "stars", "price", "name")
+SORTS = ("distance", "stars", "price", "name", "festival")
 
 
 @dataclass(frozen=True)
@@ -200,12 +200,32 @@ def within_km_of_any(frame: gpd.GeoDataFrame, points: gpd.GeoDataFrame, radius_k
     return frame.geometry.to_crs(METRIC_CRS).distance(targets) <= radius_km * 1000
 
 
-def search_farm_stays(farm_stays: gpd.GeoDataFrame, query: FarmStayQuery, festivals: gpd.GeoDataFrame,
-                      texts: pd.Series | None = None) -> gpd.GeoDataFrame:
-    """The farm stays that answer `query`, with `distance_m` when it has a place, sorted.
+def open_during(open_from: str | None, open_to: str | None, date_from: dt.date | None,
+                date_to: dt.date | None) -> str | None:
+    """Whether a stay with an opening season (month-days, possibly across the new year) is open
+    on the trip: "open" (every day), "partly", "closed" (no day) — or None when it has no season
+    or no dates were given."""
+    if not open_from or not open_to or not (date_from or date_to):
+        return None
+    first, last = date_from or date_to, date_to or date_from
+    days = (last - first).days + 1
+    open_days = sum(festival_is_on(open_from, open_to, day, day)
+                    for day in (first + dt.timedelta(days=i) for i in range(min(days, 366))))
+    if open_days == 0:
+        return "closed"
+    return "open" if open_days == min(days, 366) else "partly"
 
-    `farm_stays` needs `search_text` (or pass `texts`) for the text filter. Festival and
-    date filters keep the stays within `query.radius_km` of the festival venue(s)."""
+
+def search_farm_stays(farm_stays: gpd.GeoDataFrame, query: FarmStayQuery, festivals: gpd.GeoDataFrame,
+                      texts: pd.Series | None = None,
+                      bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    """The farm stays that answer `query` (and lie in `bbox`, lon/lat, when given), sorted.
+
+    Travel dates never hide a stay: they add `festivals_on` (the festivals held during the trip
+    within `query.radius_km` of the stay) and `open_status` (open, partly, closed: the stay's own
+    season against the dates), and `sort=festival` puts the stays near those festivals first.
+    A chosen festival keeps the stays within `query.radius_km` of its venue. With a place,
+    `distance_m` (UTM 48N). `farm_stays` needs `search_text` (or pass `texts`)."""
     found = farm_stays
     mask = pd.Series(True, index=found.index)
     if query.stars_min is not None:
@@ -217,23 +237,36 @@ def search_farm_stays(farm_stays: gpd.GeoDataFrame, query: FarmStayQuery, festiv
     if query.q:
         texts = texts if texts is not None else found["search_text"]
         mask &= texts.str.contains(_fold(query.q), regex=False)
-    venues = festivals
-    if query.date_from or query.date_to:
-        venues = festivals_on(venues, query.date_from or query.date_to, query.date_to or query.date_from)
     if query.festival:
-        venues = venues[venues.id == query.festival]
-    if query.festival or query.date_from or query.date_to:
-        mask &= within_km_of_any(found, venues, query.radius_km)
+        mask &= within_km_of_any(found, festivals[festivals.id == query.festival], query.radius_km)
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        xs, ys = found.geometry.x, found.geometry.y
+        mask &= (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy)
     found = found[mask].copy()
+    dated = bool(query.date_from or query.date_to)
+    if dated:
+        on = festivals_on(festivals, query.date_from or query.date_to, query.date_to or query.date_from)
+        near = {f.id: within_km_of_any(found, festivals[festivals.id == f.id], query.radius_km) for f in on.itertuples()}
+        found["festivals_on"] = [[fid for fid, close in near.items() if close.loc[i]] for i in found.index]
+        found["open_status"] = [open_during(a, b, query.date_from, query.date_to)
+                                for a, b in zip(found.get("open_from_md", [None] * len(found)),
+                                                found.get("open_to_md", [None] * len(found)))]
     if query.near:
         found["distance_m"] = distances_m(found, *query.near).round(0)
-    sort = query.sort or ("distance" if query.near else "stars")
-    if sort == "distance":
+    sort = query.sort or ("distance" if query.near else "festival" if dated else "stars")
+    if sort == "festival" and dated:
+        found["_festival_first"] = [0 if ids else 1 for ids in found.festivals_on]
+        found["_closed_last"] = [1 if status == "closed" else 0 for status in found.open_status]
+        keys = ["_closed_last", "_festival_first"] + (["distance_m"] if "distance_m" in found else []) + ["stars", "id"]
+        found = found.sort_values(keys, ascending=[True, True] + ([True] if "distance_m" in found else [])
+                                  + [False, True], kind="stable").drop(columns=["_festival_first", "_closed_last"])
+    elif sort == "distance" and "distance_m" in found:
         found = found.sort_values(["distance_m", "id"], kind="stable")
-    elif sort == "stars":
-        found = found.sort_values(["stars", "price", "id"], ascending=[False, True, True], kind="stable")
     elif sort == "price":
         found = found.sort_values(["price", "stars", "id"], ascending=[True, False, True], kind="stable")
-    else:
+    elif sort == "name":
         found = found.sort_values(["name_zh", "id"], kind="stable")
+    else:
+        found = found.sort_values(["stars", "price", "id"], ascending=[False, True, True], kind="stable")
     return found

@@ -543,6 +543,8 @@ class SampleBuilder:
         layers["loans"] = self.loans()
         layers["training_sessions"] = self.training_sessions(layers["industry_bases"])
         layers["yearly_output"] = self.yearly_output()
+        layers["farm_stay_photos"] = pd.DataFrame(columns=[c.name for c in LAYERS["farm_stay_photos"].columns])
+        # (no photos in illustrative data: photos of places that do not exist would mislead)
         for layer_id, frame in layers.items():  # columns in the registry's order
             columns = [c.name for c in LAYERS[layer_id].columns]
             layers[layer_id] = frame[columns + (["geometry"] if "geometry" in frame else [])]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geoapp.store.interface import LayerStore, ProposalStore, UserStore
+from geoapp.store.photos import PhotoFiles
 
 PROPOSALS_FILE = "geoapp.gpkg"  # in the instance folder: proposals and users
 
@@ -20,11 +21,14 @@ class Stores:
     layers: LayerStore
     proposals: ProposalStore
     users: UserStore
+    photos: PhotoFiles
 
 
 def open_stores(instance: str | Path, database_url: str | None = None) -> Stores:
     """The stores of an instance folder, or of the PostGIS database at `database_url`, with
-    their schema brought up to date (once, under a lock, however many processes open them)."""
+    their schema brought up to date (once, under a lock, however many processes open them).
+    Photo files live in the instance folder either way (see `geoapp.store.photos`)."""
+    photo_files = PhotoFiles(Path(instance) / "photos")
     if database_url:
         from geoapp.store.postgis import (
             PostgisLayerStore,
@@ -33,9 +37,10 @@ def open_stores(instance: str | Path, database_url: str | None = None) -> Stores
             connect,
         )
         engine = connect(database_url)
-        return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine))
+        return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine), photo_files)
     from geoapp.store.layers import GeoPackageLayerStore
     from geoapp.store.proposals import GeoPackageProposalStore
     from geoapp.store.users import GeoPackageUserStore
     path = Path(instance) / PROPOSALS_FILE
-    return Stores(GeoPackageLayerStore(Path(instance)), GeoPackageProposalStore(path), GeoPackageUserStore(path))
+    return Stores(GeoPackageLayerStore(Path(instance)), GeoPackageProposalStore(path), GeoPackageUserStore(path),
+                  photo_files)

@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
 
 def apply_upload_limit() -> None:
     """The body size a route accepts, set before anything reads the body (Werkzeug answers 413)."""
-    limits = {"admin.check": admin.UPLOAD_LIMIT, "planning.analyse": planning.MAX_SITE_BYTES,
+    limits = {"admin.check": admin.UPLOAD_LIMIT, "admin.add_photo": 11 * 1024 * 1024, "planning.analyse": planning.MAX_SITE_BYTES,
               "planning.upload": planning.MAX_SITE_FILE_BYTES, "proposals.create_proposal": planning.MAX_SITE_BYTES,
               "proposals.update_proposal": planning.MAX_SITE_BYTES}
     if request.endpoint in limits:

@@ -211,3 +211,55 @@ def export(layer_id: str, fmt: str):
         path = export_frame(county().layers.read(layer_id), layer_id, Path(workdir) / f"{layer_id}{ext}")
         data = path.read_bytes()
     return send_file(io.BytesIO(data), as_attachment=True, download_name=path.name)
+
+
+# Photos of farm stays -------------------------------------------------------------------------------
+
+@bp.post("/photos")
+@roles_required("admin")
+def add_photo():
+    """Upload a photo for a farm stay: made safe (decoded, re-encoded, no EXIF or GPS), stored by
+    its content, and added to the farm_stay_photos table as a new version."""
+    import pandas as pd
+
+    from geoapp.data.photos import MAX_PHOTO_BYTES, prepare_photo
+    from geoapp.data.validate import check_frame
+    state = county()
+    stay = request.form.get("stay", "")
+    if stay not in set(state.analysis.dataset["farm_stays"].id):
+        abort(400, _("There is no farm stay “%(id)s”.", id=stay))
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        abort(400, _("Choose a photo."))
+    data = upload.read(MAX_PHOTO_BYTES + 1)
+    photo = prepare_photo(data)
+    state.photos.save(photo.digest, photo.files)
+    current = state.layers.read("farm_stay_photos")
+    order = int(current[current.stay == stay]["order"].max() + 1) if (current.stay == stay).any() else 1
+    row = {"id": f"P-{photo.digest[:12]}-{stay}", "stay": stay, "file": photo.digest,
+           "caption_zh": request.form.get("caption_zh") or None, "caption_en": request.form.get("caption_en") or None,
+           "order": order, "credit": request.form.get("credit") or None}
+    if row["id"] in set(current.id):
+        abort(400, _("This photo is already on that farm stay."))
+    frame, problems = check_frame(LAYERS["farm_stay_photos"], pd.concat([current, pd.DataFrame([row])],
+                                                                        ignore_index=True))
+    if problems:
+        abort(400, translate(problems[0].message))
+    state.layers.publish({"farm_stay_photos": frame}, current_user.name, {"farm_stay_photos": upload.filename},
+                         {"farm_stay_photos": "sha256:" + photo.digest}, note=f"photo for {stay}")
+    state.refresh_if_changed()
+    return redirect(url_for("farmstays.detail_page", stay_id=stay))
+
+
+@bp.post("/photos/<photo_id>/delete")
+@roles_required("admin")
+def remove_photo(photo_id: str):
+    state = county()
+    current = state.layers.read("farm_stay_photos")
+    if photo_id not in set(current.id):
+        abort(404, _("There is no photo “%(id)s”.", id=photo_id))
+    stay = current.loc[current.id == photo_id, "stay"].iloc[0]
+    state.layers.publish({"farm_stay_photos": current[current.id != photo_id]}, current_user.name,
+                         {"farm_stay_photos": ""}, {"farm_stay_photos": ""}, note=f"photo {photo_id} removed")
+    state.refresh_if_changed()
+    return redirect(url_for("farmstays.detail_page", stay_id=stay))

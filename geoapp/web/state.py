@@ -54,6 +54,7 @@ class CountyState:
         self.stamp = self.layers.stamp()
         self.proposals = stores.proposals
         self.users = stores.users
+        self.photos = stores.photos
         self._lock = threading.Lock()
         self._use(analysis)
 
