@@ -188,14 +188,13 @@ def cmd_rollback(args) -> int:
 def cmd_report(args) -> int:
     """Write the county committee's coverage report (A4 landscape PDF)."""
     from geoapp.analysis import analyse
-    from geoapp.analysis.coverage import TOWNSHIP_METRICS
     from geoapp.maps.report import coverage_report_pdf
-    if args.metric not in TOWNSHIP_METRICS:
-        print(f"geoapp report: unknown indicator {args.metric!r}; choose one of {', '.join(TOWNSHIP_METRICS)}",
+    analysis = analyse(_current(args)[0])
+    if args.metric not in analysis.metrics:
+        print(f"geoapp report: unknown indicator {args.metric!r}; choose one of {', '.join(analysis.metrics)}",
               file=sys.stderr)
         return EXIT_USAGE
-    dataset = _current(args)[0]
-    pdf = coverage_report_pdf(analyse(dataset), args.metric, args.lang)
+    pdf = coverage_report_pdf(analysis, args.metric, args.lang)
     from geoapp.data.files import write_bytes
     write_bytes(Path(args.out), pdf)
     print(f"wrote {args.out} ({len(pdf) / 1e6:.1f} MB)")

@@ -51,3 +51,15 @@ ARTICLE_FIGURES: tuple[ArticleFigure, ...] = (
 )
 
 FIGURES_BY_KEY = {f.key: f for f in ARTICLE_FIGURES}
+
+# The article's four strands (一是组织联动 … 四是发展联动) and the figures each reports.
+STRANDS: dict[str, tuple[str, ...]] = {
+    "organisation": ("zones", "industry_branches", "party_groups", "association_branches", "sector_general_branches"),
+    "team": ("leader_candidates", "new_members_since_2014"),
+    "service": ("loans", "loan_amount_yuan", "loan_beneficiaries", "jobs_created", "training_bases",
+                "remote_education_bases", "training_sessions", "trainees", "study_tour_households", "cooperatives",
+                "leading_enterprises", "cooperative_bases"),
+    "development": ("households_benefiting", "income_gain_yuan_per_capita", "farm_stays", "tourist_visits",
+                    "tourism_income_yuan", "labour_transfer"),
+}
+assert sorted(k for keys in STRANDS.values() for k in keys) == sorted(FIGURES_BY_KEY)

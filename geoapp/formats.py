@@ -47,6 +47,11 @@ def number(value, lang: str = "zh", unit: str = "", digits: int = 4) -> str:
     return f"{text} {unit}".strip()
 
 
+def is_positive(value) -> bool:
+    number = _number_or_none(value)
+    return number is not None and number > 0
+
+
 def year(value) -> str:
     """A year as a year: 2008, never 2,008."""
     value = _number_or_none(value)

@@ -75,6 +75,21 @@ BASE_KINDS = ("production", "training", "remote-education", "cooperative")
 ORGANISATION_KINDS = ("general", "industry", "association", "sector")
 COOPERATIVE_KINDS = ("cooperative", "leading_enterprise")
 TRAINING_KINDS = ("training", "study_tour")
+# The article's three kinds of party organisation: 区域型 (built on a place: the zones' general
+# branches), 产业型 (on an industry: industry and association branches), 行业型 (on a sector:
+# the county bureaus' general branches).
+ORGANISATION_FORMS = ("regional", "industry", "sector")
+# The "five days" (五日) each branch keeps: 信访接待日, 民主议事日, 党建开放日, 电教播放日, 文化体育日.
+ACTIVITY_KINDS = ("petition_day", "deliberation_day", "open_day", "e_learning_day", "culture_sports_day")
+# The member pipeline: the 好青年 talent pool → 村选拔 → 乡培训 → 县发展 → member; and the zones'
+# leader candidates (联动区党组织负责人候选人).
+PIPELINE_STAGES = ("talent_pool", "village_selection", "township_training", "county_development", "member",
+                   "leader_candidate")
+PLAN_KINDS = ("industry", "party_building")
+# What a zone plan's targets are counted in: each is a figure the analysis computes per zone.
+PLAN_INDICATORS = ("base_area_mu", "households_benefiting", "tourist_visits", "tourism_income_yuan",
+                   "labour_transfer", "industry_branches", "party_groups", "new_members", "cooperatives",
+                   "trainees")
 
 _POLYGONS = ("Polygon", "MultiPolygon")
 _POINTS = ("Point",)
@@ -151,6 +166,10 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("new_members_since_2014", "int", minimum=0),
             Column("leader_candidates", "int", minimum=0),
             _PROVENANCE,
+            # added in release 0.2 (issue 12): the article's form of organisation, and the
+            # cooperative an association branch is built in
+            Column("form", required=False, nullable=True, choices=ORGANISATION_FORMS),
+            Column("cooperative", required=False, nullable=True, references="cooperatives"),
         ),
         description="General, industry, association and sector party branches.",
     ),
@@ -202,6 +221,9 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             *_where(),
             Column("industry", nullable=True, choices=tuple(INDUSTRIES)),
             _PROVENANCE,
+            Column("partners", "int", required=False, nullable=True, minimum=0),    # businesses taking part (商家)
+            Column("visits", "int", required=False, nullable=True, minimum=0),      # in its latest year
+            Column("income_yuan", "float", required=False, nullable=True, minimum=0),
         ),
         description="Annual festivals, with month-day dates and a venue.",
     ),
@@ -235,7 +257,39 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("industry", nullable=True, choices=tuple(INDUSTRIES)),
             Column("date", pattern=r"\d{4}-\d{2}-\d{2}"),
             Column("participants", "int", minimum=0),
+            Column("visited_zh", required=False, nullable=True),  # where a study tour went
+            Column("visited_en", required=False, nullable=True),
         ),
+    ),
+    LayerSpec(
+        "branch_activities", "党组织“五日”活动", "Branch activities (the five days)", key="id", optional=True,
+        columns=(
+            Column("id", pattern=ID_PATTERN), Column("branch", references="party_organisations"),
+            Column("date", pattern=r"\d{4}-\d{2}-\d{2}"), Column("kind", choices=ACTIVITY_KINDS),
+            Column("topic_zh", nullable=True), Column("topic_en", nullable=True),
+            Column("attendance", "int", minimum=0),
+        ),
+        description="Each branch's five days: petitions, deliberation, open day, e-learning, culture and sports.",
+    ),
+    LayerSpec(
+        "members_pipeline", "党员发展梯队", "Member pipeline", key="id", public=False, optional=True,
+        columns=(
+            Column("id", pattern=ID_PATTERN), Column("stage", choices=PIPELINE_STAGES),
+            Column("year", "int", minimum=1949, maximum=2100),
+            Column("branch", references="party_organisations"), Column("zone", nullable=True, references="zones"),
+        ),
+        description="People on the way to membership, one row each at their current stage; no names.",
+    ),
+    LayerSpec(
+        "zone_plans", "联动区规划目标", "Zone plan targets", key="id", optional=True,
+        columns=(
+            Column("id", pattern=ID_PATTERN), Column("zone", references="zones"), Column("kind", choices=PLAN_KINDS),
+            Column("period_start", "int", minimum=1949, maximum=2100),
+            Column("period_end", "int", minimum=1949, maximum=2100),
+            Column("indicator", choices=PLAN_INDICATORS),
+            Column("baseline", "float", minimum=0), Column("target", "float", minimum=0),
+        ),
+        description="Each zone's industry development plan and party-building plan, as targets per indicator.",
     ),
     LayerSpec(
         "yearly_output", "年度产出", "Yearly output per township and zone",

@@ -52,6 +52,9 @@ def test_removing_one_industry_branch_makes_92(data_copy, tmp_path):
     first_industry = next(i for i, f in enumerate(collection["features"]) if f["properties"]["kind"] == "industry")
     removed = collection["features"].pop(first_industry)
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    for table in ("branch_activities", "members_pipeline"):  # as a data keeper would: its rows go too
+        rows = pd.read_csv(data_copy / f"{table}.csv", dtype=str, keep_default_na=False)
+        rows[rows.branch != removed["properties"]["id"]].to_csv(data_copy / f"{table}.csv", index=False)
     client = make_app(data_copy, tmp_path / "instance").test_client()
     county = client.get("/api/summary").get_json()["county"]
     assert county["industry_branches"] == 92

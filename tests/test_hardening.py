@@ -227,7 +227,7 @@ def test_every_public_get_route_answers_any_parameters_without_a_500(fuzz_app, d
     client = fuzz_app.test_client()
     route = data.draw(st.sampled_from(public_get_routes(fuzz_app)))
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: data.draw(st.sampled_from(
-        ["farm_stays", "FS01", "townships", "qingxi", "1", "peach-fair", "x", "%2F", "..", "²"])), route)
+        ["farm_stays", "FS01", "townships", "qingxi", "1", "peach-fair", "x", "%2F", "..", "²", "qingxi-pepper", "outside"])), route)
     query = data.draw(st.dictionaries(st.one_of(st.sampled_from(PARAMETERS), st.text(max_size=8)), HOSTILE_TEXT,
                                       max_size=5))
     response = client.get(path, query_string=query)

@@ -23,7 +23,9 @@ def test_summary_api_gives_every_figure_with_the_articles_words(client):
 def test_coverage_api_lists_townships_zones_and_gaps(client, analysis):
     body = client.get("/api/coverage").get_json()
     assert len(body["townships"]) == 30 and len(body["zones"]) == 5
-    assert {m["id"] for m in body["metrics"]} == set(TOWNSHIP_METRICS)
+    assert {m["id"] for m in body["metrics"]} == set(analysis.metrics) > set(TOWNSHIP_METRICS)
+    changes = [m for m in body["metrics"] if m["since"] is not None]
+    assert changes and all("2014" in m["label_zh"] and "2014" in m["label_en"] for m in changes)
     assert [b["id"] for b in body["gaps"]["bases_outside_zones"]] == list(analysis.gaps.bases_outside_zones.id)
     assert [t["code"] for t in body["gaps"]["townships_without_branch"]] == \
         list(analysis.gaps.townships_without_branch.code)
@@ -67,12 +69,12 @@ def test_the_language_switch_changes_the_labels(app):
     en = client.get("/coverage?lang=en").get_data(as_text=True)
     assert "Coverage check" in en and "覆盖检查" not in en
     remembered = client.get("/").get_data(as_text=True)  # the cookie keeps English
-    assert "County figures" in remembered
+    assert "1. Organisation linkage" in remembered
 
 
 def test_chinese_is_the_default_for_a_browser_without_preference(app):
     page = app.test_client().get("/", headers={"Accept-Language": ""}).get_data(as_text=True)
-    assert "全县指标" in page
+    assert "一、组织联动" in page and "联动区以外" in page
 
 
 def test_responses_are_gzipped_for_browsers_that_ask(client):

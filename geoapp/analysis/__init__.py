@@ -9,7 +9,9 @@ import pandas as pd
 
 from geoapp.analysis.coverage import (
     CoverageGaps,
+    Metric,
     coverage_gaps,
+    coverage_metrics,
     township_table,
     zone_table,
 )
@@ -30,18 +32,21 @@ class CountyAnalysis:
     mismatches: pd.DataFrame
     farm_stays: gpd.GeoDataFrame     # ready to search: pinyin names, search text
     places: dict[str, tuple[float, float]]  # festival venues and township seats, (lat, lon)
+    metrics: dict[str, Metric]       # what the coverage map can shade townships by
 
 
 def analyse(dataset: Dataset) -> CountyAnalysis:
     """Join the layers and compute the summary, the tables and the gaps."""
     joined = join_locations(dataset)
+    townships = township_table(joined)
     return CountyAnalysis(
         dataset=joined,
         summary=county_summary(joined),
-        townships=township_table(joined),
+        townships=townships,
         zones=zone_table(joined),
         gaps=coverage_gaps(joined),
         mismatches=location_mismatches(joined),
         farm_stays=prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"]),
         places=places(joined["festivals"], joined["townships"]),
+        metrics=coverage_metrics(townships),
     )

@@ -30,6 +30,14 @@ class Metric:
     id: str
     label: str       # catalog msgid (English), translated where it is shown
     unit: str = ""   # catalog msgid of the unit as written after a number ("" for a bare count)
+    since: int | None = None  # a change metric: the change in `label` since this year
+
+    def title(self, translate) -> str:
+        """What the metric is called, in the language of `translate`."""
+        if self.since is None:
+            return translate(self.label)
+        return translate(N_("%(indicator)s: change since %(year)s")) % {"indicator": translate(self.label),
+                                                                        "year": self.since}
 
 
 TOWNSHIP_METRICS: dict[str, Metric] = {m.id: m for m in (
@@ -49,6 +57,24 @@ TOWNSHIP_METRICS: dict[str, Metric] = {m.id: m for m in (
     Metric("zone_share", N_("Share of area in a zone"), "%"),
 )}
 DEFAULT_METRIC = "industry_branches"
+# Indicators recorded year by year (`yearly_output`): the map can shade their change since an
+# earlier year (`metric=tourist_visits&compare=2014`, the column `tourist_visits_change_2014`).
+YEARLY_METRICS = ("households_benefiting", "tourist_visits", "tourism_income_yuan", "labour_transfer")
+
+
+def change_metric_id(metric: str, since: int) -> str:
+    return f"{metric}_change_{since}"
+
+
+def coverage_metrics(townships: pd.DataFrame) -> dict[str, Metric]:
+    """Every indicator the township table can be shaded by: TOWNSHIP_METRICS, then the change
+    of each yearly indicator since each earlier year the data holds."""
+    metrics = dict(TOWNSHIP_METRICS)
+    for column in townships.columns:
+        base, _sep, year = column.rpartition("_change_")
+        if base in YEARLY_METRICS and year.isdigit():
+            metrics[column] = Metric(column, TOWNSHIP_METRICS[base].label, TOWNSHIP_METRICS[base].unit, int(year))
+    return metrics
 
 
 def _count_by(frame: pd.DataFrame, column: str, mask=None) -> pd.Series:
@@ -120,6 +146,12 @@ def township_table(dataset: Dataset) -> gpd.GeoDataFrame:
     serving = dataset["party_organisations"]
     serving = serving[serving.kind.isin(SERVING_ORGANISATION_KINDS)]
     table["served"] = table.code.isin(serving.township_at)
+    output = dataset["yearly_output"]
+    for year in sorted(output.year.unique())[:-1]:  # the change since each earlier year
+        earlier = output[output.year == year].groupby("township")[list(YEARLY_METRICS)].sum().reindex(
+            townships.code).fillna(0)
+        for metric in YEARLY_METRICS:
+            table[change_metric_id(metric, int(year))] = (table[metric] - earlier[metric].to_numpy()).astype("int64")
     return table
 
 

@@ -20,6 +20,16 @@ def weighted_income_gain(output: pd.DataFrame) -> float:
     return float((output.income_gain_yuan_per_capita * households).sum() / households.sum())
 
 
+def _pipeline_count(dataset: Dataset, stage: str, recorded: int, since: int | None = None) -> int:
+    """People at `stage` of the member pipeline (since the year `since`), counted from its rows;
+    the branches' own records (`recorded`) when the store has no pipeline rows."""
+    pipeline = dataset["members_pipeline"] if "members_pipeline" in dataset else None
+    if pipeline is None or pipeline.empty:
+        return recorded
+    rows = pipeline[pipeline.stage == stage]
+    return int(len(rows if since is None else rows[rows.year >= since]))
+
+
 def county_summary(dataset: Dataset) -> dict[str, int]:
     """Every key of BRIEF §3 with its value computed from the dataset's rows."""
     organisations = dataset["party_organisations"]
@@ -37,8 +47,9 @@ def county_summary(dataset: Dataset) -> dict[str, int]:
         "party_groups": organisations.party_groups.sum(),
         "association_branches": (kind == "association").sum(),
         "sector_general_branches": (kind == "sector").sum(),
-        "leader_candidates": organisations.leader_candidates.sum(),
-        "new_members_since_2014": organisations.new_members_since_2014.sum(),
+        "leader_candidates": _pipeline_count(dataset, "leader_candidate", organisations.leader_candidates.sum()),
+        "new_members_since_2014": _pipeline_count(dataset, "member", organisations.new_members_since_2014.sum(),
+                                                  since=2014),
         "loans": len(loans),
         "loan_amount_yuan": loans.amount_yuan.sum(),
         "loan_beneficiaries": loans.recipient.nunique(),

@@ -26,10 +26,7 @@ import shapely
 
 from geoapp import formats
 from geoapp.analysis import CountyAnalysis
-from geoapp.analysis.coverage import (
-    SERVED_BASE_KINDS,
-    TOWNSHIP_METRICS,
-)
+from geoapp.analysis.coverage import SERVED_BASE_KINDS
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.assets import Tiles, base_map
@@ -209,7 +206,7 @@ class CoverageLayers:
     def __init__(self, analysis: CountyAnalysis, metric: str, lang: str, translate: Translate,
                  to_display: Callable | None = None):
         self.analysis = analysis
-        self.metric = TOWNSHIP_METRICS[metric]
+        self.metric = analysis.metrics[metric]
         self.lang = lang
         self._ = translate
         self.to_display = to_display  # shifts geometry for a GCJ-02 base map (None: as stored)
@@ -228,7 +225,8 @@ class CoverageLayers:
         return formats.number(value, self.lang, self._(unit) if unit else "")
 
     def metric_value(self, value) -> str:
-        return self.number(value, self.metric.unit)
+        text = self.number(value, self.metric.unit)
+        return f"+{text}" if self.metric.since is not None and formats.is_positive(value) else text
 
     def industry(self, value) -> str | None:
         if not isinstance(value, str) or value not in INDUSTRIES:
@@ -244,20 +242,20 @@ class CoverageLayers:
         return joiner.join(self.name_of(k.strip()) for k in (keys or "").split(",") if k.strip())
 
     def metric_title(self) -> str:
-        return self._(self.metric.label)
+        return self.metric.title(self._)
 
     def class_labels(self) -> list[str]:
         """The legend's words for class 0 ("none") and each class: non-overlapping, rounded,
         in the page's units ("1–3", "4–8"; "0–700万元", "700万–1500万元")."""
         whole = bool(np.all(self.values % 1 == 0))
-        labels = [self._("none")]
+        labels = [self._("no increase") if self.metric.since is not None else self._("none")]
         low = 1.0 if whole else 0.0
         for high in self.breaks:
             if whole and low >= high:
-                labels.append(self.metric_value(high))
+                labels.append(self.number(high, self.metric.unit))
             else:
                 first = formats.number(low, self.lang)
-                labels.append(f"{first}–{self.metric_value(high)}")
+                labels.append(f"{first}–{self.number(high, self.metric.unit)}")
             low = high + 1 if whole else high
         return labels
 
@@ -434,7 +432,7 @@ class CoverageLayers:
         t = self._row(self.analysis.townships, "code", code)
         if t is None:
             return None
-        rows = [(self.metric.label, self.metric_value(t[self.metric.id])),
+        rows = [(self.metric_title(), self.metric_value(t[self.metric.id])),
                 (N_("Zones"), self.names_of(t.zones) or self._("none"))]
         for column, label, unit in (
                 ("industry_branches", N_("Industry party branches"), N_("branches")),

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from geoapp import formats, params
-from geoapp.analysis.coverage import DEFAULT_METRIC, TOWNSHIP_METRICS
+from geoapp.analysis.coverage import DEFAULT_METRIC
 from geoapp.figures import ARTICLE_FIGURES
 from geoapp.maps.coverage import LAYER_KEYS
 from geoapp.messages import N_, translator
@@ -47,8 +47,8 @@ def coverage():
     analysis = county().analysis
     zh, en = translator("zh"), translator("en")
     return jsonify({
-        "metrics": [{"id": m.id, "label_zh": zh(m.label), "label_en": en(m.label), "unit_zh": zh(m.unit) if m.unit else "",
-                     "unit_en": m.unit} for m in TOWNSHIP_METRICS.values()],
+        "metrics": [{"id": m.id, "label_zh": m.title(zh), "label_en": m.title(en), "unit_zh": zh(m.unit) if m.unit else "",
+                     "unit_en": m.unit, "since": m.since} for m in analysis.metrics.values()],
         "townships": records(analysis.townships),
         "zones": records(analysis.zones, ZONE_COLUMNS),
         "gaps": {kind: records(frame) for kind, frame in analysis.gaps.as_dict().items()},
@@ -57,7 +57,7 @@ def coverage():
 
 
 def current_metric() -> str:
-    return params.choice(request.args, "metric", TOWNSHIP_METRICS) or DEFAULT_METRIC
+    return params.choice(request.args, "metric", county().analysis.metrics) or DEFAULT_METRIC
 
 
 def coverage_layers_for_request():

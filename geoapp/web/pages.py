@@ -8,14 +8,16 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from geoapp import params
-from geoapp.analysis.coverage import DEFAULT_METRIC, TOWNSHIP_METRICS
-from geoapp.figures import ARTICLE_FIGURES
+from geoapp.analysis.coverage import DEFAULT_METRIC, change_metric_id
+from geoapp.analysis.linkages import OUTSIDE
+from geoapp.figures import ARTICLE_FIGURES, STRANDS
 from geoapp.layers import INDUSTRIES
 from geoapp.messages import N_
 from geoapp.records import plain, records
 from geoapp.web.api import coverage_urls
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import county
+from geoapp.web.zones import linkages_for, summaries_by_zone, words, zone_charts
 
 bp = Blueprint("pages", __name__)
 
@@ -29,29 +31,62 @@ def figure_rows() -> list[dict]:
              "agrees": f.agrees_with(summary[f.key])} for f in ARTICLE_FIGURES]
 
 
+STRAND_WORDS = {"organisation": (N_("1. Organisation linkage"), "一是组织联动"),
+                "team": (N_("2. Team linkage"), "二是队伍联动"),
+                "service": (N_("3. Service linkage"), "三是服务联动"),
+                "development": (N_("4. Development linkage"), "四是发展联动")}
+
+
 @bp.get("/")
 def index():
+    """The county in the article's four strands: each figure beside the article's words, with
+    each zone's share of it linking to the zone's page, and the county's organisation tree."""
     analysis = county().analysis
-    return render_template("index.html", figures=figure_rows(), zones=records(analysis.zones),
+    lang = current_lang()
+    by_zone = summaries_by_zone()
+    names = {z: n for z, n in zip(analysis.zones.id, analysis.zones["name_en" if lang == "en" else "name_zh"])}
+    names[OUTSIDE] = _("Outside the linkage zones")
+    rows = {row["key"]: row for row in figure_rows()}
+    strands = [{"id": strand, "title": _(STRAND_WORDS[strand][0]), "words": STRAND_WORDS[strand][1],
+                "figures": [{**rows[key], "zones": [{"id": z, "name": names[z], "value": figures[key]}
+                                                   for z, figures in by_zone.items()]}
+                            for key in keys]}
+               for strand, keys in STRANDS.items()]
+    county_linkages = linkages_for(None, lang)
+    return render_template("index.html", strands=strands, zones=[{"id": z, "name": n} for z, n in names.items()],
+                           tree=county_linkages["organisation"]["tree"], linkages=county_linkages,
+                           charts=zone_charts(None, lang), words=words(),
                            gaps={k: len(v) for k, v in analysis.gaps.as_dict().items()})
 
 
 @bp.get("/coverage")
 def coverage():
     lang = current_lang()
-    metric = request.args.get("metric") or DEFAULT_METRIC
-    error, status = None, 200
-    if metric not in TOWNSHIP_METRICS:
-        error = _("Unknown indicator “%(metric)s”; showing the default. Choose one from the list.", metric=metric)
-        metric, status = DEFAULT_METRIC, 400
     state = county()
     analysis = state.analysis
+    metric = request.args.get("metric") or DEFAULT_METRIC
+    error, status = None, 200
+    if metric not in analysis.metrics:
+        error = _("Unknown indicator “%(metric)s”; showing the default. Choose one from the list.", metric=metric)
+        metric, status = DEFAULT_METRIC, 400
+    compare = request.args.get("compare")
+    if compare and not error:
+        changed = change_metric_id(metric, int(compare)) if compare.isdigit() and len(compare) == 4 else None
+        if changed in analysis.metrics:
+            metric = changed
+        else:
+            years = sorted({str(m.since) for m in analysis.metrics.values() if m.since is not None})
+            error = _("“%(metric)s” cannot be compared with %(year)s: the yearly figures (households, tourist "
+                      "visits, tourism income, labour transferred) can be compared with %(years)s.",
+                      metric=_(analysis.metrics[metric].label), year=compare[:8], years=", ".join(years) or "—")
+            status = 400
     layers = state.coverage_layers(metric, lang)
     parts = state.coverage_map(metric, lang, *coverage_urls(metric, lang))
     townships = analysis.townships.sort_values(metric, ascending=False)
     return render_template(
-        "coverage.html", map=parts, metric=TOWNSHIP_METRICS[metric], layers=layers,
-        metrics=TOWNSHIP_METRICS.values(), error=error, figures=figure_rows(),
+        "coverage.html", map=parts, metric=analysis.metrics[metric], layers=layers,
+        metric_title=layers.metric_title(), metrics=[(m.id, m.title(_)) for m in analysis.metrics.values()],
+        error=error, figures=figure_rows(),
         townships=records(townships), zones=records(analysis.zones),
         gaps={k: records(v) for k, v in analysis.gaps.as_dict().items()},
         names=layers.names, industries={k: v[0] if lang == "zh" else v[1] for k, v in INDUSTRIES.items()},
@@ -160,7 +195,7 @@ def coverage_report():
     except OSError:  # WeasyPrint loads Debian's pango when imported
         abort(503, _("The PDF report needs the pango library on the server (Debian: apt install libpango-1.0-0 "
                      "libpangoft2-1.0-0 fonts-noto-cjk)."))
-    metric = params.choice(request.args, "metric", TOWNSHIP_METRICS) or DEFAULT_METRIC
+    metric = params.choice(request.args, "metric", county().analysis.metrics) or DEFAULT_METRIC
     lang = params.choice(request.args, "lang", ("zh", "en")) or current_lang()
     pdf = county().report(metric, lang, coverage_report_pdf)
     return Response(pdf, mimetype="application/pdf",

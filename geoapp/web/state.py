@@ -63,7 +63,7 @@ class CountyState:
         self.analysis = analysis
         self.planning = PlanningContext(analysis, self.dem).warm()
         self._maps: dict[tuple, MapParts] = {}
-        self._reports: dict[tuple, bytes] = {}
+        self._made: dict[tuple, object] = {}
         self.coverage_layers = lru_cache(maxsize=64)(self._coverage_layers)
 
     @classmethod
@@ -103,14 +103,19 @@ class CountyState:
         if request.endpoint != "static":  # static files do not depend on the data
             self.refresh_if_changed()
 
+    def made_once(self, key: tuple, build):
+        """What `build()` returns, made once per data version and kept under `key` (reports,
+        zone pages' figures and charts, server-drawn maps)."""
+        made = self._made  # the dict of the version being served, even if a new one arrives meanwhile
+        if key not in made:
+            value = build()
+            with self._lock:
+                made[key] = value
+        return made[key]
+
     def report(self, metric: str, lang: str, build) -> bytes:
         """The committee's PDF report for `metric` in `lang`, made once per data version."""
-        key = (metric, lang)
-        if key not in self._reports:
-            pdf = build(self.analysis, metric, lang)
-            with self._lock:
-                self._reports[key] = pdf
-        return self._reports[key]
+        return self.made_once(("report", metric, lang), lambda: build(self.analysis, metric, lang))
 
     def _coverage_layers(self, metric: str, lang: str) -> CoverageLayers:
         return CoverageLayers(self.analysis, metric, lang, translator(lang), self.tiles.to_display)
