@@ -28,7 +28,8 @@ from geoapp.data.files import write_geojson
 from geoapp.data.load import load_dataset
 from geoapp.layers import LAYERS
 from geoapp.maps.coverage import CoverageLayers, coverage_map
-from geoapp.web.state import county
+from geoapp.messages import translator
+from geoapp.web.state import control_words, county
 
 
 def naive_coverage_html(dataset) -> str:
@@ -81,21 +82,23 @@ def main() -> None:
         args.data_dir = str(densified_copy(args.data_dir, args.densify))
         print(f"polygons densified to one vertex per {args.densify:g} m in {args.data_dir}")
 
-    app = create_app({"GEOAPP_DATA_DIR": args.data_dir, "GEOAPP_TILES": "blank"})
+    # its own store: an instance/ already seeded from other data would be served instead
+    instance = Path(tempfile.mkdtemp(prefix="geoapp-coverage-bench-"))
+    app = create_app({"GEOAPP_DATA_DIR": args.data_dir, "GEOAPP_TILES": "blank", "GEOAPP_INSTANCE": instance})
     client = app.test_client()
     with app.app_context():
         state = county()
         analysis = state.analysis
-        build, _ = timed(lambda: coverage_map(CoverageLayers(analysis, "industry_branches", "zh"), state.tiles,
-                                              state.static_root, "/layers/{layer}", "/popups/{layer}/{id}")
-                         .get_root().render(), args.runs)
+        build, _ = timed(lambda: coverage_map(CoverageLayers(analysis, "industry_branches", "zh", translator("zh")),
+                                              state.tiles, state.static_root, "/layers/{layer}", "/identify",
+                                              control_words("zh")).get_root().render(), args.runs)
     first = time.perf_counter()
     page = client.get("/coverage?metric=loans&lang=zh").data  # first request for this map: builds it
     first = time.perf_counter() - first
     warm, _ = timed(lambda: client.get("/coverage?metric=loans&lang=zh").data, args.runs)
     gz = client.get("/coverage?metric=loans&lang=zh", headers={"Accept-Encoding": "gzip"}).data
     text = page.decode()
-    start = text.rfind("<script>", 0, text.find("var map_"))
+    start = text.rfind("<script", 0, text.find("var map_"))
     map_script = text[start:text.find("</script>", start)]
 
     naive_build, naive = timed(lambda: naive_coverage_html(analysis.dataset), args.runs)

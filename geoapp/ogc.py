@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 
 from geoapp import params
+from geoapp.analysis.index import DatasetIndex
 from geoapp.data.load import Dataset
 from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from geoapp.messages import N_, Message, UserError
 from geoapp.params import ParamError
-from geoapp.records import plain
+from geoapp.records import plain_values
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -31,7 +33,7 @@ OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10**9
-RESERVED = {"bbox", "limit", "offset", "f", "datetime", "crs", "bbox-crs", "lang"}
+RESERVED = {"bbox", "limit", "offset", "f", "datetime", "crs", "bbox-crs", "lang", "properties"}
 
 
 class OGCError(UserError):
@@ -58,6 +60,11 @@ class FeaturesAPI:
     dataset: Dataset
     base_url: str      # e.g. "http://host/ogc", no trailing slash
     title: str = "Hanyuan County industry party-building linkage zones"
+    index: DatasetIndex | None = None  # kept per data version by the caller; built here if not given
+
+    def __post_init__(self):
+        if self.index is None:
+            self.index = DatasetIndex(self.dataset)
 
     # helpers ---------------------------------------------------------------------------------
     def _collection_or_404(self, collection_id: str):
@@ -101,14 +108,39 @@ class FeaturesAPI:
     def collection(self, collection_id: str) -> dict:
         return self._describe(collection_id)
 
-    def _feature(self, layer, row, geometry) -> dict:
-        key = layer.key_columns[0]
-        properties = {c.name: plain(row[c.name]) for c in layer.columns}
-        return {"type": "Feature", "id": str(row[key]), "properties": properties,
-                "geometry": json.loads(shapely.to_geojson(geometry)) if geometry is not None else None}
+    def _features(self, layer, frame, rows: np.ndarray, columns: list[str]) -> list[dict]:
+        """The features at row positions `rows`, read from the index's arrays: the cost is the
+        page, whatever the layer's size."""
+        index = self.index.layer(layer.id)
+        ids = [str(k) for k in index.array(layer.key_columns[0])[rows].tolist()]
+        values = [plain_values(index.array(c)[rows]) for c in columns]
+        points = index.point_coordinates
+        if points is not None:
+            geometries = [{"type": "Point", "coordinates": xy} for xy in points[rows].tolist()]
+        else:
+            geometries = [json.loads(g) if g is not None else None
+                          for g in shapely.to_geojson(index.geometries[rows]).tolist()]
+        return [{"type": "Feature", "id": ids[i], "properties": {c: v[i] for c, v in zip(columns, values)},
+                 "geometry": geometries[i]} for i in range(len(ids))]
+
+    def _properties(self, layer, args) -> list[str]:
+        """The columns `properties=` asks for (all of them when it is absent)."""
+        names = [c.name for c in layer.columns]
+        wanted = args.get("properties")
+        if wanted is None:
+            return names
+        chosen = [p.strip() for p in wanted.split(",") if p.strip()]
+        unknown = [p for p in chosen if p not in names]
+        if unknown or len(wanted) > 2000:
+            raise OGCError(400, "InvalidParameterValue", N_("properties=%(names)s: the properties of %(id)s are "
+                                                            "%(known)s"),
+                           names=", ".join(repr(u)[:40] for u in unknown[:5])[:200], id=layer.id,
+                           known=", ".join(names))
+        return chosen
 
     def items(self, collection_id: str, args: dict[str, str]) -> dict:
-        """Features matching `bbox` and property filters, paged by `limit` and `offset`."""
+        """Features matching `bbox` and property filters, paged by `limit` and `offset`, through
+        the layer's index: the cost is what matches and the page, not the layer's size."""
         layer, frame = self._collection_or_404(collection_id)
         limit = _checked(lambda: params.whole(args, "limit", 1, MAX_LIMIT, default=DEFAULT_LIMIT))
         offset = _checked(lambda: params.whole(args, "offset", 0, MAX_OFFSET, default=0))
@@ -118,27 +150,24 @@ class FeaturesAPI:
                                                             "%(id)s are %(known)s"),
                            names=", ".join(sorted(repr(u)[:40] for u in unknown))[:200], id=collection_id,
                            known=", ".join(c.name for c in layer.columns))
-        selected = frame
-        box = _checked(lambda: params.bbox(args))
-        if box:
-            selected = selected[selected.intersects(shapely.box(*box))]
-        for name in set(args) - RESERVED:
+        columns = self._properties(layer, args)
+        index = self.index.layer(collection_id)
+        rows = index.in_box(_checked(lambda: params.bbox(args)))
+        for name in sorted(set(args) - RESERVED):
             column = layer.column(name)
-            wanted = args[name]
             if column.type in ("int", "float"):
-                number = _checked(lambda: params.number(args, name, -1e15, 1e15))
-                selected = selected[selected[name].astype(float) == number]
+                value = _checked(lambda: params.number(args, name, -1e15, 1e15))
+                rows = index.where_equal(rows, name, float(value))
             else:
-                selected = selected[selected[name].astype(str) == wanted]
-        page = selected.iloc[offset:offset + limit]
-        features = [self._feature(layer, row, geometry) for (_, row), geometry in zip(page.iterrows(), page.geometry)]
+                rows = index.where_equal(rows, name, args[name])
+        features = self._features(layer, frame, rows[offset:offset + limit], columns)
         query = {k: v for k, v in args.items() if k not in ("offset", "f")}
         links = [self._items_link(collection_id, query, offset, limit, "self")]
-        if offset + limit < len(selected):
+        if offset + limit < len(rows):
             links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
         if offset > 0:
             links.append(self._items_link(collection_id, query, max(0, offset - limit), limit, "prev"))
-        return {"type": "FeatureCollection", "features": features, "numberMatched": int(len(selected)),
+        return {"type": "FeatureCollection", "features": features, "numberMatched": int(len(rows)),
                 "numberReturned": len(features), "links": links}
 
     def _items_link(self, collection_id, query, offset, limit, rel) -> dict:
@@ -148,12 +177,11 @@ class FeaturesAPI:
 
     def item(self, collection_id: str, feature_id: str) -> dict:
         layer, frame = self._collection_or_404(collection_id)
-        key = layer.key_columns[0]
-        match = frame[frame[key].astype(str) == feature_id]
-        if match.empty:
+        position = self.index.layer(collection_id).position(layer.key_columns[0], feature_id)
+        if position is None:
             raise OGCError(404, "NotFound", N_("no feature %(id)s in %(collection)s"), id=repr(feature_id)[:60],
                            collection=collection_id)
-        feature = self._feature(layer, match.iloc[0], match.geometry.iloc[0])
+        [feature] = self._features(layer, frame, np.array([position]), [c.name for c in layer.columns])
         feature["links"] = [self._link(f"/collections/{collection_id}/items/{feature_id}", "self", GEOJSON),
                             self._link(f"/collections/{collection_id}", "collection", JSON)]
         return feature
@@ -163,6 +191,9 @@ class FeaturesAPI:
         common = {"limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                        "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
                   "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                  "properties": {"name": "properties", "in": "query", "style": "form", "explode": False,
+                                 "description": "the properties to return (all when absent)",
+                                 "schema": {"type": "array", "items": {"type": "string"}}},
                   "bbox": {"name": "bbox", "in": "query", "style": "form", "explode": False,
                            "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}}}
         ok = lambda media, text: {"200": {"description": text, "content": {media: {"schema": {"type": "object"}}}}}  # noqa: E731
@@ -183,7 +214,7 @@ class FeaturesAPI:
                 "responses": ok(JSON, "the collection")}}
             paths[f"/collections/{collection_id}/items"] = {"get": {
                 "summary": f"{layer.title_en}: features", "operationId": f"get_{collection_id}_items",
-                "parameters": [common["bbox"], common["limit"], common["offset"], *properties],
+                "parameters": [common["bbox"], common["limit"], common["offset"], common["properties"], *properties],
                 "responses": {**ok(GEOJSON, "features"), "400": {"description": "a bad parameter"}}}}
             paths[f"/collections/{collection_id}/items/{{featureId}}"] = {"get": {
                 "summary": f"{layer.title_en}: one feature", "operationId": f"get_{collection_id}_item",

@@ -20,6 +20,15 @@ def plain(value):
     return value
 
 
+def plain_values(values: np.ndarray) -> list:
+    """`plain` over an array, with the work done per array where its type allows."""
+    if values.dtype.kind in "iub":
+        return values.tolist()
+    if values.dtype.kind == "f":
+        return [None if v != v else (int(v) if v.is_integer() else round(v, 2)) for v in values.tolist()]
+    return [v if v is None or type(v) is str else plain(v) for v in values.tolist()]
+
+
 def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     """The rows of `frame` (without geometry) as dicts of plain values."""
     columns = [c for c in (columns or frame.columns) if c != "geometry"]

@@ -14,7 +14,8 @@ bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
 
 def _api() -> FeaturesAPI:
-    return FeaturesAPI(county().analysis.dataset, request.url_root.rstrip("/") + "/ogc")
+    state = county()
+    return FeaturesAPI(state.analysis.dataset, request.url_root.rstrip("/") + "/ogc", index=state.index)
 
 
 def _answer(call, media: str) -> Response:

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask, current_app, request
 
 from geoapp.analysis import CountyAnalysis, analyse
+from geoapp.analysis.index import DatasetIndex
 from geoapp.analysis.planning import PlanningContext
 from geoapp.data.load import Dataset, load_store, open_dataset
 from geoapp.data.validate import DataError
@@ -61,6 +62,7 @@ class CountyState:
     def _use(self, analysis: CountyAnalysis) -> None:
         """Serve `analysis` from now on: everything derived from the data is rebuilt or dropped."""
         self.analysis = analysis
+        self.index = DatasetIndex(analysis.dataset)  # bbox and attribute reads, built on first use
         self.planning = PlanningContext(analysis, self.dem).warm()
         self._maps: dict[tuple, MapParts] = {}
         self._made: dict[tuple, object] = {}

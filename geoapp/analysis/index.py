@@ -1,0 +1,93 @@
+"""Indexes over a layer, built once per data version and on first use: an STRtree of its
+geometries and its columns as arrays, so a bbox or attribute query costs what it finds, not
+the size of the layer. The OGC API and the vector tiles read through these.
+"""
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+
+class LayerIndex:
+    """One layer's rows, found by bbox and by column values, always in the layer's row order
+    (so paging through a query is exact: no row twice, none skipped)."""
+
+    def __init__(self, frame: gpd.GeoDataFrame):
+        self.frame = frame
+        self._lock = threading.Lock()
+        self._columns: dict[str, object] = {}  # column arrays and lookups, made on first use
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.frame.geometry.to_numpy())
+
+    @cached_property
+    def geometries(self) -> np.ndarray:
+        return self.frame.geometry.to_numpy()
+
+    def array(self, name: str) -> np.ndarray:
+        """Column `name` as a numpy array (no copy for most columns), for reading pages by position."""
+        key = f"{name}#array"
+        if key not in self._columns:
+            self._columns[key] = self.frame[name].to_numpy()
+        return self._columns[key]
+
+    @cached_property
+    def point_coordinates(self) -> np.ndarray | None:
+        """(x, y) of every row when the layer is all points (None otherwise): a page of points
+        is then written without a geometry library call per feature."""
+        geometries = self.geometries
+        if len(geometries) and (shapely.get_type_id(geometries) == 0).all():
+            return shapely.get_coordinates(geometries)
+        return None
+
+    def in_box(self, box: tuple[float, float, float, float] | None) -> np.ndarray:
+        """Row positions whose geometry intersects `box` (all rows for None), ascending."""
+        if box is None:
+            return np.arange(len(self.frame))
+        with self._lock:  # STRtree is built once; concurrent first calls wait for it
+            tree = self.tree
+        return np.sort(tree.query(shapely.box(*box), predicate="intersects"))
+
+    def _column(self, name: str, as_number: bool) -> np.ndarray:
+        key = f"{name}#{'number' if as_number else 'text'}"
+        if key not in self._columns:
+            values = self.frame[name]
+            array = (values.astype(float).to_numpy() if as_number
+                     else values.astype(object).where(values.notna(), None).astype(str).to_numpy())
+            self._columns[key] = array
+        return self._columns[key]
+
+    def position(self, key: str, value: str) -> int | None:
+        """The row position of the feature whose key column `key` is `value`, or None."""
+        lookup = f"{key}#positions"
+        if lookup not in self._columns:
+            self._columns[lookup] = {k: i for i, k in enumerate(self._column(key, False))}
+        return self._columns[lookup].get(value)
+
+    def where_equal(self, rows: np.ndarray, name: str, value: str | float) -> np.ndarray:
+        """Those of `rows` whose column `name` equals `value` (a number compares as a number)."""
+        column = self._column(name, isinstance(value, float))
+        return rows[column[rows] == value]
+
+
+class DatasetIndex:
+    """A LayerIndex per layer of one dataset version, each built when first asked for."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+        self._layers: dict[str, LayerIndex] = {}
+        self._lock = threading.Lock()
+
+    def layer(self, layer_id: str) -> LayerIndex:
+        with self._lock:
+            if layer_id not in self._layers:
+                self._layers[layer_id] = LayerIndex(self.dataset[layer_id])
+            return self._layers[layer_id]

@@ -1,0 +1,73 @@
+"""Vector tiles of the public layers (issue 13): each tile decodes (with mapbox-vector-tile, a
+real MVT reader) to the features that lie in it, at the right place, with ids and names."""
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+import numpy as np
+import pytest
+import shapely
+
+from geoapp.maps.vectortiles import EXTENT, mercator_to_lonlat, tile_box_mercator
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def lonlat_box(z, x, y):
+    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    (lon0, lon1), (lat0, lat1) = mercator_to_lonlat(np.array([minx, maxx]), np.array([miny, maxy]))
+    return shapely.box(lon0, lat0, lon1, lat1)
+
+
+@pytest.mark.parametrize("layer,key", [("townships", "code"), ("zones", "id"), ("farm_stays", "id"),
+                                       ("party_organisations", "id"), ("industry_bases", "id")])
+@pytest.mark.parametrize("z", [8, 11, 13])
+def test_a_tile_holds_the_features_in_it(client, dataset, layer, key, z):
+    frame = dataset[layer]
+    anchor = frame.geometry.iloc[len(frame) // 2].representative_point()
+    x, y = tile_of(anchor.x, anchor.y, z)
+    response = client.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
+    assert response.status_code == 200 and response.mimetype == "application/vnd.mapbox-vector-tile"
+    decoded = mapbox_vector_tile.decode(response.data)[layer]
+    assert decoded["extent"] == EXTENT
+    ids = {f["properties"][key] for f in decoded["features"]}
+    box = lonlat_box(z, x, y)
+    inside = set(frame[frame.intersects(box)][key])
+    assert inside <= ids                       # everything in the tile is drawn ...
+    near = set(frame[frame.intersects(box.buffer((box.bounds[2] - box.bounds[0]) * 0.05))][key])
+    assert ids <= near                         # ... and nothing far outside it
+    names = dict(zip(frame[key], frame.name_zh))
+    assert all(f["properties"]["name_zh"] == names[f["properties"][key]] for f in decoded["features"])
+
+
+def test_a_point_lands_where_it_is(client, dataset):
+    stay = dataset["farm_stays"].iloc[0]
+    z = 14
+    x, y = tile_of(stay.geometry.x, stay.geometry.y, z)
+    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/farm_stays/{z}/{x}/{y}.mvt").data)["farm_stays"]
+    [feature] = [f for f in decoded["features"] if f["properties"]["id"] == stay.id]
+    px, py = feature["geometry"]["coordinates"]
+    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    lon, lat = mercator_to_lonlat(np.array([minx + px / EXTENT * (maxx - minx)]),
+                                  np.array([miny + py / EXTENT * (maxy - miny)]))
+    metres_per_degree = 111_320
+    assert abs(lon[0] - stay.geometry.x) * metres_per_degree * math.cos(math.radians(lat[0])) < 5
+    assert abs(lat[0] - stay.geometry.y) * metres_per_degree < 5
+
+
+def test_tiles_of_private_tables_and_impossible_tiles_are_404(client):
+    assert client.get("/tiles/loans/8/0/0.mvt").status_code == 404
+    assert client.get("/tiles/farm_stays/3/9/0.mvt").status_code == 404
+    assert client.get("/tiles/farm_stays/40/0/0.mvt").status_code == 404
+
+
+def test_a_tile_is_revalidated_by_etag(client):
+    first = client.get("/tiles/townships/9/401/212.mvt")
+    again = client.get("/tiles/townships/9/401/212.mvt", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
