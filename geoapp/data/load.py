@@ -96,15 +96,13 @@ def empty_frame(spec: LayerSpec) -> Frame:
     return gpd.GeoDataFrame({name: pd.Series(dtype=object) for name in columns}, geometry=gpd.GeoSeries([], crs=STORAGE_CRS))
 
 
-def load_dataset(data_dir: str | Path) -> Dataset:
-    """Read and validate every layer and table in `data_dir`; raise DataError naming each problem.
-    An optional layer whose file is missing is empty."""
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise DataError([DataProblem(str(data_dir), None, message(N_("data directory does not exist")))], str(data_dir))
+def read_layers(data_dir: Path, layer_ids) -> tuple[dict[str, Frame], list[DataProblem]]:
+    """Read and check each of `layer_ids` from `data_dir` (an optional layer's missing file is
+    an empty layer); the frames that passed, and every problem found."""
     frames: dict[str, Frame] = {}
     problems: list[DataProblem] = []
-    for layer_id, spec in LAYERS.items():
+    for layer_id in layer_ids:
+        spec = LAYERS[layer_id]
         path = data_dir / spec.filename
         if spec.optional and not path.exists():
             frames[layer_id] = empty_frame(spec)
@@ -113,6 +111,16 @@ def load_dataset(data_dir: str | Path) -> Dataset:
         problems += found
         if frame is not None and not found:
             frames[layer_id] = frame
+    return frames, problems
+
+
+def load_dataset(data_dir: str | Path) -> Dataset:
+    """Read and validate every layer and table in `data_dir`; raise DataError naming each problem.
+    An optional layer whose file is missing is empty."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError([DataProblem(str(data_dir), None, message(N_("data directory does not exist")))], str(data_dir))
+    frames, problems = read_layers(data_dir, LAYERS)
     problems += check_references(frames, LAYERS)
     if problems:
         raise DataError(problems, str(data_dir))
@@ -199,16 +207,7 @@ def seed_store(store: LayerStore, data_dir: str | Path) -> dict[str, int]:
     if not present:
         frames = dict(load_dataset(data_dir))
     else:
-        frames, problems = {}, []
-        for layer_id in missing:
-            spec = LAYERS[layer_id]
-            path = data_dir / spec.filename
-            if spec.optional and not path.exists():
-                frames[layer_id] = empty_frame(spec)
-                continue
-            frame, found = read_file(spec, path)
-            problems += found
-            frames[layer_id] = frame
+        frames, problems = read_layers(data_dir, missing)
         if problems:
             raise DataError(problems, str(data_dir))
     files = {layer_id: data_dir / LAYERS[layer_id].filename for layer_id in frames}
