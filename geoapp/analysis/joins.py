@@ -38,13 +38,16 @@ def join_locations(dataset: Dataset) -> Dataset:
 
 def location_mismatches(dataset: Dataset) -> pd.DataFrame:
     """Rows whose claimed township or zone is not where they lie (layer, id, claimed, located)."""
-    rows = []
+    columns = ["layer", "id", "field", "claimed", "located"]
+    found = []
     for layer_id in LOCATED_LAYERS:
         frame = dataset[layer_id]
         for claim, located in (("township", "township_at"), ("zone", "zone_at")):
             # An empty claim is no claim: sector branches sit in a zone but belong to none.
             differs = frame[claim].notna() & (frame[claim].fillna("") != frame[located].fillna(""))
-            for _, row in frame[differs].iterrows():
-                rows.append({"layer": layer_id, "id": row["id"], "field": claim,
-                             "claimed": row[claim], "located": row[located]})
-    return pd.DataFrame(rows, columns=["layer", "id", "field", "claimed", "located"])
+            rows = frame.loc[differs, ["id", claim, located]]
+            found.append(pd.DataFrame({"layer": layer_id, "id": rows["id"].to_numpy(), "field": claim,
+                                       "claimed": rows[claim].to_numpy(), "located": rows[located].to_numpy()},
+                                      columns=columns))
+    table = pd.concat(found, ignore_index=True)
+    return table.astype(object).where(table.notna(), None)
