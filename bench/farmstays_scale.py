@@ -1,11 +1,14 @@
-"""Farm-stay page at 16 and at 20,000 farm stays: page weight, server time, time to interactive.
+"""The farm-stay page from 16 to 500,000 farm stays: bytes, server time, time to interactive.
 
-    .venv/bin/python bench/farmstays_scale.py            # 16 (committed) and 20,000 (generated)
-    .venv/bin/python bench/farmstays_scale.py --sizes 16 2000 20000
+    .venv/bin/python bench/farmstays_scale.py      # 16 (committed), 20,000, 100,000, 500,000
+    .venv/bin/python bench/farmstays_scale.py --sizes 16 20000
 
-The large sets are random points inside the county boundary (fixed seed), written to a copy
-of the data dir. Time to interactive: from navigation start until every farm stay found is
-on the map (`geoapp.layers.farm_stays`), in headless chromium on this machine.
+The large sets are random points inside the county's townships (fixed seed), written to a
+copy of the data dir (`tests.conftest.write_many_farm_stays`). "start": creating the app
+(load, check, analyse; seeding a fresh instance store). Server columns: one request each
+after start, through the test client. Browser: headless chromium at 390x844 (a phone); time
+to interactive is from navigation start until the first page of the list and the map of the
+first view are drawn (`geoapp.farmstays.loaded`); "browser bytes" is every response's body.
 """
 from __future__ import annotations
 
@@ -19,16 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the browser helpers live in tests/
 
-import geopandas as gpd
-import numpy as np
 from playwright.sync_api import sync_playwright
 
 from geoapp import create_app
 from geoapp.config import ROOT
-from geoapp.crs import to_metric
-from geoapp.data.files import write_geojson
 from geoapp.layers import LAYERS
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, write_many_farm_stays
 
 
 def data_dir_with(n: int) -> Path:
@@ -38,63 +37,61 @@ def data_dir_with(n: int) -> Path:
         shutil.copy(ROOT / "geodata" / spec.filename, out / spec.filename)
     if n == 16:
         return out
-    rng = np.random.default_rng(20_000)
-    townships = gpd.read_file(out / "townships.geojson")
-    metric = to_metric(townships)
-    minx, miny, maxx, maxy = metric.total_bounds
-    xs, ys = rng.uniform(minx, maxx, n * 3), rng.uniform(miny, maxy, n * 3)
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs, ys), crs=metric.crs)
-    located = gpd.sjoin(points, metric[["code", "geometry"]], predicate="within").head(n)
-    zh = townships.set_index("code").name_zh
-    stays = gpd.GeoDataFrame({
-        "id": [f"G{i:05d}" for i in range(n)],
-        "name_zh": [f"{zh[c]}农家乐{i}号" for i, c in enumerate(located.code)],
-        "name_en": None,
-        "stars": rng.integers(1, 6, n), "price": rng.integers(4, 40, n) * 10.0, "beds": rng.integers(4, 80, n),
-        "phone": [f"0835-4{i:06d}" for i in range(n)], "township": located.code.to_numpy(), "zone": None,
-        "season": None, "dishes": None, "address_zh": None, "source": "benchmark: random",
-    }, geometry=located.geometry.to_numpy(), crs=metric.crs)
-    write_geojson(stays, out / "farm_stays.geojson")
+    write_many_farm_stays(out, n)
     return out
 
 
-def measure(n: int, browser) -> dict:
-    app = create_app({"GEOAPP_DATA_DIR": data_dir_with(n), "GEOAPP_TILES": "blank",
-                      "GEOAPP_INSTANCE": tempfile.mkdtemp()})
-    client = app.test_client()
+def timed(client, url: str) -> tuple[float, bytes]:
     start = time.perf_counter()
-    raw = client.get("/farmstays?lang=zh").data
-    server = time.perf_counter() - start
-    api_start = time.perf_counter()
-    client.get("/api/farmstays?stars_min=4&price_max=200&limit=100")
-    api = time.perf_counter() - api_start
+    body = client.get(url).data
+    return time.perf_counter() - start, body
+
+
+def measure(n: int, browser) -> dict:
+    data = data_dir_with(n)
+    start = time.perf_counter()
+    app = create_app({"GEOAPP_DATA_DIR": data, "GEOAPP_TILES": "blank", "GEOAPP_INSTANCE": tempfile.mkdtemp()})
+    started = time.perf_counter() - start
+    client = app.test_client()
+    server, raw = timed(client, "/farmstays?lang=zh")
+    api, _ = timed(client, "/api/farmstays?stars_min=4&price_max=200&limit=50")
+    dated, _ = timed(client, "/api/farmstays?from=2027-03-20&to=2027-03-25&limit=50")
+    text, _ = timed(client, "/api/farmstays?q=qingxi&limit=50")
+    view, _ = timed(client, "/api/farmstays/map?bbox=102.2,29.1,102.9,29.9&zoom=10")
     server_to = LiveServer(app)
     try:
-        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        sizes = []
+        page.on("response", lambda r: sizes.append(len(r.body()) if r.ok else 0))
         start = time.perf_counter()
         page.goto(server_to.url + "/farmstays?lang=zh")
-        page.wait_for_function(f"window.geoapp && geoapp.layers.farm_stays && "
-                               f"Object.keys(geoapp.layers.farm_stays).length >= {n}", timeout=120_000)
+        page.wait_for_function("() => window.geoapp && geoapp.farmstays && geoapp.farmstays.loaded >= 1",
+                               timeout=300_000)
         interactive = time.perf_counter() - start
+        heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0")
         page.close()
     finally:
         server_to.stop()
-    return {"n": n, "bytes": len(raw), "gzip": len(gzip.compress(raw, 6)), "server_s": server,
-            "api_s": api, "interactive_s": interactive}
+    return {"n": n, "start_s": started, "bytes": len(raw), "gzip": len(gzip.compress(raw, 6)), "server_s": server,
+            "api_s": api, "dated_s": dated, "text_s": text, "map_s": view, "interactive_s": interactive,
+            "browser_bytes": sum(sizes), "heap_mb": heap / 1e6}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 20_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 20_000, 100_000, 500_000])
     args = parser.parse_args()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         rows = [measure(n, browser) for n in args.sizes]
         browser.close()
-    print(f"{'farm stays':>10}{'page bytes':>12}{'gzip':>10}{'server s':>10}{'api s':>8}{'interactive s':>15}")
+    print("| farm stays | start s | page gzip | page s | filtered s | dated s | text s | map s "
+          "| browser bytes | JS heap MB | interactive s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"{r['n']:>10,}{r['bytes']:>12,}{r['gzip']:>10,}{r['server_s']:>10.3f}{r['api_s']:>8.3f}"
-              f"{r['interactive_s']:>15.2f}")
+        print(f"| {r['n']:,} | {r['start_s']:.1f} | {r['gzip']:,} | {r['server_s']:.3f} | {r['api_s']:.3f} "
+              f"| {r['dated_s']:.3f} | {r['text_s']:.3f} | {r['map_s']:.3f} | {r['browser_bytes']:,} "
+              f"| {r['heap_mb']:.0f} | {r['interactive_s']:.2f} |")
 
 
 if __name__ == "__main__":

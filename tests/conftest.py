@@ -42,6 +42,35 @@ def data_copy(tmp_path) -> Path:
     return copy
 
 
+def write_many_farm_stays(data_dir: Path, n: int, seed: int = 20_000) -> None:
+    """Replace the farm stays in `data_dir` by `n` random ones inside the county's townships
+    (fixed seed; each in the township it names; Chinese names only, so English names and
+    pinyin are made at load as for real data without them), for scale tests and benchmarks."""
+    import geopandas as gpd
+    import numpy as np
+
+    from geoapp.crs import to_metric
+    from geoapp.data.files import write_geojson
+
+    rng = np.random.default_rng(seed)
+    townships = gpd.read_file(data_dir / "townships.geojson")
+    metric = to_metric(townships)
+    minx, miny, maxx, maxy = metric.total_bounds
+    xs, ys = rng.uniform(minx, maxx, n * 3), rng.uniform(miny, maxy, n * 3)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs, ys), crs=metric.crs)
+    located = gpd.sjoin(points, metric[["code", "geometry"]], predicate="within").head(n)
+    zh = townships.set_index("code").name_zh
+    stays = gpd.GeoDataFrame({
+        "id": [f"G{i:06d}" for i in range(n)],
+        "name_zh": [f"{zh[c]}农家乐{i}号" for i, c in enumerate(located.code)],
+        "name_en": None,
+        "stars": rng.integers(1, 6, n), "price": rng.integers(4, 40, n) * 10.0, "beds": rng.integers(4, 80, n),
+        "phone": [f"0835-4{i:06d}" for i in range(n)], "township": located.code.to_numpy(), "zone": None,
+        "season": None, "dishes": None, "address_zh": None, "source": "benchmark: random",
+    }, geometry=located.geometry.to_numpy(), crs=metric.crs)
+    write_geojson(stays, data_dir / "farm_stays.geojson")
+
+
 def make_app(data_dir: Path, instance: Path, **extra):
     return create_app({"GEOAPP_DATA_DIR": data_dir, "GEOAPP_INSTANCE": instance, "GEOAPP_TILES": "blank",
                        "TESTING": True, "SECRET_KEY": "test", **extra})

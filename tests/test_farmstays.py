@@ -266,3 +266,110 @@ def test_photos_that_are_not_safe_photos_are_refused(tmp_path):
     assert list(photos.stay) == ["FS01"] and len(app.extensions["geoapp"].layers.history("farm_stay_photos")) == 2
     card = client.get("/api/farmstays/FS01").get_json()
     assert len(card["photos"]) == 1 and client.get(card["photos"][0]["large"]).status_code == 200
+
+
+# Many farm stays: the map draws what is in view, grouped; the list pages ---------------------
+
+CROWD = 6000
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    """An app on 6,000 random farm stays, and those stays as geopandas reads them."""
+    from tests.conftest import write_many_farm_stays
+    root = tmp_path_factory.mktemp("crowded")
+    data = root / "data"
+    data.mkdir()
+    for name in DATA_DIR.iterdir():
+        if name.is_file():
+            (data / name.name).write_bytes(name.read_bytes())
+    write_many_farm_stays(data, CROWD, seed=7)
+    app = make_app(data, root / "instance")
+    return app.test_client(), gpd.read_file(data / "farm_stays.geojson")
+
+
+def in_box(stays, box):
+    west, south, east, north = box
+    return stays[(stays.geometry.x >= west) & (stays.geometry.x <= east)
+                 & (stays.geometry.y >= south) & (stays.geometry.y <= north)]
+
+
+def widened(box):
+    west, south, east, north = box
+    dx, dy = (east - west) * 0.05, (north - south) * 0.05
+    return west - dx, south - dy, east + dx, north + dy
+
+
+@pytest.mark.parametrize("zoom, box, filters", [
+    (9, (102.2, 29.1, 102.9, 29.9), ""),
+    (11, (102.2, 29.1, 102.9, 29.9), "&stars_min=4"),
+    (13, (102.55, 29.3, 102.7, 29.45), "&price_max=150"),
+    (16, (102.62, 29.36, 102.64, 29.38), ""),
+])
+def test_the_map_shows_every_stay_in_view_once_alone_or_in_a_group(crowded, zoom, box, filters):
+    client, stays = crowded
+    body = client.get(f"/api/farmstays/map?bbox={','.join(map(str, box))}&zoom={zoom}{filters}").get_json()
+    expected = in_box(stays, widened(box))
+    if "stars_min" in filters:
+        expected = expected[expected.stars >= 4]
+    if "price_max" in filters:
+        expected = expected[expected.price <= 150]
+    singles = [f["id"] for f in body["features"] if "count" not in f["properties"]]
+    groups = [f["properties"] for f in body["features"] if "count" in f["properties"]]
+    assert body["numberMatched"] == len(expected)
+    assert len(singles) + sum(g["count"] for g in groups) == len(expected), "every stay once"
+    assert set(singles) <= set(expected.id)
+    assert all(g["count"] >= 2 for g in groups), "a group of one is shown as the stay"
+    for group in groups:  # a group's bounds hold its centre, inside the view, and its lowest price is a real one
+        west, south, east, north = group["bounds"]
+        assert west <= east and south <= north
+        assert float(group["price_text"][1:]) in set(expected.price)
+    if len(expected) > 300:
+        assert groups and len(body["features"]) < len(expected) / 2, "many stays are grouped"
+    else:
+        assert not groups and sorted(singles) == sorted(expected.id)
+
+
+def test_whatever_the_view_the_map_answer_is_bounded(crowded):
+    client, stays = crowded
+    for zoom in (0, 5, 12, 22):
+        body = client.get(f"/api/farmstays/map?bbox=-180,-90,180,90&zoom={zoom}").get_json()
+        assert body["numberMatched"] == len(stays)
+        assert len(body["features"]) <= 2500
+        singles = sum(1 for f in body["features"] if "count" not in f["properties"])
+        assert singles + sum(f["properties"].get("count", 0) for f in body["features"]) == len(stays)
+    assert client.get("/api/farmstays/map?zoom=23").status_code == 400
+    assert "zoom" in client.get("/api/farmstays/map?zoom=x").get_json()["message"]
+
+
+def test_the_list_pages_through_every_stay_in_order_without_repeats(crowded):
+    client, stays = crowded
+    expected = stays.sort_values(["stars", "price", "id"], ascending=[False, True, True]).id.tolist()
+    paged = []
+    for offset in range(0, CROWD, 1000):
+        body = client.get(f"/api/farmstays?limit=1000&offset={offset}").get_json()
+        assert body["numberMatched"] == CROWD
+        paged += [f["id"] for f in body["features"]]
+    assert paged == expected
+    west, south, east, north = client.get("/api/farmstays?limit=1").get_json()["bbox"]
+    assert (west, south, east, north) == pytest.approx(tuple(stays.total_bounds))
+
+
+def test_sorting_by_name_and_price_matches_pandas(crowded):
+    client, stays = crowded
+    by_name = stays.sort_values(["name_zh", "id"]).id.tolist()[:200]
+    assert ids(client, "sort=name&limit=200") == by_name
+    by_price = stays.sort_values(["price", "stars", "id"], ascending=[True, False, True]).id.tolist()[:200]
+    assert ids(client, "sort=price&limit=200") == by_price
+
+
+def test_a_stays_popup_carries_the_trips_flags(client):
+    trip = "from=2027-07-20&to=2027-07-28"
+    listed = {f["id"]: f["properties"] for f in client.get(f"/api/farmstays?{trip}").get_json()["features"]}
+    flagged = [i for i, p in listed.items() if p["festivals_on"]]
+    assert flagged, "the sample has stays near a summer festival"
+    for stay_id in flagged[:3] + [i for i in listed if i not in flagged][:2]:
+        card = client.get(f"/api/farmstays/{stay_id}?{trip}").get_json()
+        assert card["festivals_on"] == listed[stay_id]["festivals_on"]
+        assert card["open_status"] == listed[stay_id]["open_status"]
+    assert client.get(f"/api/farmstays/{flagged[0]}").get_json()["festivals_on"] == [], "no trip, no flags"

@@ -48,10 +48,13 @@ def test_on_a_phone_the_list_comes_first_and_the_map_shows_prices(live_server, o
     assert ("示意数据" if lang == "zh" else "Illustrative data") in page.locator(".illustrative").first.inner_text()
     watched.screenshot(f"farmstays-phone-list-{lang}")
     page.locator(".view-toggle [data-view=map]").tap()
-    page.wait_for_timeout(400)
+    page.wait_for_function("() => geoapp.farmstays.mapLoads >= 2")  # the view at its real size
+    page.wait_for_timeout(300)
     assert page.locator(".folium-map").is_visible() and not page.locator("#results").is_visible()
-    pins = page.locator(".price-pin:visible")
-    assert pins.count() >= 3, "prices on the map"
+    pins = page.locator(".leaflet-marker-pane .price-pin:visible")
+    groups = page.locator(".leaflet-marker-pane .marker-cluster span").all_inner_texts()
+    assert pins.count() >= 1, "prices on the map"
+    assert pins.count() + sum(int(n) for n in groups) == len(dataset["farm_stays"]), "every stay is a pin or in a group"
     assert re.fullmatch(r"¥\d+ ★\d", pins.first.inner_text())
     box = pins.first.bounding_box()
     assert box["height"] >= 44 and box["width"] >= 44, "a 44 px tap target"
@@ -247,3 +250,69 @@ def test_hostile_names_show_as_text_in_the_popup(hostile_stay_app, open_page):
         assert watched.dialogs == [] and watched.errors == []
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def crowded_server(tmp_path_factory):
+    """A live app on 6,000 random farm stays."""
+    from tests.conftest import write_many_farm_stays
+    root = tmp_path_factory.mktemp("crowded")
+    data = root / "data"
+    data.mkdir()
+    for name in DATA_DIR.iterdir():
+        if name.is_file():
+            (data / name.name).write_bytes(name.read_bytes())
+    write_many_farm_stays(data, 6000, seed=7)
+    server = LiveServer(make_app(data, root / "instance"))
+    server.stays = gpd.read_file(data / "farm_stays.geojson")
+    yield server
+    server.stop()
+
+
+def test_thousands_of_stays_on_a_phone_come_as_groups_a_list_page_and_more(crowded_server, open_page):
+    watched = open_phone(open_page, crowded_server.url, "/farmstays?lang=zh")
+    page = watched.page
+    loaded(page)
+    assert len(list_ids(page)) == 50, "the list holds one page"
+    assert "6000" in page.locator("#results-title").inner_text()
+    page.locator("button.more").tap()
+    page.wait_for_function("() => document.querySelectorAll('#results li[data-id]').length === 100")
+    assert len(set(list_ids(page))) == 100
+    page.locator(".view-toggle [data-view=map]").tap()
+    page.wait_for_function("() => geoapp.farmstays.mapLoads >= 2")
+    groups = page.locator(".stay-group")
+    assert groups.count() >= 5, "the county view shows groups, not 6,000 pins"
+    counts = [int(t.split("\n")[0]) for t in groups.all_inner_texts()]
+    singles = page.locator(".leaflet-marker-pane .price-pin").count()
+    clustered = sum(int(n) for n in page.locator(".leaflet-marker-pane .marker-cluster span").all_inner_texts())
+    west, south, east, north = page.evaluate(
+        "() => { const b = geoapp.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")
+    dx, dy = (east - west) * 0.05, (north - south) * 0.05  # the map asks for a margin around the view
+    xs, ys = crowded_server.stays.geometry.x, crowded_server.stays.geometry.y
+    in_view = ((xs >= west - dx) & (xs <= east + dx) & (ys >= south - dy) & (ys <= north + dy)).sum()
+    assert sum(counts) + singles + clustered == in_view, "the groups count every stay in view once"
+    watched.screenshot("farmstays-phone-6000-groups")
+    zoom = page.evaluate("() => geoapp.map.getZoom()")
+    loads = page.evaluate("() => geoapp.farmstays.mapLoads")
+    groups.first.tap()
+    page.wait_for_function("n => geoapp.farmstays.mapLoads > n", arg=loads)
+    assert page.evaluate("() => geoapp.map.getZoom()") > zoom, "a tap on a group zooms into it"
+    watched.screenshot("farmstays-phone-6000-zoomed")
+    assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_a_listed_stay_inside_a_group_opens_on_the_map(crowded_server, open_page):
+    watched = open_page(crowded_server.url, "/farmstays?lang=en", 1280, 800)
+    page = watched.page
+    loaded(page)
+    first = list_ids(page)[0]
+    assert page.evaluate("id => !(id in geoapp.farmstays.markers)", first), "grouped at the county view"
+    name = page.locator(f'#results li[data-id="{first}"] .stay-name').inner_text()
+    page.locator(f'#results li[data-id="{first}"] .meta').click()
+    title = page.locator(".leaflet-popup-content .geoapp-popup-title")
+    title.wait_for(timeout=10000)
+    assert title.inner_text() == name
+    assert page.locator("#search-area").is_hidden(), "our own move is not the visitor's"
+    page.wait_for_timeout(400)  # the popup's fade
+    watched.screenshot("farmstays-wide-6000-popup")
+    assert watched.errors == [] and watched.foreign_requests == []

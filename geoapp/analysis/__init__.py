@@ -15,7 +15,7 @@ from geoapp.analysis.coverage import (
     township_table,
     zone_table,
 )
-from geoapp.analysis.farmstays import places, prepare_farm_stays
+from geoapp.analysis.farmstays import FarmStayIndex, places, prepare_farm_stays
 from geoapp.analysis.joins import join_locations, location_mismatches
 from geoapp.analysis.summary import county_summary
 from geoapp.data.load import Dataset
@@ -33,12 +33,14 @@ class CountyAnalysis:
     farm_stays: gpd.GeoDataFrame     # ready to search: pinyin names, search text
     places: dict[str, tuple[float, float]]  # festival venues and township seats, (lat, lon)
     metrics: dict[str, Metric]       # what the coverage map can shade townships by
+    farm_stay_index: FarmStayIndex   # the same farm stays as arrays, for searching and map clusters
 
 
 def analyse(dataset: Dataset) -> CountyAnalysis:
     """Join the layers and compute the summary, the tables and the gaps."""
     joined = join_locations(dataset)
     townships = township_table(joined)
+    farm_stays = prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"])
     return CountyAnalysis(
         dataset=joined,
         summary=county_summary(joined),
@@ -46,7 +48,8 @@ def analyse(dataset: Dataset) -> CountyAnalysis:
         zones=zone_table(joined),
         gaps=coverage_gaps(joined),
         mismatches=location_mismatches(joined),
-        farm_stays=prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"]),
+        farm_stays=farm_stays,
         places=places(joined["festivals"], joined["townships"]),
         metrics=coverage_metrics(townships),
+        farm_stay_index=FarmStayIndex(farm_stays),
     )

@@ -10,15 +10,18 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pypinyin import lazy_pinyin
+from pyproj import Transformer
 from shapely.geometry import Point
 
 from geoapp import params
+from geoapp.analysis.index import grid_cells, web_mercator_pixels
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.messages import N_
 from geoapp.params import ParamError, plain_number
@@ -201,18 +204,66 @@ def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame
     return prepared
 
 
+class FarmStayIndex:
+    """The prepared farm stays as arrays (positions, metres in UTM 48N, stars, prices, sort
+    ranks), so that a search filters, measures and sorts half a million stays with numpy and
+    only the page it shows becomes rows."""
+
+    def __init__(self, stays: gpd.GeoDataFrame):
+        self.stays = stays
+        coordinates = shapely.get_coordinates(stays.geometry.to_numpy()) if len(stays) else np.empty((0, 2))
+        self.lon, self.lat = coordinates[:, 0], coordinates[:, 1]
+        self.x_m, self.y_m = _to_metric.transform(self.lon, self.lat)
+        self.stars = stays.stars.to_numpy(dtype=float)
+        self.price = stays.price.to_numpy(dtype=float)
+        self.township = stays.township.to_numpy(dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.stays)
+
+    @cached_property
+    def id_rank(self) -> np.ndarray:
+        return _rank(self.stays.id)
+
+    @cached_property
+    def name_rank(self) -> np.ndarray:
+        return _rank(self.stays.name_zh)
+
+    @cached_property
+    def seasons(self) -> tuple[np.ndarray, list[tuple[str | None, str | None]]]:
+        """Each stay's opening season as a code into a short list of distinct (from, to) pairs."""
+        opens = self.stays.get("open_from_md", pd.Series(None, index=self.stays.index))
+        closes = self.stays.get("open_to_md", pd.Series(None, index=self.stays.index))
+        pairs = list(zip(opens.where(opens.notna(), None), closes.where(closes.notna(), None)))
+        codes, distinct = pd.factorize(pd.Series(pairs, dtype=object), use_na_sentinel=False)
+        return codes, list(distinct)
+
+    def metres_from(self, lat: float, lon: float, positions: np.ndarray) -> np.ndarray:
+        """Metres (UTM 48N) from (lat, lon) to the stays at `positions`."""
+        x, y = _to_metric.transform(lon, lat)
+        return np.hypot(self.x_m[positions] - x, self.y_m[positions] - y)
+
+
+_to_metric = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
+
+
+def _rank(values: pd.Series) -> np.ndarray:
+    """Each value's place among the distinct values in sorted order (equal values share it), for
+    sorting by several keys at once."""
+    codes, _distinct = pd.factorize(values.fillna("").astype(str), sort=True)
+    return codes
+
+
 def distances_m(frame: gpd.GeoDataFrame, lat: float, lon: float) -> pd.Series:
     """Metres from (lat, lon) to each feature, measured in UTM 48N."""
     origin = gpd.GeoSeries([Point(lon, lat)], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
     return frame.geometry.to_crs(METRIC_CRS).distance(origin)
 
 
-def within_km_of_any(frame: gpd.GeoDataFrame, points: gpd.GeoDataFrame, radius_km: float) -> pd.Series:
-    """Whether each feature of `frame` lies within `radius_km` of any of `points`."""
-    if points.empty:
-        return pd.Series(False, index=frame.index)
-    targets = points.geometry.to_crs(METRIC_CRS).union_all()
-    return frame.geometry.to_crs(METRIC_CRS).distance(targets) <= radius_km * 1000
+def _near_festival(index: FarmStayIndex, festival, positions: np.ndarray, radius_km: float) -> np.ndarray:
+    """Whether each stay at `positions` lies within `radius_km` of the festival's venue."""
+    venue = festival.geometry.representative_point()
+    return index.metres_from(venue.y, venue.x, positions) <= radius_km * 1000
 
 
 def open_during(open_from: str | None, open_to: str | None, date_from: dt.date | None,
@@ -231,57 +282,168 @@ def open_during(open_from: str | None, open_to: str | None, date_from: dt.date |
     return "open" if open_days == min(days, 366) else "partly"
 
 
-def search_farm_stays(farm_stays: gpd.GeoDataFrame, query: FarmStayQuery, festivals: gpd.GeoDataFrame,
-                      texts: pd.Series | None = None,
-                      bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
-    """The farm stays that answer `query` (and lie in `bbox`, lon/lat, when given), sorted.
+def matching(index: FarmStayIndex, query: FarmStayQuery, festivals: gpd.GeoDataFrame,
+             bbox: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """Positions (ascending) of the stays the query's filters keep, within `bbox` (lon/lat)
+    when given. Travel dates and places never hide a stay; they only order and mark them."""
+    mask = np.ones(len(index), dtype=bool)
+    if query.stars_min is not None:
+        mask &= index.stars >= query.stars_min
+    if query.price_max is not None:
+        mask &= index.price <= query.price_max
+    if query.township:
+        mask &= index.township == query.township
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        mask &= (index.lon >= minx) & (index.lon <= maxx) & (index.lat >= miny) & (index.lat <= maxy)
+    if query.q:  # the text last: it is the dearest test, so it only reads what is left
+        left = np.flatnonzero(mask)
+        texts = index.stays["search_text"].to_numpy()[left]
+        mask[left] = pd.Series(texts, dtype=object).str.contains(_fold(query.q), regex=False).to_numpy(dtype=bool)
+    positions = np.flatnonzero(mask)
+    if query.festival:
+        festival = festivals[festivals.id == query.festival].iloc[0]
+        positions = positions[_near_festival(index, festival, positions, query.radius_km)]
+    return positions
+
+
+@dataclass
+class FoundStays:
+    """The stays a search found, in its order, as positions into `index`; `rows` makes a page
+    of them into a GeoDataFrame with `distance_m`, `festivals_on` and `open_status` added."""
+    index: FarmStayIndex
+    positions: np.ndarray
+    distance_m: np.ndarray | None = None        # aligned with positions
+    festivals_near: dict[str, np.ndarray] = field(default_factory=dict)   # festival id -> aligned bools
+    open_status: np.ndarray | None = None       # aligned with positions
+    dated: bool = False
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def rows(self, start: int = 0, stop: int | None = None) -> gpd.GeoDataFrame:
+        part = slice(start, stop)
+        frame = self.index.stays.iloc[self.positions[part]].copy()
+        if self.distance_m is not None:
+            frame["distance_m"] = self.distance_m[part]
+        if self.dated:
+            near = {fid: close[part] for fid, close in self.festivals_near.items()}
+            frame["festivals_on"] = [[fid for fid, close in near.items() if close[i]] for i in range(len(frame))]
+            frame["open_status"] = self.open_status[part]
+        return frame
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.index.stays.id.to_numpy()[self.positions])
+
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """lon/lat bounds of every stay found, or None when none was."""
+        if not len(self.positions):
+            return None
+        lon, lat = self.index.lon[self.positions], self.index.lat[self.positions]
+        return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+
+def search_farm_stays(index: FarmStayIndex, query: FarmStayQuery, festivals: gpd.GeoDataFrame,
+                      bbox: tuple[float, float, float, float] | None = None,
+                      positions: np.ndarray | None = None) -> FoundStays:
+    """The farm stays that answer `query` (and lie in `bbox`, lon/lat, when given), sorted;
+    `positions` limits the search to those stays (one stay's popup with the trip's flags).
 
     Travel dates never hide a stay: they add `festivals_on` (the festivals held during the trip
     within `query.radius_km` of the stay) and `open_status` (open, partly, closed: the stay's own
     season against the dates), and `sort=festival` puts the stays near those festivals first.
     A chosen festival keeps the stays within `query.radius_km` of its venue. With a place,
-    `distance_m` (UTM 48N). `farm_stays` needs `search_text` (or pass `texts`)."""
-    found = farm_stays
-    mask = pd.Series(True, index=found.index)
-    if query.stars_min is not None:
-        mask &= found.stars >= query.stars_min
-    if query.price_max is not None:
-        mask &= found.price <= query.price_max
-    if query.township:
-        mask &= found.township == query.township
-    if query.q:
-        texts = texts if texts is not None else found["search_text"]
-        mask &= texts.str.contains(_fold(query.q), regex=False)
-    if query.festival:
-        mask &= within_km_of_any(found, festivals[festivals.id == query.festival], query.radius_km)
-    if bbox is not None:
-        minx, miny, maxx, maxy = bbox
-        xs, ys = found.geometry.x, found.geometry.y
-        mask &= (xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy)
-    found = found[mask].copy()
+    `distance_m` (UTM 48N, whole metres)."""
+    found = matching(index, query, festivals, bbox)
+    if positions is not None:
+        found = np.intersect1d(found, positions)
+    result = FoundStays(index, found)
     dated = bool(query.date_from or query.date_to)
     if dated:
+        result.dated = True
         on = festivals_on(festivals, query.date_from or query.date_to, query.date_to or query.date_from)
-        near = {f.id: within_km_of_any(found, festivals[festivals.id == f.id], query.radius_km) for f in on.itertuples()}
-        found["festivals_on"] = [[fid for fid, close in near.items() if close.loc[i]] for i in found.index]
-        found["open_status"] = [open_during(a, b, query.date_from, query.date_to)
-                                for a, b in zip(found.get("open_from_md", [None] * len(found)),
-                                                found.get("open_to_md", [None] * len(found)))]
+        result.festivals_near = {f.id: _near_festival(index, f, found, query.radius_km) for f in on.itertuples()}
+        codes, seasons = index.seasons
+        statuses = np.array([open_during(a, b, query.date_from, query.date_to) for a, b in seasons] + [None],
+                            dtype=object)
+        result.open_status = statuses[codes[found]] if len(seasons) else np.full(len(found), None, dtype=object)
     if query.near:
-        found["distance_m"] = distances_m(found, *query.near).round(0)
+        result.distance_m = np.round(index.metres_from(*query.near, found), 0)
     sort = query.sort or ("distance" if query.near else "festival" if dated else "stars")
-    if sort == "festival" and dated:
-        found["_festival_first"] = [0 if ids else 1 for ids in found.festivals_on]
-        found["_closed_last"] = [1 if status == "closed" else 0 for status in found.open_status]
-        keys = ["_closed_last", "_festival_first"] + (["distance_m"] if "distance_m" in found else []) + ["stars", "id"]
-        found = found.sort_values(keys, ascending=[True, True] + ([True] if "distance_m" in found else [])
-                                  + [False, True], kind="stable").drop(columns=["_festival_first", "_closed_last"])
-    elif sort == "distance" and "distance_m" in found:
-        found = found.sort_values(["distance_m", "id"], kind="stable")
-    elif sort == "price":
-        found = found.sort_values(["price", "stars", "id"], ascending=[True, False, True], kind="stable")
-    elif sort == "name":
-        found = found.sort_values(["name_zh", "id"], kind="stable")
-    else:
-        found = found.sort_values(["stars", "price", "id"], ascending=[False, True, True], kind="stable")
-    return found
+    keys = _sort_keys(index, result, sort)  # most significant first
+    order = np.lexsort(keys[::-1]) if keys else np.arange(len(found))
+    result.positions = found[order]
+    if result.distance_m is not None:
+        result.distance_m = result.distance_m[order]
+    if dated:
+        result.festivals_near = {fid: close[order] for fid, close in result.festivals_near.items()}
+        result.open_status = result.open_status[order]
+    return result
+
+
+def _sort_keys(index: FarmStayIndex, result: FoundStays, sort: str) -> list[np.ndarray]:
+    """The arrays to sort the found stays by, most significant first; ties go by id."""
+    found = result.positions
+    ids = index.id_rank[found]
+    if sort == "festival" and result.dated:
+        closed_last = np.array([status == "closed" for status in result.open_status], dtype=np.int8)
+        near_any = np.zeros(len(found), dtype=bool)
+        for close in result.festivals_near.values():
+            near_any |= close
+        distance = [result.distance_m] if result.distance_m is not None else []
+        return [closed_last, (~near_any).astype(np.int8), *distance, -index.stars[found], ids]
+    if sort == "distance" and result.distance_m is not None:
+        return [result.distance_m, ids]
+    if sort == "price":
+        return [index.price[found], -index.stars[found], ids]
+    if sort == "name":
+        return [index.name_rank[found], ids]
+    return [-index.stars[found], index.price[found], ids]
+
+
+# The map at any zoom -------------------------------------------------------------------------
+
+ALL_SINGLE = 300     # this many stays in view or fewer: each is drawn (the browser splits overlaps)
+CELL_PX = 64         # otherwise, stays are grouped in cells this many pixels wide
+MAX_CELLS = 2500     # and the cells grow until the view holds at most this many
+
+
+@dataclass(frozen=True)
+class MapGroups:
+    """What the map draws for the stays in view: single stays (positions) and groups."""
+    singles: np.ndarray                 # positions of stays drawn one by one
+    groups: list[dict]                  # {count, lon, lat, bounds, price_min, stars_max}
+
+
+def map_groups(index: FarmStayIndex, positions: np.ndarray, zoom: int,
+               view: tuple[float, float, float, float]) -> MapGroups:
+    """The stays at `positions` (already those in `view`) as the map at `zoom` shows them: all
+    of them when few, else grouped in a grid of cells on screen, a cell holding one stay
+    showing that stay. The answer is at most MAX_CELLS items, whatever the view or zoom."""
+    if len(positions) <= ALL_SINGLE:
+        return MapGroups(positions, [])
+    west, south, east, north = view
+    (x0, x1), (y1, y0) = web_mercator_pixels(np.array([west, east]), np.array([south, north]), zoom)
+    cell_px = max(CELL_PX, float(np.sqrt(abs((x1 - x0) * (y1 - y0)) / MAX_CELLS)))
+    lon, lat = index.lon[positions], index.lat[positions]
+    cell, counts = grid_cells(lon, lat, zoom, cell_px)
+    alone = counts[cell] == 1
+    grouped = ~alone
+    cell_of, members = cell[grouped], positions[grouped]
+    used, cell_of = np.unique(cell_of, return_inverse=True)
+    n = np.bincount(cell_of)
+    def reduce(values, how, start):
+        out = np.full(len(used), start, dtype=float)
+        how.at(out, cell_of, values)
+        return out
+    g_lon, g_lat = lon[grouped], lat[grouped]
+    mean_lon, mean_lat = np.bincount(cell_of, g_lon) / n, np.bincount(cell_of, g_lat) / n
+    west_, south_ = reduce(g_lon, np.minimum, np.inf), reduce(g_lat, np.minimum, np.inf)
+    east_, north_ = reduce(g_lon, np.maximum, -np.inf), reduce(g_lat, np.maximum, -np.inf)
+    price = reduce(index.price[members], np.minimum, np.inf)
+    stars = reduce(index.stars[members], np.maximum, 0)
+    groups = [{"count": int(n[i]), "lon": float(mean_lon[i]), "lat": float(mean_lat[i]),
+               "bounds": [float(west_[i]), float(south_[i]), float(east_[i]), float(north_[i])],
+               "price_min": float(price[i]), "stars_max": int(stars[i])} for i in range(len(used))]
+    return MapGroups(positions[alone], groups)

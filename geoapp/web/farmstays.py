@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+import shapely
 from flask import (
     Blueprint,
     Response,
@@ -25,6 +27,8 @@ from geoapp.analysis.farmstays import (
     FarmStayQuery,
     distances_m,
     festivals_on,
+    map_groups,
+    matching,
     next_dates,
     parse_query,
     search_farm_stays,
@@ -141,16 +145,16 @@ def page_words(lang: str) -> dict:
         "search_area": _("Search this area"), "loading": _("Loading…"), "failed": _("Could not load the farm stays"),
         "apps": {"amap": _("Amap"), "baidu": _("Baidu Maps"), "tencent": _("Tencent Maps"), "apple": _("Apple Maps")},
         "illustrative": _("Illustrative data: these farm stays and their phone numbers are made up."),
-        "no_photo": _("No photo yet"), "more": _("More"),
+        "no_photo": _("No photo yet"), "more": _("More"), "page_size": LIST_PAGE,
     }
 
 
 def _search(problems: list):
-    state = county()
+    analysis = county().analysis
     query = current_query()
     problems += list(query.problems)
     bbox = _bbox(problems)
-    found = search_farm_stays(state.analysis.farm_stays, query, state.analysis.dataset["festivals"], bbox=bbox)
+    found = search_farm_stays(analysis.farm_stay_index, query, analysis.dataset["festivals"], bbox=bbox)
     return query, found
 
 
@@ -170,7 +174,7 @@ def search_page():
     if query.date_from or query.date_to:
         on = set(festivals_on(festivals, query.date_from or query.date_to, query.date_to or query.date_from).id)
     names = festival_names(lang)
-    cards = [stay_card(row, lang, names) for _, row in found.iloc[offset:offset + LIST_PAGE].iterrows()]
+    cards = [stay_card(row, lang, names) for _, row in found.rows(offset, offset + LIST_PAGE).iterrows()]
     return render_template(
         "farmstays.html", map=render_parts(figure), query=query, args=query.as_args(), problems=problems,
         cards=cards, total=len(found), offset=offset, page_size=LIST_PAGE,
@@ -266,7 +270,7 @@ def api_search():
                         "problems": problems}), 400
     lang = current_lang()
     names = festival_names(lang)
-    page = found.iloc[offset:offset + limit]
+    page = found.rows(offset, offset + limit)
     features = []
     for _index, row in page.iterrows():
         card = stay_card(row, lang, names)
@@ -276,16 +280,86 @@ def api_search():
             "distance_m": float(row["distance_m"]) if "distance_m" in row and row["distance_m"] == row["distance_m"] else None,
             "festival_ids": row["festivals_on"] if "festivals_on" in row and isinstance(row["festivals_on"], list) else []},
             "geometry": {"type": "Point", "coordinates": [card["lon"], card["lat"]]}})
+    bounds = found.bounds()
+    if bounds and county().tiles.to_display:
+        bounds = tuple(county().tiles.to_display(shapely.box(*bounds)).bounds)
     response = jsonify({"type": "FeatureCollection", "features": features, "numberMatched": len(found),
-                        "numberReturned": len(features), "query": query.as_args(),
+                        "numberReturned": len(features), "query": query.as_args(), "bbox": bounds,
                         "festivalsOn": sorted({f for feature in features for f in feature["properties"]["festival_ids"]})})
     response.mimetype = "application/geo+json"
     return response
 
 
+@bp.get("/api/farmstays/map")
+def api_map():
+    """What the map shows of the search in the visitor's view: `bbox` (the view, lon/lat) and
+    `zoom`; the search's own parameters filter as on the list. Few stays in view: each one
+    (id, name, price, stars); many: groups on a screen grid (count, centre, bounds, lowest price),
+    so the answer stays small whether 16 or 500,000 stays match."""
+    analysis = county().analysis
+    errors: list = []
+    query = current_query()
+    errors += list(query.problems)
+    view = _bbox(errors) or tuple(analysis.dataset["county"].total_bounds)
+    zoom = _whole("zoom", 10, 22, errors)
+    if errors:
+        problems = [{"parameter": p.parameter, "message": translate(p.message)} for p in errors]
+        return jsonify({"error": "Bad Request", "status": 400, "message": problems[0]["message"],
+                        "problems": problems}), 400
+    index = analysis.farm_stay_index
+    in_view = matching(index, query, analysis.dataset["festivals"], _widened(view))
+    drawn = map_groups(index, in_view, zoom, view)
+    shift = county().tiles.to_display
+    lang = current_lang()
+    stays = index.stays
+    names = (stays.name_en if lang == "en" else stays.name_zh).to_numpy()
+    features = []
+    lon, lat = _shown(index.lon[drawn.singles], index.lat[drawn.singles], shift)
+    for position, x, y in zip(drawn.singles, lon, lat):
+        features.append({"type": "Feature", "id": str(stays.id.iat[position]),
+                         "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+                         "properties": {"name": names[position], "stars": int(index.stars[position]),
+                                        "price_text": f"¥{index.price[position]:g}"}})
+    g_lon, g_lat = _shown(np.array([g["lon"] for g in drawn.groups]), np.array([g["lat"] for g in drawn.groups]), shift)
+    for group, x, y in zip(drawn.groups, g_lon, g_lat):
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+                         "properties": {"count": group["count"], "bounds": group["bounds"],
+                                        "price_text": f"¥{group['price_min']:g}", "stars_max": group["stars_max"]}})
+    response = jsonify({"type": "FeatureCollection", "features": features, "numberMatched": int(len(in_view)),
+                        "grouped": bool(drawn.groups)})
+    response.mimetype = "application/geo+json"
+    return response
+
+
+def _widened(view: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The view and a margin around it (a stay's pin half outside the view still shows)."""
+    west, south, east, north = view
+    dx, dy = (east - west) * 0.05, (north - south) * 0.05
+    return west - dx, south - dy, east + dx, north + dy
+
+
+def _shown(lon: np.ndarray, lat: np.ndarray, shift) -> tuple[np.ndarray, np.ndarray]:
+    """lon/lat shifted to the base map's datum when it is not WGS-84."""
+    if shift is None or not len(lon):
+        return lon, lat
+    points = shift(shapely.points(lon, lat))
+    coordinates = shapely.get_coordinates(points)
+    return coordinates[:, 0], coordinates[:, 1]
+
+
 @bp.get("/api/farmstays/<stay_id>")
 def api_stay(stay_id: str):
-    return jsonify(stay_card(_stay_or_404(stay_id), current_lang(), festival_names(current_lang())))
+    """One stay's card; with the search's travel dates (`from`, `to`) it carries their flags."""
+    stay = _stay_or_404(stay_id)
+    analysis = county().analysis
+    query = current_query()
+    if query.date_from or query.date_to:
+        position = analysis.farm_stay_index.stays.index.get_loc(stay.name)
+        flagged = search_farm_stays(analysis.farm_stay_index, FarmStayQuery(
+            date_from=query.date_from, date_to=query.date_to, radius_km=query.radius_km),
+            analysis.dataset["festivals"], positions=np.array([position]))
+        stay = flagged.rows().iloc[0]
+    return jsonify(stay_card(stay, current_lang(), festival_names(current_lang())))
 
 
 @bp.get("/api/farmstays/<stay_id>/popup")

@@ -16,16 +16,24 @@
   var cluster = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true,
                                       zoomToBoundsOnClick: true});
   map.addLayer(cluster);
-  geoapp.farmstays = {cards: cards, markers: markers, loaded: 0};
+  geoapp.farmstays = {cards: cards, markers: markers, loaded: 0, mapLoads: 0};
 
   // The view on phones: the list first, the map a tap away -----------------------------------
   var ourMove = false;
+  var hiddenFit = null;   // the results' bounds, fitted once the map is shown (a hidden map has no size)
   var toggles = document.querySelectorAll(".view-toggle [data-view]");
   function setView(view) {
     document.body.classList.toggle("view-map", view === "map");
     document.body.classList.toggle("view-list", view === "list");
     toggles.forEach(function (b) { b.setAttribute("aria-selected", b.dataset.view === view ? "true" : "false"); });
-    if (view === "map") setTimeout(function () { ourMove = true; map.invalidateSize(); ourMove = false; }, 0);
+    if (view === "map") setTimeout(function () {
+      ourMove = true;
+      map.invalidateSize();
+      if (hiddenFit) map.fitBounds(hiddenFit, {maxZoom: 13, animate: false});
+      ourMove = false;
+      hiddenFit = null;
+      loadMap();  // the view now has its real size: load what is in it
+    }, 0);
   }
   toggles.forEach(function (button) { button.addEventListener("click", function () { setView(button.dataset.view); }); });
   var phone = window.matchMedia("(max-width: 760px)");
@@ -114,13 +122,86 @@
   }
 
   // Price labels on the map: a 44 px tap target, split apart on tap when they overlap ----------
-  function marker(card) {
-    var label = el("span", "price-pin stars-" + card.stars, card.price_text + " ★" + card.stars);
+  function popupFor(id) {
+    var box = el("div", "stay-popup", W.loading);
+    if (cards[id]) return popupContent(cards[id]);
+    var params = searchParams();
+    var query = new URLSearchParams({lang: W.lang});
+    ["from", "to", "radius_km"].forEach(function (name) { if (params.get(name)) query.set(name, params.get(name)); });
+    fetch("/api/farmstays/" + encodeURIComponent(id) + "?" + query.toString(), {headers: {"Accept": "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error(r.statusText); return r.json(); })
+      .then(function (card) { cards[id] = card; box.replaceChildren(popupContent(card)); })
+      .catch(function () { box.textContent = W.failed; });
+    return box;
+  }
+
+  function marker(id, lat, lon, stars, priceText, name) {
+    var label = el("span", "price-pin stars-" + stars, priceText + " ★" + stars);
     var icon = L.divIcon({className: "price-icon", html: label, iconSize: null, iconAnchor: [30, 22]});
-    var m = L.marker([card.lat, card.lon], {icon: icon, title: card.name, riseOnHover: true, keyboard: true});
-    m.bindPopup(function () { return popupContent(card); }, {maxWidth: 300, minWidth: 220});
-    m.on("click", function () { select(card.id, true); });
+    var m = L.marker([lat, lon], {icon: icon, title: name, riseOnHover: true, keyboard: true});
+    m.bindPopup(function () { return popupFor(id); }, {maxWidth: 300, minWidth: 220});
+    m.on("click", function () { select(id, true); });
     return m;
+  }
+
+  // Many stays in view: the server groups them on a screen grid; a tap on a group zooms into it.
+  function groupMarker(feature) {
+    var p = feature.properties;
+    var c = feature.geometry.coordinates;
+    var size = p.count < 100 ? 40 : p.count < 10000 ? 48 : 56;
+    var label = el("span", "stay-group", String(p.count));
+    label.appendChild(el("small", null, p.price_text + "+"));
+    var icon = L.divIcon({className: "stay-group-icon", html: label, iconSize: [size, size]});
+    var m = L.marker([c[1], c[0]], {icon: icon, keyboard: true,
+                                    title: (p.count === 1 ? W.found_one : W.found).replace("{n}", p.count)});
+    m.on("click", function () {
+      var b = p.bounds;
+      ourMove = false;
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {padding: [30, 30], maxZoom: Math.max(map.getZoom() + 2, 15)});
+    });
+    return m;
+  }
+
+  var groups = L.layerGroup().addTo(map);
+  var mapRequest = 0;
+  var pendingOpen = null;   // a listed stay to open once the map around it has loaded
+
+  function loadMap() {
+    var params = searchParams();
+    params.delete("bbox");
+    var b = hiddenFit || map.getBounds();
+    params.set("bbox", [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
+                        Math.min(b.getNorth(), 90)].map(function (v) { return v.toFixed(5); }).join(","));
+    params.set("zoom", String(Math.round(map.getZoom())));
+    var mine = ++mapRequest;
+    return fetch("/api/farmstays/map?" + params.toString(), {headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw new Error(body.message); return body; }); })
+      .then(function (body) {
+        if (mine !== mapRequest) return;  // the visitor moved on; a newer answer is coming
+        // Pins already on the map stay (an open popup stays open); the others come and go.
+        groups.clearLayers();
+        var kept = {};
+        var added = [];
+        body.features.forEach(function (f) {
+          if (f.properties.count) { groups.addLayer(groupMarker(f)); return; }
+          kept[f.id] = true;
+          if (markers[f.id]) return;
+          var c = f.geometry.coordinates;
+          markers[f.id] = marker(f.id, c[1], c[0], f.properties.stars, f.properties.price_text, f.properties.name);
+          added.push(markers[f.id]);
+        });
+        var gone = Object.keys(markers).filter(function (id) { return !kept[id]; });
+        cluster.removeLayers(gone.map(function (id) { return markers[id]; }));
+        gone.forEach(function (id) { delete markers[id]; });
+        cluster.addLayers(added);
+        geoapp.farmstays.mapLoads += 1;
+        if (pendingOpen && markers[pendingOpen]) {
+          var m = markers[pendingOpen];
+          pendingOpen = null;
+          cluster.zoomToShowLayer(m, function () { m.openPopup(); });
+        }
+      })
+      .catch(function (err) { title.textContent = W.failed + (err.message ? ": " + err.message : ""); });
   }
 
   function select(id, scroll) {
@@ -131,24 +212,46 @@
     if (scroll && !phone.matches) item.scrollIntoView({block: "nearest", behavior: "smooth"});
   }
 
-  function show(features, numberMatched) {
-    cluster.clearLayers();
-    Object.keys(markers).forEach(function (id) { delete markers[id]; delete cards[id]; });
-    list.replaceChildren();
-    if (!features.length) list.appendChild(el("li", "none", W.none));
-    var layers = features.map(function (f) {
-      var card = f.properties;
-      cards[card.id] = card;
-      markers[card.id] = marker(card);
-      list.appendChild(listItem(card));
-      return markers[card.id];
+  // The list: a page at a time ------------------------------------------------------------------
+  var more = el("button", "button more", W.more);
+  more.type = "button";
+  more.hidden = true;
+  list.after(more);
+  var listed = 0;
+
+  function showList(features, numberMatched, append) {
+    if (!append) {
+      list.replaceChildren();
+      Object.keys(cards).forEach(function (id) { delete cards[id]; });
+      listed = 0;
+      if (!features.length) list.appendChild(el("li", "none", W.none));
+    }
+    features.forEach(function (f) {
+      cards[f.properties.id] = f.properties;
+      list.appendChild(listItem(f.properties));
     });
-    cluster.addLayers(layers);
+    listed += features.length;
+    list.start = 1;
     title.textContent = (numberMatched === 1 ? W.found_one : W.found).replace("{n}", numberMatched);
-    var more = document.getElementById("more");
-    if (more) more.hidden = true;  // the list now holds every stay found
-    geoapp.farmstays.loaded += 1;
+    more.hidden = listed >= numberMatched;
+    var serverMore = document.getElementById("more");
+    if (serverMore) serverMore.parentNode.hidden = true;  // the button above pages without a page load
   }
+
+  function fetchList(params, offset) {
+    params.set("limit", String(W.page_size));
+    params.set("offset", String(offset));
+    return fetch("/api/farmstays?" + params.toString(), {headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw new Error(body.message); return body; }); });
+  }
+
+  more.addEventListener("click", function () {
+    more.disabled = true;
+    fetchList(searchParams(), listed)
+      .then(function (body) { showList(body.features, body.numberMatched, true); })
+      .catch(function (err) { title.textContent = W.failed + (err.message ? ": " + err.message : ""); })
+      .then(function () { more.disabled = false; });
+  });
 
   // The search: chips apply at once; the address keeps it ------------------------------------
   function searchParams() {
@@ -169,28 +272,37 @@
   }
 
   var fitNext = true;
+  var searchRequest = 0;
   function run(push) {
     var params = searchParams();
     markChips();
     if (push) history.pushState(null, "", window.location.pathname + "?" + params.toString());
-    params.set("limit", "1000");
     title.textContent = W.loading;
-    return fetch("/api/farmstays?" + params.toString(), {headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw new Error(body.message); return body; }); })
+    var mine = ++searchRequest;
+    return fetchList(params, 0)
       .then(function (body) {
-        show(body.features, body.numberMatched);
+        if (mine !== searchRequest) return null;
+        showList(body.features, body.numberMatched, false);
         areaButton.hidden = true;
         document.querySelectorAll("#festivals li[data-id]").forEach(function (li) {
           var dated = params.get("from") || params.get("to");
           li.classList.toggle("on", Boolean(dated) && body.festivalsOn.indexOf(li.dataset.id) >= 0);
         });
-        if (fitNext && body.features.length && !params.get("bbox")) {
-          var bounds = L.latLngBounds(body.features.map(function (f) { return [f.properties.lat, f.properties.lon]; }));
-          ourMove = true;
-          map.fitBounds(bounds.pad(0.15), {maxZoom: 13, animate: false});
+        if (fitNext && body.bbox && !params.get("bbox")) {
+          var b = body.bbox;
+          var bounds = L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]).pad(0.15);
+          if (map.getSize().x === 0) {
+            hiddenFit = bounds;
+          } else {
+            ourMove = true;
+            map.fitBounds(bounds, {maxZoom: 13, animate: false});
+            ourMove = false;
+          }
         }
         fitNext = true;
+        return loadMap();
       })
+      .then(function () { if (mine === searchRequest) geoapp.farmstays.loaded += 1; })
       .catch(function (err) { title.textContent = W.failed + (err.message ? ": " + err.message : ""); });
   }
   geoapp.farmstays.run = run;
@@ -212,13 +324,16 @@
     run(false);
   });
 
-  // "Search this area" once the visitor moves the map ------------------------------------------
+  // The visitor moves the map: what is in view is loaded; "search this area" narrows the list --
   var userMoved = false;  // our own fitting of the results is not the visitor's move
+  var moving = null;
   map.on("dragstart zoomstart", function () { if (!ourMove) userMoved = true; });
   map.on("moveend", function () {
-    if (userMoved && !ourMove) areaButton.hidden = false;
+    if (ourMove) return;
+    if (userMoved) areaButton.hidden = false;
     userMoved = false;
-    ourMove = false;
+    clearTimeout(moving);
+    moving = setTimeout(loadMap, 150);
   });
   areaButton.addEventListener("click", function () {
     var b = map.getBounds();
@@ -233,9 +348,17 @@
     if (!item || event.target.closest("a")) return;
     select(item.dataset.id, false);
     var m = markers[item.dataset.id];
-    if (!m) return;
     if (phone.matches) setView("map");
-    cluster.zoomToShowLayer(m, function () { m.openPopup(); });
+    if (m) {
+      cluster.zoomToShowLayer(m, function () { m.openPopup(); });
+      return;
+    }
+    var card = cards[item.dataset.id];  // in a group at this zoom: go close, then open it
+    pendingOpen = card.id;
+    ourMove = true;   // our move, not the visitor's: no "search this area"
+    map.setView([card.lat, card.lon], Math.max(map.getZoom(), 16), {animate: false});
+    ourMove = false;
+    loadMap();
   });
   list.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && event.target.matches("li[data-id]")) event.target.click();
