@@ -373,3 +373,36 @@ def test_a_stays_popup_carries_the_trips_flags(client):
         assert card["festivals_on"] == listed[stay_id]["festivals_on"]
         assert card["open_status"] == listed[stay_id]["open_status"]
     assert client.get(f"/api/farmstays/{flagged[0]}").get_json()["festivals_on"] == [], "no trip, no flags"
+
+
+def test_the_pinyin_of_names_is_made_once_read_back_and_never_stale(tmp_path):
+    from pypinyin import lazy_pinyin
+
+    from geoapp.store.derived import DerivedTexts
+    folder = tmp_path / "derived"
+    names = ["清溪驿站", "", "汉源 Pear 农家乐"]
+    first = DerivedTexts(folder).parts("pinyin", names, lazy_pinyin)
+    assert first == [tuple(lazy_pinyin(n)) for n in names]
+
+    def never(_name):
+        raise AssertionError("made again though remembered")
+    assert DerivedTexts(folder).parts("pinyin", names, never) == first, "another worker reads it back"
+    changed = ["清溪客栈", "", "汉源 Pear 农家乐"]
+    assert DerivedTexts(folder).parts("pinyin", changed, lazy_pinyin)[0] == ("qing", "xi", "ke", "zhan")
+    for path in folder.glob("pinyin-*.txt"):  # a damaged file is made again, not believed
+        path.write_text(path.read_text(encoding="utf-8").replace("qing", "ming"), encoding="utf-8")
+    assert DerivedTexts(folder).parts("pinyin", names, lazy_pinyin) == first
+    assert DerivedTexts(None).parts("pinyin", names, lazy_pinyin) == first
+
+
+def test_a_restarted_app_gives_the_same_english_names_from_remembered_pinyin(data_copy, tmp_path):
+    path = data_copy / "farm_stays.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        feature["properties"]["name_en"] = None
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    names = [make_app(data_copy, tmp_path / "instance").test_client().get("/api/farmstays").get_json()
+             for _start in range(2)]
+    assert list((tmp_path / "instance" / "derived").glob("farm-stay-text-*.txt")), "kept in the instance folder"
+    assert names[0] == names[1]
+    assert all(f["properties"]["name_en"] for f in names[1]["features"])

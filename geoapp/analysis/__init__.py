@@ -36,11 +36,12 @@ class CountyAnalysis:
     farm_stay_index: FarmStayIndex   # the same farm stays as arrays, for searching and map clusters
 
 
-def analyse(dataset: Dataset) -> CountyAnalysis:
-    """Join the layers and compute the summary, the tables and the gaps."""
+def analyse(dataset: Dataset, remembered=None) -> CountyAnalysis:
+    """Join the layers and compute the summary, the tables and the gaps. `remembered` (the
+    store's `DerivedTexts`) keeps texts dear to derive, such as the pinyin of names."""
     joined = join_locations(dataset)
     townships = township_table(joined)
-    farm_stays = prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"])
+    farm_stays = prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"], remembered)
     return CountyAnalysis(
         dataset=joined,
         summary=county_summary(joined),

@@ -158,49 +158,40 @@ def pinyin(text: str) -> str:
     return "".join(_syllables(text)).lower()
 
 
-def english_name(name_en: str | None, name_zh: str) -> str:
-    """`name_en`, or the pinyin of `name_zh` (capitalised) where there is no English name."""
-    if isinstance(name_en, str) and name_en.strip():
-        return name_en
-    return " ".join(s.capitalize() for s in _syllables(name_zh)) if name_zh else ""
+_PARTS = "\x1f"  # between the parts of one stay's source text (stored text never holds it)
 
 
-_FOLDED_AWAY = r"[\u0300-\u036f\s\-–·'’]+"  # tone marks (after NFKD) and separators
-
-
-def _fold_all(texts: pd.Series) -> pd.Series:
-    """`_fold` over a column, done by pandas' string methods (a column of 500,000 names in
-    about a second rather than ten)."""
-    return texts.fillna("").astype(str).str.lower().str.normalize("NFKD").str.replace(_FOLDED_AWAY, "", regex=True)
-
-
-def search_text(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame,
-                pinyins: list[str] | None = None) -> pd.Series:
-    """What free text is matched against: the names in Chinese, English and pinyin, of the
-    farm stay and of its township, folded. Computed once when the data is loaded; `name_en`
-    is already filled (pinyin where the data has no English name)."""
-    township_text = {t.code: "|".join(_fold(p) for p in (t.name_zh, t.name_en, pinyin(t.name_zh)))
-                     for t in townships.itertuples()}
-    pinyins = pd.Series(pinyins if pinyins is not None else [pinyin(zh) for zh in farm_stays.name_zh],
-                        index=farm_stays.index)
-    return (_fold_all(farm_stays.name_zh) + "|" + _fold_all(farm_stays.name_en) + "|" + pinyins + "|"
-            + farm_stays.township.map(township_text).fillna(""))
+def _english_and_search_text(source: str) -> tuple[str, str]:
+    """(English name, search text) of one stay from "name_zh␟name_en␟its township's text": the
+    English name is `name_en`, or the capitalised pinyin of `name_zh` where there is none; the
+    search text is the names in Chinese, English and pinyin, then the township's, folded."""
+    zh, en, town = source.split(_PARTS)
+    syllables = lazy_pinyin(zh) if zh else []
+    english = en if en.strip() else " ".join(s.capitalize() for s in syllables)
+    return english, "|".join((_fold(zh), _fold(english), "".join(syllables).lower(), town))
 
 
 def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame,
-                       zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+                       zones: gpd.GeoDataFrame, remembered=None) -> gpd.GeoDataFrame:
     """Farm stays ready for searching and showing: English names filled with pinyin where
-    missing, township names, the zone's lead industry, and the folded `search_text`."""
+    missing, township names, the zone's lead industry, and the folded `search_text`.
+    pypinyin is the cost of start-up with many stays (a minute for 500,000 names):
+    `remembered` (the store's `DerivedTexts`, or None) gives back what an earlier start made
+    from the same names."""
     prepared = farm_stays.copy()
-    # each name converted to pinyin once (pypinyin is the cost of start-up with many stays)
-    syllables = [tuple(lazy_pinyin(zh)) if isinstance(zh, str) else () for zh in prepared.name_zh]
-    prepared["name_en"] = [en if isinstance(en, str) and en.strip() else " ".join(s.capitalize() for s in syl)
-                           for en, syl in zip(prepared.name_en, syllables)]
+    township_text = {t.code: "|".join(_fold(p) for p in (t.name_zh, t.name_en, pinyin(t.name_zh)))
+                     for t in townships.itertuples()}
+    sources = [f"{zh if isinstance(zh, str) else ''}{_PARTS}{en if isinstance(en, str) else ''}{_PARTS}"
+               f"{township_text.get(town, '')}"
+               for zh, en, town in zip(prepared.name_zh, prepared.name_en, prepared.township)]
+    made = (remembered.parts("farm-stay-text", sources, _english_and_search_text) if remembered is not None
+            else [_english_and_search_text(source) for source in sources])
+    prepared["name_en"] = [english for english, _text in made]
+    prepared["search_text"] = [text for _english, text in made]
     towns = townships.set_index("code")
     prepared["township_zh"] = prepared.township.map(towns.name_zh)
     prepared["township_en"] = prepared.township.map(towns.name_en)
     prepared["zone_industry"] = prepared.zone.map(zones.set_index("id").lead_industry)
-    prepared["search_text"] = search_text(prepared, townships, ["".join(syl).lower() for syl in syllables])
     return prepared
 
 

@@ -114,30 +114,45 @@ def unstorable(text: str) -> Message | None:
                    position=found.start() + 1)
 
 
-def _blank(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype("string").str.strip() == "")
+def _stripped(values: pd.Series) -> tuple[pd.Series, np.ndarray, bool]:
+    """(the values as text with spaces trimmed, object dtype with missing values kept missing;
+    which are missing; whether every present value already was a Python str). Text as GDAL
+    reads it takes the quick way, anything else goes through pandas' string dtype."""
+    objects = values.astype(object)
+    missing = objects.isna().to_numpy()
+    present = objects.to_numpy()[~missing]
+    if all(type(v) is str for v in present):
+        return (objects.str.strip() if len(present) else objects), missing, True
+    return values.astype("string").str.strip().astype(object), missing, False
 
 
-def _coerce(report: _Report, column: Column, values: pd.Series) -> pd.Series:
-    """The column in its registry type; rows that cannot be converted are reported."""
-    blank = _blank(values)
+def _coerce(report: _Report, column: Column, values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(the column in its registry type, which rows are blank); rows that cannot be converted
+    are reported. A blank is a missing value or text of spaces only."""
+    if column.type in ("int", "float") and pd.api.types.is_numeric_dtype(values) \
+            and not pd.api.types.is_bool_dtype(values):
+        numbers, blank = values.astype(float), values.isna().to_numpy()  # already numbers: no round trip through text
+    else:
+        stripped, missing, all_text = _stripped(values)
+        blank = missing | (stripped == "").to_numpy(dtype=bool)
     if column.type == "str":
-        text = values.astype("string").str.strip().astype(object)
-        text[blank.to_numpy()] = None  # empty text is missing: None, not pd.NA or ""
-        strings = values.astype("string")
-        suspect = _UNSTORABLE.search("\n".join(strings.dropna())) is not None  # one scan of the whole column
-        flagged = strings.str.contains(_UNSTORABLE, na=False) if suspect else False
+        text = stripped.copy()
+        text[blank] = None  # empty text is missing: None, not pd.NA or ""
+        raw = values.astype(object).to_numpy()[~missing] if all_text else values.astype("string").dropna()
+        suspect = _UNSTORABLE.search("\n".join(raw)) is not None  # one scan of the whole column
+        flagged = values.astype("string").str.contains(_UNSTORABLE, na=False) if suspect else False
         report.rows(flagged, lambda i: message(
             N_("%(column)s: %(reason)s cannot be stored unchanged; remove it"), column=column.name,
             reason=unstorable(str(text.iloc[i] if text.iloc[i] is not None else values.iloc[i]))))
-        return text
+        return text, blank
     if column.type == "bool":
-        text = values.astype("string").str.strip().str.lower()
-        truth = text.map({"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False})
+        truth = stripped.str.lower().map({"true": True, "1": True, "yes": True, "false": False, "0": False,
+                                          "no": False})
         report.rows(~blank & truth.isna(), lambda i: message(N_("%(column)s: %(value)s is not true or false"),
                                                              column=column.name, value=shown(values.iloc[i])))
-        return truth.astype("boolean")
-    numbers = pd.to_numeric(values.astype("string").str.strip().str.replace(",", "", regex=False), errors="coerce")
+        return truth.astype("boolean"), blank
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        numbers = pd.to_numeric(stripped.astype("string").str.replace(",", "", regex=False), errors="coerce")
     numbers = numbers.where(np.isfinite(numbers.astype(float)))
     report.rows(~blank & numbers.isna(), lambda i: message(N_("%(column)s: %(value)s is not a number"),
                                                            column=column.name, value=shown(values.iloc[i])))
@@ -148,8 +163,8 @@ def _coerce(report: _Report, column: Column, values: pd.Series) -> pd.Series:
         too_big = numbers.notna() & (numbers.abs() >= 2 ** 53)
         report.rows(too_big, lambda i: message(N_("%(column)s: %(value)s is too large"), column=column.name,
                                                value=shown(values.iloc[i])))
-        return numbers.where(~fractional & ~too_big).astype("Int64")
-    return numbers.astype(float)
+        return numbers.where(~fractional & ~too_big).astype("Int64"), blank
+    return numbers.astype(float), blank
 
 
 def check_columns(spec: LayerSpec, frame: pd.DataFrame, lines: bool | None = None) -> tuple[pd.DataFrame, list[DataProblem]]:
@@ -166,8 +181,8 @@ def check_columns(spec: LayerSpec, frame: pd.DataFrame, lines: bool | None = Non
         if column.name not in frame.columns:  # optional columns a file (or an older version) lacks
             frame[column.name] = None
         raw = frame[column.name]
-        values = _coerce(report, column, raw)
-        present = ~_blank(raw)
+        values, blank = _coerce(report, column, raw)
+        present = ~blank
         if not column.nullable:
             report.rows(~present, lambda i, c=column: message(N_("%(column)s: empty, but a value is required"),
                                                               column=c.name))
@@ -192,8 +207,9 @@ def check_columns(spec: LayerSpec, frame: pd.DataFrame, lines: bool | None = Non
     keys = list(spec.key_columns)
     duplicated = frame.duplicated(keys, keep=False) & frame[keys].notna().all(axis=1)
     first = {}
-    for i, key in enumerate(map(tuple, frame[keys].astype(str).to_numpy())):
-        first.setdefault(key, i)
+    if duplicated.any():  # where each duplicated key was first seen, for the message
+        for i, key in enumerate(map(tuple, frame[keys].astype(str).to_numpy())):
+            first.setdefault(key, i)
     report.rows(duplicated, lambda i: message(
         N_("duplicate key '%(key)s' (also %(other)s)"), key="/".join(map(shown_text, frame[keys].iloc[i])),
         other=row_label(spec, frame, first[tuple(frame[keys].astype(str).iloc[i])], lines)))

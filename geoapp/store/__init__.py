@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from geoapp.store.derived import DerivedTexts
 from geoapp.store.interface import LayerStore, ProposalStore, UserStore
 from geoapp.store.photos import PhotoFiles
 
@@ -22,13 +23,16 @@ class Stores:
     proposals: ProposalStore
     users: UserStore
     photos: PhotoFiles
+    derived: DerivedTexts   # texts dear to derive (pinyin of names), kept per content
 
 
 def open_stores(instance: str | Path, database_url: str | None = None) -> Stores:
     """The stores of an instance folder, or of the PostGIS database at `database_url`, with
     their schema brought up to date (once, under a lock, however many processes open them).
-    Photo files live in the instance folder either way (see `geoapp.store.photos`)."""
+    Photo files and derived texts live in the instance folder either way (see
+    `geoapp.store.photos`, `geoapp.store.derived`)."""
     photo_files = PhotoFiles(Path(instance) / "photos")
+    derived = DerivedTexts(Path(instance) / "derived")
     if database_url:
         from geoapp.store.postgis import (
             PostgisLayerStore,
@@ -37,10 +41,11 @@ def open_stores(instance: str | Path, database_url: str | None = None) -> Stores
             connect,
         )
         engine = connect(database_url)
-        return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine), photo_files)
+        return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine), photo_files,
+                      derived)
     from geoapp.store.layers import GeoPackageLayerStore
     from geoapp.store.proposals import GeoPackageProposalStore
     from geoapp.store.users import GeoPackageUserStore
     path = Path(instance) / PROPOSALS_FILE
     return Stores(GeoPackageLayerStore(Path(instance)), GeoPackageProposalStore(path), GeoPackageUserStore(path),
-                  photo_files)
+                  photo_files, derived)

@@ -56,6 +56,7 @@ class CountyState:
         self.proposals = stores.proposals
         self.users = stores.users
         self.photos = stores.photos
+        self.derived = stores.derived
         self._lock = threading.Lock()
         self._use(analysis)
 
@@ -78,7 +79,7 @@ class CountyState:
         stores = open_stores(app.config["GEOAPP_INSTANCE"], app.config.get("DATABASE_URL"))
         dataset = open_dataset(stores.layers, app.config["GEOAPP_DATA_DIR"])
         report_skipped(app, dataset)
-        state = cls(analyse(dataset), tiles, static_root, stores, Path(dem) if dem else None)
+        state = cls(analyse(dataset, stores.derived), tiles, static_root, stores, Path(dem) if dem else None)
         state.app = app
         app.extensions["geoapp"] = state
         app.before_request(state._refresh_for_request)
@@ -98,7 +99,7 @@ class CountyState:
                                           self.analysis.dataset.source, err)
                 else:
                     report_skipped(self.app, dataset)
-                    self._use(analyse(dataset))
+                    self._use(analyse(dataset, self.derived))
                 self.stamp = stamp
 
     def _refresh_for_request(self) -> None:

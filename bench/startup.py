@@ -1,0 +1,110 @@
+"""Start-up time and memory of gunicorn workers with many farm stays.
+
+    .venv/bin/python bench/startup.py                       # 50,000 and 500,000 stays, -w 2 and -w 4
+    .venv/bin/python bench/startup.py --sizes 50000 --workers 2
+
+For each size: a copy of geodata/ with that many random farm stays (`write_many_farm_stays`:
+Chinese names only, so every English name and pinyin is derived), then gunicorn on a fresh
+instance folder ("first": seeds the store and derives the names' texts), stopped, and started
+again with each worker count ("again": what every restart, and every worker after the first,
+costs). A worker is up when gunicorn's `post_worker_init` hook runs (the app is loaded); the
+time is from launching gunicorn until the last worker is up. Memory: each worker's VmRSS after
+it has answered the farm-stay page, its map and an OGC page.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from geoapp.config import ROOT
+from geoapp.layers import LAYERS
+from tests.conftest import write_many_farm_stays
+
+HOOK = '''
+import pathlib, time
+def post_worker_init(worker):
+    with open(pathlib.Path(__file__).with_suffix(".up"), "a") as out:
+        out.write(f"{worker.pid} {time.time()}\\n")
+'''
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def get(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def run(data: Path, instance: Path, workers: int, work: Path, port: int = 5180) -> dict:
+    config = work / f"hooks-{workers}.py"
+    config.write_text(HOOK, encoding="utf-8")
+    up = config.with_suffix(".up")
+    up.unlink(missing_ok=True)
+    env = {**os.environ, "GEOAPP_DATA_DIR": str(data), "GEOAPP_INSTANCE": str(instance), "GEOAPP_TILES": "blank"}
+    began = time.time()
+    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-c", str(config),
+                                "-b", f"127.0.0.1:{port}", "--timeout", "900", "geoapp.wsgi:app"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        while not up.exists() or len(up.read_text().split("\n")) <= workers:
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {process.returncode}")
+            time.sleep(0.1)
+        times = [float(line.split()[1]) for line in up.read_text().split("\n") if line]
+        started = max(times) - began
+        pids = [int(line.split()[0]) for line in up.read_text().split("\n") if line]
+        for _ in range(workers * 3):  # each worker answers the pages a tourist and a machine ask for
+            for path in ("/farmstays?lang=zh", "/api/farmstays/map?bbox=102.2,29.1,102.9,29.9&zoom=10",
+                         "/api/farmstays?limit=50", "/ogc/collections/farm_stays/items?limit=100"):
+                assert get(port, path) == 200, path
+        memory = [rss_mb(pid) for pid in pids]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+    return {"workers": workers, "start_s": started, "rss_mb": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 500_000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="geoapp-startup-"))
+    print("| farm stays | run | workers | start s (last worker up) | RSS MB per worker |")
+    print("|---:|---|---:|---:|---|")
+    try:
+        for n in args.sizes:
+            data = work / f"data-{n}"
+            data.mkdir()
+            for spec in LAYERS.values():
+                shutil.copy(ROOT / "geodata" / spec.filename, data / spec.filename)
+            write_many_farm_stays(data, n)
+            instance = work / f"instance-{n}"
+            for label, workers in [("first", 1)] + [("again", w) for w in args.workers]:
+                row = run(data, instance, workers, work)
+                print(f"| {n:,} | {label} | {workers} | {row['start_s']:.1f} | "
+                      f"{' / '.join(f'{m:.0f}' for m in row['rss_mb'])} |", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
