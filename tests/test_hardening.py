@@ -530,3 +530,29 @@ def test_a_site_past_the_bounds_is_refused_with_a_413_naming_them(fuzz_app):
     assert within.status_code == 200
     service = within.get_json()["service_area"]
     assert service["households_benefiting"] > 0 and service["townships"], "the service area is still measured"
+
+
+def test_a_slow_reload_runs_beside_the_requests_which_keep_their_version(data_copy, tmp_path):
+    """A new version whose load is slow (GEOAPP_BACKGROUND_RELOAD_AFTER=0 makes every load count
+    as slow) is loaded in a thread: the request that notices it is answered at once from the
+    version it had, and later requests get the new one, whole."""
+    import time
+
+    from geoapp.data.load import load_store
+    app = make_app(data_copy, tmp_path / "instance", GEOAPP_BACKGROUND_RELOAD_AFTER=0)
+    client = app.test_client()
+    state = app.extensions["geoapp"]
+    def stays_served() -> int:
+        return client.get("/api/farmstays?limit=1").get_json()["numberMatched"]
+    before = stays_served()
+    stays = load_store(state.layers)["farm_stays"]
+    state.layers.publish({"farm_stays": stays.iloc[:5]}, "keeper", {"farm_stays": "five.geojson"},
+                         {"farm_stays": "sha256:five"})
+    noticed = stays_served()
+    assert noticed == before, "the request that notices the version is not held up by its load"
+    deadline = time.time() + 60
+    while stays_served() != 5 or state.reloading:
+        assert time.time() < deadline, "the new version was never served"
+        time.sleep(0.05)
+    assert client.get(f"/farmstays/{stays.id.iloc[0]}").status_code == 200
+    assert client.get(f"/farmstays/{stays.id.iloc[-1]}").status_code == 404, "the new version, whole"
