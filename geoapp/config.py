@@ -36,6 +36,7 @@ def settings_from_environment(overrides: dict | None = None) -> dict:
         "GEOAPP_DEM": env.get("GEOAPP_DEM") or None,
         "GEOAPP_HTTPS": (env.get("GEOAPP_HTTPS") or "").lower() in ("1", "true", "yes"),
         "GEOAPP_PROXIES": int(env.get("GEOAPP_PROXIES") or 0),
+        "GEOAPP_TILED_TOWNSHIPS_FROM": int(env.get("GEOAPP_TILED_TOWNSHIPS_FROM") or 2000),
         "GEOAPP_BACKGROUND_RELOAD_AFTER": float(env.get("GEOAPP_BACKGROUND_RELOAD_AFTER") or 5.0),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",

@@ -225,3 +225,63 @@ def test_a_layer_hidden_at_first_is_fetched_and_drawn_when_switched_on(live_serv
     page.wait_for_function("() => Object.keys(geoapp.layers.cooperatives || {}).length > 0")
     assert page.evaluate("Object.keys(geoapp.layers.cooperatives).length") == len(analysis.dataset["cooperatives"])
     assert watched.errors == [] and watched.foreign_requests == []
+
+
+FILL_AT = """([x, y]) => {  // the fill of the tile-drawn shape under a point of the page
+  for (const svg of document.querySelectorAll('.leaflet-tile-pane svg.leaflet-tile')) {
+    const box = svg.getBoundingClientRect();
+    if (x < box.left || x > box.right || y < box.top || y > box.bottom) continue;
+    const point = new DOMPoint((x - box.left) * 256 / box.width, (y - box.top) * 256 / box.height);
+    for (const path of svg.querySelectorAll('path')) {
+      if (path.getAttribute('fill') !== 'none' && path.isPointInFill(point)) return path.getAttribute('fill');
+    }
+  }
+  return null;
+}"""
+
+
+@pytest.fixture
+def tiled_server(tmp_path):
+    """The app drawing the coverage map's townships from vector tiles, as it does from
+    GEOAPP_TILED_TOWNSHIPS_FROM townships on (here: always)."""
+    from tests.conftest import DATA_DIR, make_app
+    server = LiveServer(make_app(DATA_DIR, tmp_path / "instance", GEOAPP_TILED_TOWNSHIPS_FROM=0))
+    yield server
+    server.stop()
+
+
+def test_townships_drawn_from_vector_tiles_are_coloured_by_the_indicator(tiled_server, open_page, analysis):
+    from geoapp.maps.coverage import CoverageLayers
+    from geoapp.messages import translator
+    watched = open_page(tiled_server.url, "/coverage?lang=zh")
+    page = watched.page
+    tiles = []
+    page.on("request", lambda r: tiles.append(r.url) if "/tiles/townships/" in r.url else None)
+    page.evaluate("geoapp.map.setView([29.45, 102.62], 10, {animate: false})")
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-tile-pane svg.leaflet-tile path').length > 30")
+    assert page.evaluate("Object.keys(geoapp.layers.townships || {}).length") == 0, "no township shapes in the page"
+    assert "/tiles/townships/" in page.content() and tiles, "the shapes come as tiles"
+    code, lon, lat = quiet_township(analysis)
+
+    def fill_at_township(metric: str) -> tuple[str, str]:
+        layers = CoverageLayers(analysis, metric, "zh", translator("zh"))
+        expected = layers.options("townships", "{layer}", None)["style"]["values"][layers.township_classes()[code]]
+        point = page.evaluate("([lat, lon]) => geoapp.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+        box = page.locator(".folium-map").bounding_box()
+        return page.evaluate(FILL_AT, [box["x"] + point["x"], box["y"] + point["y"]]), expected["fillColor"]
+
+    drawn, expected = fill_at_township("industry_branches")
+    assert drawn == expected
+    before = len(tiles)
+    page.select_option("#metric", "loan_amount_yuan")
+    page.wait_for_function("() => document.getElementById('metric-heading').textContent === '扶持贷款金额'")
+    page.wait_for_timeout(300)
+    drawn, expected = fill_at_township("loan_amount_yuan")
+    assert drawn == expected, "another indicator recolours the same tiles"
+    assert len(tiles) == before, "no new tiles for another indicator"
+    click_at(watched, lon, lat)  # identify still answers a click inside a township
+    popup = page.locator(".leaflet-popup-content .geoapp-identify-first")
+    popup.wait_for(timeout=5000)
+    assert popup.locator(".geoapp-popup-title").inner_text() == analysis.townships.set_index("code").name_zh[code]
+    watched.screenshot("coverage-from-tiles-zh")
+    assert watched.errors == [] and watched.foreign_requests == []

@@ -71,3 +71,46 @@ def test_a_tile_is_revalidated_by_etag(client):
     first = client.get("/tiles/townships/9/401/212.mvt")
     again = client.get("/tiles/townships/9/401/212.mvt", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_tiles_for_a_gcj02_base_map_are_shifted_as_its_overlays_are(tmp_path, dataset):
+    """With Amap (GCJ-02) underneath, `display=1` tiles carry the shapes moved as every other
+    overlay is, so tile-drawn townships sit on the base map's roads; plain tiles stay WGS-84."""
+    import mapbox_vector_tile
+    import numpy as np
+
+    from geoapp.crs import wgs84_to_gcj02
+    from geoapp.maps.vectortiles import mercator_to_lonlat, tile_box_mercator
+    from tests.conftest import DATA_DIR, make_app
+    client = make_app(DATA_DIR, tmp_path / "instance", GEOAPP_TILES="amap").test_client()
+    z = 9
+    for township in dataset["townships"].itertuples():  # one whole inside a z9 tile, clear of its edges
+        lon, lat = township.geometry.centroid.x, township.geometry.centroid.y
+        x = int((lon + 180) / 360 * 2 ** z)
+        y = int((1 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / np.pi) / 2 * 2 ** z)
+        minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+        (west, east), (south, north) = mercator_to_lonlat(np.array([minx, maxx]), np.array([miny, maxy]))
+        w, s_, e, n = township.geometry.bounds
+        if west + 0.01 < w and e < east - 0.01 and south + 0.01 < s_ and n < north - 0.01:
+            break
+    else:
+        pytest.fail("no township lies whole inside a z9 tile")
+
+    def extent(query: str) -> np.ndarray:
+        response = client.get(f"/tiles/townships/{z}/{x}/{y}.mvt{query}")
+        assert response.status_code == 200
+        feature = next(f for f in mapbox_vector_tile.decode(response.data)["townships"]["features"]
+                       if f["properties"]["code"] == township.code)
+        rings = (feature["geometry"]["coordinates"] if feature["geometry"]["type"] == "Polygon"
+                 else [r for polygon in feature["geometry"]["coordinates"] for r in polygon])
+        points = np.concatenate([np.array(ring, dtype=float) for ring in rings])
+        return np.concatenate([points.min(axis=0), points.max(axis=0)])
+    moved = extent("?display=1") - extent("")
+    shifted_lon, shifted_lat = wgs84_to_gcj02(np.array([lon]), np.array([lat]))
+    units_per_degree = 4096 / (360 / 2 ** z)
+    expected_x = (shifted_lon[0] - lon) * units_per_degree
+    expected_y = (shifted_lat[0] - lat) * units_per_degree / np.cos(np.radians(lat))  # mercator stretch
+    assert abs(expected_x) > 5, "the shift is several tile units at z9"
+    assert np.allclose(moved[[0, 2]], expected_x, atol=2) and np.allclose(moved[[1, 3]], expected_y, atol=2)
+    assert client.get(f"/tiles/townships/{z}/{x}/{y}.mvt").headers["ETag"] != \
+        client.get(f"/tiles/townships/{z}/{x}/{y}.mvt?display=1").headers["ETag"]

@@ -73,10 +73,10 @@ def tiles_from_setting(setting: str, static_root: str) -> Tiles:
                      "or a {z}/{x}/{y} URL template")
 
 
-def local_assets(static_root: str, cluster: bool = False,
-                 draw: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def local_assets(static_root: str, cluster: bool = False, draw: bool = False,
+                 vector_tiles: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(scripts, style sheets) a geoapp map loads, all under `static_root`; `cluster` adds
-    leaflet.markercluster, `draw` adds Leaflet.draw."""
+    leaflet.markercluster, `draw` adds Leaflet.draw, `vector_tiles` Leaflet.VectorGrid."""
     vendor = f"{static_root}/vendor"
     scripts = [("leaflet", f"{vendor}/leaflet/leaflet.js")]
     styles = [("leaflet_css", f"{vendor}/leaflet/leaflet.css")]
@@ -87,13 +87,15 @@ def local_assets(static_root: str, cluster: bool = False,
     if draw:
         scripts.append(("leaflet_draw", f"{vendor}/leaflet-draw/leaflet.draw.js"))
         styles.append(("leaflet_draw_css", f"{vendor}/leaflet-draw/leaflet.draw.css"))
+    if vector_tiles:
+        scripts.append(("vectorgrid", f"{vendor}/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"))
     scripts.append(("geoapp_map", f"{static_root}/js/geoapp-map.js"))
     styles.append(("geoapp_map_css", f"{static_root}/css/geoapp-map.css"))
     return scripts, styles
 
 
 def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static_root: str,
-             cluster: bool = False, draw: bool = False) -> folium.Map:
+             cluster: bool = False, draw: bool = False, vector_tiles: bool = False) -> folium.Map:
     """An empty map fitted to `bounds` (minx, miny, maxx, maxy in lon/lat, as stored) with local
     assets; on a GCJ-02 base map the bounds are shifted as the overlays are."""
     minx, miny, maxx, maxy = bounds
@@ -103,7 +105,7 @@ def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static_roo
             to_shifted(shapely.points([minx, maxx], [miny, maxy]), tiles.datum))
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
                    control_scale=True, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
-    m.default_js, m.default_css = local_assets(static_root, cluster, draw)  # per map: no CDN
+    m.default_js, m.default_css = local_assets(static_root, cluster, draw, vector_tiles)  # per map: no CDN
     folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, subdomains=tiles.subdomains or "abc",
                      max_zoom=tiles.max_zoom, max_native_zoom=tiles.max_native_zoom,
                      name="base map", control=False).add_to(m)

@@ -536,15 +536,25 @@ def swatch_css(style: dict, shape: str) -> str:
 
 
 def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
-                 control_words: dict | None = None) -> folium.Map:
+                 control_words: dict | None = None, township_tiles: str | None = None) -> folium.Map:
     """The coverage map of `layers`. `layer_url` ("…/{layer}") serves a hidden layer's data when
-    it is switched on; `identify_url` answers what lies under a click."""
-    m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static_root)
+    it is switched on; `identify_url` answers what lies under a click. With `township_tiles`
+    (a `{z}/{x}/{y}` URL of the townships' vector tiles) the townships are drawn from tiles,
+    coloured in the browser by each township's class: the page carries classes, not shapes."""
+    m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static_root,
+                 vector_tiles=township_tiles is not None)
     for layer in COVERAGE_LAYERS:
         if layer.key in GAP_KEYS:
             continue
-        DataLayer(layers.layer_name(layer.key), layers.options(layer.key, layer_url, identify_url),
-                  data=None if layer.hidden_at_first else layers.data(layer.key), show=not layer.hidden_at_first).add_to(m)
+        options = layers.options(layer.key, layer_url, identify_url)
+        tiled = layer.key == "townships" and township_tiles is not None
+        if tiled:
+            minx, miny, maxx, maxy = layers.analysis.dataset["county"].total_bounds
+            options.update(tiles=township_tiles, tileLayer="townships", idProperty="code",
+                           classes=layers.township_classes(), bounds=[[miny, minx], [maxy, maxx]])
+        DataLayer(layers.layer_name(layer.key), options,
+                  data=None if layer.hidden_at_first or tiled else layers.data(layer.key),
+                  show=not layer.hidden_at_first).add_to(m)
     gaps = folium.FeatureGroup(name=f'<span class="geoapp-swatches">'
                                     f'{swatch_html({"color": GAP_COLOUR}, "ring")}</span> '
                                     f'{html.escape(layers._("Coverage gaps"))}').add_to(m)

@@ -63,15 +63,21 @@ def _plain(value):
     return value
 
 
-def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int) -> bytes:
-    """The tile z/x/y of `layer_id` as MVT bytes (an empty tile where the layer has nothing)."""
+SHIFT_MARGIN = 0.01   # degrees: more than GCJ-02's offset from WGS-84 in China (under 0.007)
+
+
+def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=None) -> bytes:
+    """The tile z/x/y of `layer_id` as MVT bytes (an empty tile where the layer has nothing);
+    `shift` moves the stored geometries to a base map's datum first (GCJ-02 for Amap)."""
     minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
     unit = (maxx - minx) / EXTENT
     pad = BUFFER * unit
     (lon0, lon1), (lat0, lat1) = mercator_to_lonlat(np.array([minx - pad, maxx + pad]),
                                                     np.array([miny - pad, maxy + pad]))
-    rows = index.in_box((float(lon0), float(lat0), float(lon1), float(lat1)))
-    geometries = shapely.transform(index.geometries[rows], lonlat_to_mercator)
+    margin = SHIFT_MARGIN if shift is not None else 0.0
+    rows = index.in_box((float(lon0) - margin, float(lat0) - margin, float(lon1) + margin, float(lat1) + margin))
+    stored = index.geometries[rows]
+    geometries = shapely.transform(shift(stored) if shift is not None else stored, lonlat_to_mercator)
     box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
     kinds = shapely.get_type_id(geometries)
     points = kinds == 0

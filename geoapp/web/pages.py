@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from geoapp import params
@@ -81,7 +81,11 @@ def coverage():
                       metric=_(analysis.metrics[metric].label), year=compare[:8], years=", ".join(years) or "—")
             status = 400
     layers = state.coverage_layers(metric, lang)
-    parts = state.coverage_map(metric, lang, *coverage_urls(metric, lang))
+    township_tiles = url_for("tiles.vector_tile", layer_id="townships", z=0, x=0, y=0).replace("/0/0/0.mvt",
+                                                                                            "/{z}/{x}/{y}.mvt")
+    if state.tiles.to_display is not None:
+        township_tiles += "?display=1"  # shifted as the base map is
+    parts = state.coverage_map(metric, lang, *coverage_urls(metric, lang), township_tiles=township_tiles)
     townships = analysis.townships.sort_values(metric, ascending=False)
     return render_template(
         "coverage.html", map=parts, metric=analysis.metrics[metric], layers=layers,

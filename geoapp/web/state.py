@@ -194,13 +194,18 @@ class CountyState:
         """The committee's PDF report for `metric` in `lang`, made once per data version."""
         return self.made_once(("report", metric, lang), lambda: build(self.analysis, metric, lang))
 
-    def coverage_map(self, metric: str, lang: str, layer_url: str, identify_url: str) -> MapParts:
-        """The coverage map for `metric` in `lang`, rendered once per data version and kept."""
+    def coverage_map(self, metric: str, lang: str, layer_url: str, identify_url: str,
+                     township_tiles: str | None = None) -> MapParts:
+        """The coverage map for `metric` in `lang`, rendered once per data version and kept; the
+        townships come from `township_tiles` when there are at least GEOAPP_TILED_TOWNSHIPS_FROM."""
         version = self._current()
-        key = ("coverage", metric, lang, layer_url, identify_url)
+        tiled = len(version.analysis.townships) >= self.app.config["GEOAPP_TILED_TOWNSHIPS_FROM"]
+        township_tiles = township_tiles if tiled else None
+        key = ("coverage", metric, lang, layer_url, identify_url, township_tiles)
         if key not in version.maps:
             parts = render_parts(coverage_map(version.coverage_layers(metric, lang), self.tiles, self.static_root,
-                                              layer_url, identify_url, control_words(lang)).get_root())
+                                              layer_url, identify_url, control_words(lang),
+                                              township_tiles).get_root())
             version.maps[key] = parts
         return version.maps[key]
 

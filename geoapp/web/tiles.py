@@ -46,10 +46,11 @@ def vector_tile(layer_id: str, z: int, x: int, y: int):
     if not 0 <= z <= MAX_VECTOR_ZOOM or not 0 <= x < (1 << z) or not 0 <= y < (1 << z):
         abort(404, _("There is no tile %(z)s/%(x)s/%(y)s.", z=z, x=x, y=y))
     state = county()
-    etag = f'"{zlib.crc32(repr(state.stamp).encode()):x}-{layer_id}-{z}-{x}-{y}"'
+    shift = state.tiles.to_display if request.args.get("display") == "1" else None  # the base map's datum
+    etag = f'"{zlib.crc32(repr(state.stamp).encode()):x}-{layer_id}-{z}-{x}-{y}{"-shifted" if shift else ""}"'
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304, headers={"ETag": etag})
-    data = cut(state.index.layer(layer_id), layer_id, z, x, y)
+    data = cut(state.index.layer(layer_id), layer_id, z, x, y, shift)
     response = Response(data, mimetype="application/vnd.mapbox-vector-tile")
     response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
     response.headers["ETag"] = etag

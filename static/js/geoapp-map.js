@@ -76,6 +76,7 @@
   geoapp.dataLayer = function (options, data) {
     var registry = geoapp.layers[options.key] = geoapp.layers[options.key] || {};
     geoapp.options[options.key] = options;
+    if (options.tiles) return tiledLayer(options);
     var features = L.geoJSON(null, {
       style: function (feature) { return styleOf(options.style || {}, feature.properties || {}); },
       pointToLayer: function (feature, latlng) {
@@ -125,10 +126,40 @@
     return group;
   };
 
+  /* A layer drawn from vector tiles (Leaflet.VectorGrid): the tiles carry shapes and ids, and
+   * each feature's style key comes from options.classes ({id: key}), so another indicator is a
+   * restyle, not new tiles. Clicks go to identify on the server, as for every layer. */
+  function tiledLayer(options) {
+    function styleFor(id) {
+      var keyed = {};
+      keyed[options.style.by] = options.classes[id];
+      var style = styleOf(options.style || {}, keyed);
+      style.fill = true;
+      return style;
+    }
+    var styles = {};
+    styles[options.tileLayer] = function (props) { return styleFor(props[options.idProperty]); };
+    var grid = L.vectorGrid.protobuf(options.tiles, {
+      vectorTileLayerStyles: styles, interactive: false, rendererFactory: L.svg.tile, maxNativeZoom: 18,
+      getFeatureId: function (feature) { return feature.properties[options.idProperty]; }});
+    grid.geoappRestyle = function () {  // drawn tiles recoloured in place, later ones styled alike
+      Object.keys(options.classes).forEach(function (id) { grid.setFeatureStyle(id, styleFor(id)); });
+    };
+    grid.getBounds = function () { return L.latLngBounds(options.bounds); };
+    grid.geoappTiled = true;
+    geoapp.groups[options.key] = grid;
+    return grid;
+  }
+
   /* Restyle a drawn layer's features from new style keys ({id: key}) and a new style spec. */
   geoapp.restyle = function (layerKey, styleSpec, keys, property) {
     var registry = geoapp.layers[layerKey] || {};
     geoapp.options[layerKey].style = styleSpec;
+    if (geoapp.groups[layerKey] && geoapp.groups[layerKey].geoappTiled) {
+      geoapp.options[layerKey].classes = keys;
+      geoapp.groups[layerKey].geoappRestyle();
+      return;
+    }
     Object.keys(registry).forEach(function (id) {
       var layer = registry[id];
       layer.feature.properties[property] = keys[id];
@@ -170,6 +201,10 @@
   geoapp.show = function (layerKey, id) {
     var group = geoapp.groups[layerKey];
     var layer = (geoapp.layers[layerKey] || {})[id];
+    if (!layer && group && group.geoappTiled) {  // drawn from tiles: go to where its name is
+      var named = (geoapp.labels || []).filter(function (p) { return p.label.kind === layerKey && p.label.id === id; })[0];
+      if (named) layer = {getLatLng: function () { return named.marker.getLatLng(); }, getPopup: function () { return null; }};
+    }
     if (!layer || !geoapp.map) return false;
     if (group && !geoapp.map.hasLayer(group)) geoapp.map.addLayer(group);
     function open() {
