@@ -178,7 +178,7 @@ def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame
     pypinyin is the cost of start-up with many stays (a minute for 500,000 names):
     `remembered` (the store's `DerivedTexts`, or None) gives back what an earlier start made
     from the same names."""
-    prepared = farm_stays.copy()
+    prepared = farm_stays.copy(deep=False)  # copy-on-write: the columns are shared with the layer, not doubled
     township_text = {t.code: "|".join(_fold(p) for p in (t.name_zh, t.name_en, pinyin(t.name_zh)))
                      for t in townships.itertuples()}
     sources = [f"{zh if isinstance(zh, str) else ''}{_PARTS}{en if isinstance(en, str) else ''}{_PARTS}"

@@ -19,7 +19,7 @@ def locate(features: gpd.GeoDataFrame, townships: gpd.GeoDataFrame, zones: gpd.G
     feature's representative point (a polygon's lies inside it), or None outside all."""
     anchors = gpd.GeoDataFrame({"row": range(len(features))},
                                geometry=features.geometry.representative_point(), crs=features.crs)
-    located = features.copy()
+    located = features.copy(deep=False)  # copy-on-write: shares the columns it does not change
     for column, polygons, key in (("township_at", townships, "code"), ("zone_at", zones, "id")):
         hits = gpd.sjoin(anchors, polygons[[key, "geometry"]], predicate="within", how="left")
         first = hits.drop_duplicates("row").set_index("row")[key]
