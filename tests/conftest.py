@@ -71,6 +71,69 @@ def write_many_farm_stays(data_dir: Path, n: int, seed: int = 20_000) -> None:
     write_geojson(stays, data_dir / "farm_stays.geojson")
 
 
+def township_code(i: int) -> str:
+    """A township code of letters only (the registry's pattern) that no pinyin name takes: 0 -> 'zza'."""
+    letters = ""
+    while True:
+        letters = chr(ord("a") + i % 26) + letters
+        i = i // 26 - 1
+        if i < 0:
+            return "zz" + letters
+
+
+def write_many_townships(data_dir: Path, n: int, seed: int = 40_000) -> None:
+    """Split the county in `data_dir` into `n` townships (the 30 real seats and n-30 random
+    ones; Voronoi cells clipped to the county), and move every feature's `township` to the
+    one it lies in — a county drawn as finely as a province's townships, for scale tests and
+    benchmarks. Tables keep naming the 30 real townships, which still exist."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from geoapp.crs import METRIC_CRS, to_metric, to_storage
+    from geoapp.data.files import write_geojson
+
+    rng = np.random.default_rng(seed)
+    real = gpd.read_file(data_dir / "townships.geojson")
+    county = to_metric(gpd.read_file(data_dir / "county.geojson")).geometry.union_all()
+    seats = to_metric(gpd.GeoDataFrame(geometry=gpd.points_from_xy(real.seat_lon, real.seat_lat), crs=4326))
+    minx, miny, maxx, maxy = county.bounds
+    extra = []
+    while len(extra) < n - len(real):
+        candidates = shapely.points(rng.uniform(minx, maxx, 2 * n), rng.uniform(miny, maxy, 2 * n))
+        extra += list(candidates[shapely.contains(county, candidates)])
+    points = np.concatenate([seats.geometry.to_numpy(), np.array(extra[:n - len(real)], dtype=object)])
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=county))
+    owner = shapely.STRtree(cells).query(points, predicate="within")  # (point, cell) pairs
+    shapes = np.empty(len(points), dtype=object)
+    shapes[owner[0]] = shapely.intersection(cells[owner[1]], county)
+    seats_lonlat = to_storage(gpd.GeoSeries(points, crs=METRIC_CRS))
+    codes = list(real.code) + [township_code(i) for i in range(n - len(real))]
+    kinds = np.array(["town", "township", "ethnic township"])
+    townships = gpd.GeoDataFrame({
+        "code": codes,
+        "name_zh": list(real.name_zh) + [f"第{i + 1}乡" for i in range(n - len(real))],
+        "name_en": list(real.name_en) + [f"Township {i + 1}" for i in range(n - len(real))],
+        "kind": list(real.kind) + list(kinds[rng.integers(0, 3, n - len(real))]),
+        "seat_lon": seats_lonlat.x.round(6).to_numpy(), "seat_lat": seats_lonlat.y.round(6).to_numpy(),
+        "area_km2_reported": None, "population": rng.integers(500, 30_000, n), "villages": rng.integers(1, 12, n),
+        "main_industries": None, "coord_source": "benchmark: random", "source": "benchmark: Voronoi of random seats",
+    }, geometry=to_storage(gpd.GeoSeries(shapes, crs=METRIC_CRS)).to_numpy(), crs=4326)
+    write_geojson(townships, data_dir / "townships.geojson")
+    located = townships[["code", "geometry"]]
+    for name in ("industry_bases", "party_organisations", "cooperatives", "farm_stays", "festivals"):
+        path = data_dir / f"{name}.geojson"
+        if not path.exists():
+            continue
+        layer = gpd.read_file(path)
+        if "township" not in layer.columns:
+            continue
+        spots = gpd.GeoDataFrame(geometry=layer.geometry.representative_point(), crs=layer.crs)
+        found = gpd.sjoin(spots, located, predicate="within", how="left")
+        layer["township"] = found[~found.index.duplicated()].code.reindex(layer.index).fillna(layer.township).to_numpy()
+        write_geojson(layer, path)
+
+
 def make_app(data_dir: Path, instance: Path, **extra):
     return create_app({"GEOAPP_DATA_DIR": data_dir, "GEOAPP_INSTANCE": instance, "GEOAPP_TILES": "blank",
                        "TESTING": True, "SECRET_KEY": "test", **extra})

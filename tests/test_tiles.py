@@ -114,3 +114,14 @@ def test_tiles_for_a_gcj02_base_map_are_shifted_as_its_overlays_are(tmp_path, da
     assert np.allclose(moved[[0, 2]], expected_x, atol=2) and np.allclose(moved[[1, 3]], expected_y, atol=2)
     assert client.get(f"/tiles/townships/{z}/{x}/{y}.mvt").headers["ETag"] != \
         client.get(f"/tiles/townships/{z}/{x}/{y}.mvt?display=1").headers["ETag"]
+
+
+def test_a_tile_carries_only_the_properties_asked_for(client):
+    import mapbox_vector_tile
+    response = client.get("/tiles/townships/6/50/26.mvt?properties=code")
+    features = mapbox_vector_tile.decode(response.data)["townships"]["features"]
+    assert len(features) == 30 and all(set(f["properties"]) == {"code"} for f in features)
+    full = client.get("/tiles/townships/6/50/26.mvt")
+    assert len(response.data) < len(full.data) and response.headers["ETag"] != full.headers["ETag"]
+    refused = client.get("/tiles/townships/6/50/26.mvt?properties=code,population&lang=en")
+    assert refused.status_code == 400 and "population" in refused.get_data(as_text=True)

@@ -142,7 +142,8 @@ def township_table(dataset: Dataset) -> gpd.GeoDataFrame:
     table["area_km2"] = area_km2(townships).round(1).to_numpy()
     in_zones = overlaps.groupby("township").shared_km2.sum().reindex(townships.code).fillna(0).to_numpy()
     table["zone_share"] = (100 * in_zones / table.area_km2).clip(0, 100).round(1)
-    table["zones"] = [", ".join(overlaps[overlaps.township == code].zone) for code in townships.code]
+    table["zones"] = (overlaps.groupby("township", sort=False).zone.agg(", ".join)  # in the overlaps' order
+                      .reindex(townships.code).fillna("").to_numpy())
     serving = dataset["party_organisations"]
     serving = serving[serving.kind.isin(SERVING_ORGANISATION_KINDS)]
     table["served"] = table.code.isin(serving.township_at)

@@ -27,7 +27,7 @@ import shapely
 from geoapp import formats
 from geoapp.analysis import CountyAnalysis
 from geoapp.analysis.coverage import SERVED_BASE_KINDS
-from geoapp.crs import METRIC_CRS, STORAGE_CRS
+from geoapp.crs import METRIC_CRS, STORAGE_CRS, area_km2
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.display import (
@@ -315,15 +315,18 @@ class CoverageLayers:
         return {code: class_of(v, self.breaks) for code, v in zip(self.analysis.townships.code, self.values)}
 
     # names on the map ---------------------------------------------------------------------------
-    def labels(self) -> list[dict]:
+    def labels(self, most_townships: int | None = None) -> list[dict]:
         """Every name the map may show: where, what, its kind, the zoom it appears from and its
-        priority (larger first when names would collide)."""
+        priority (larger first when names would collide); with `most_townships`, only that many
+        township names, the largest townships' (a province's townships would not fit a page)."""
         labels = []
         for key in ("zones", "townships", "industry_bases", "party_organisations", "services", "cooperatives"):
             layer = LAYERS_BY_KEY[key]
             if layer.label_min_zoom is None:
                 continue
             frame = layer.frame(self)
+            if key == "townships" and most_townships is not None and len(frame) > most_townships:
+                frame = frame.loc[area_km2(frame).nlargest(most_townships).index]
             if key == "party_organisations":
                 frame = frame[frame.kind.isin(("general", "sector"))]
             metric = frame.to_crs(METRIC_CRS)
@@ -535,6 +538,9 @@ def swatch_css(style: dict, shape: str) -> str:
     return css
 
 
+TILED_TOWNSHIP_LABELS = 300   # township names a tile-drawn coverage map carries (the largest first)
+
+
 def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
                  control_words: dict | None = None, township_tiles: str | None = None) -> folium.Map:
     """The coverage map of `layers`. `layer_url` ("…/{layer}") serves a hidden layer's data when
@@ -559,8 +565,17 @@ def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_u
                                     f'{swatch_html({"color": GAP_COLOUR}, "ring")}</span> '
                                     f'{html.escape(layers._("Coverage gaps"))}').add_to(m)
     for key in GAP_KEYS:
-        DataLayer(key, layers.options(key, layer_url, identify_url), data=layers.data(key)).add_to(gaps)
+        options = layers.options(key, layer_url, identify_url)
+        if key == "gap_townships" and township_tiles is not None:  # outlined on the same tiles
+            minx, miny, maxx, maxy = layers.analysis.dataset["county"].total_bounds
+            unserved = layers.analysis.townships[~layers.analysis.townships.served].code
+            options.update(tiles=township_tiles, tileLayer="townships", idProperty="code", only=True,
+                           classes={code: 1 for code in unserved}, bounds=[[miny, minx], [maxy, maxx]])
+            DataLayer(key, options).add_to(gaps)
+        else:
+            DataLayer(key, options, data=layers.data(key)).add_to(gaps)
     folium.LayerControl(collapsed=True).add_to(m)
-    MapHooks(legend=layers.legend(), labels=layers.labels(), words=control_words).add_to(m)
+    labels = layers.labels(TILED_TOWNSHIP_LABELS if township_tiles is not None else None)
+    MapHooks(legend=layers.legend(), labels=labels, words=control_words).add_to(m)
     return m
 

@@ -24,6 +24,7 @@ EARTH_RADIUS = 6378137.0
 HALF_WORLD = math.pi * EARTH_RADIUS
 BUFFER = 64                    # tile units drawn beyond the edge, so outlines meet across tiles
 POINT_CELL = 16                # in a crowded tile, points closer than this (tile units) are thinned to one
+SIMPLIFY = 4                   # tile units (a quarter of a screen pixel at 256 px a tile) lines may move
 MAX_POINTS = 4000              # a tile with more points than this is crowded
 STYLE_COLUMNS = ("kind", "industry", "lead_industry", "stars", "price", "start_md", "end_md")
 
@@ -55,6 +56,22 @@ def lonlat_to_mercator(coordinates: np.ndarray) -> np.ndarray:
                             np.log(np.tan(math.pi / 4 + np.radians(lat) / 2)) * EARTH_RADIUS])
 
 
+def tile_range(bounds: tuple[float, float, float, float], z: int) -> list[tuple[int, int]]:
+    """(x, y) of every tile at zoom `z` that lon/lat `bounds` touch."""
+    west, south, east, north = bounds
+    (x0, x1), (y1, y0) = lonlat_to_tile(np.array([west, east]), np.array([south, north]), z)
+    return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def lonlat_to_tile(lon: np.ndarray, lat: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tile columns and rows at zoom `z` that hold these lon/lat points."""
+    n = 2 ** z
+    x = np.floor((lon + 180.0) / 360.0 * n).clip(0, n - 1).astype(int)
+    rad = np.radians(np.clip(lat, -85.05112878, 85.05112878))
+    y = np.floor((1 - np.log(np.tan(rad) + 1 / np.cos(rad)) / np.pi) / 2 * n).clip(0, n - 1).astype(int)
+    return x, y
+
+
 def _plain(value):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -66,9 +83,11 @@ def _plain(value):
 SHIFT_MARGIN = 0.01   # degrees: more than GCJ-02's offset from WGS-84 in China (under 0.007)
 
 
-def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=None) -> bytes:
+def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=None,
+                columns: list[str] | None = None) -> bytes:
     """The tile z/x/y of `layer_id` as MVT bytes (an empty tile where the layer has nothing);
-    `shift` moves the stored geometries to a base map's datum first (GCJ-02 for Amap)."""
+    `shift` moves the stored geometries to a base map's datum first (GCJ-02 for Amap);
+    `columns` (some of `tile_properties`) are the properties carried, all of them by default."""
     minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
     unit = (maxx - minx) / EXTENT
     pad = BUFFER * unit
@@ -89,17 +108,36 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
     elif points.all():
         keep = np.arange(len(rows))
     else:
-        geometries = shapely.simplify(shapely.clip_by_rect(geometries, *box), unit, preserve_topology=True)
+        geometries = shapely.simplify(shapely.clip_by_rect(geometries, *box), SIMPLIFY * unit, preserve_topology=True)
         extents = shapely.bounds(geometries)
         visible = ~shapely.is_empty(geometries) & (
             (extents[:, 2] - extents[:, 0] >= unit) | (extents[:, 3] - extents[:, 1] >= unit))
         keep = np.flatnonzero(visible)
-    columns = tile_properties(layer_id)
+    columns = tile_properties(layer_id) if columns is None else columns
     page = index.frame.iloc[rows[keep]]
     values = [page[c].tolist() for c in columns]
-    in_tile = shapely.transform(geometries[keep], lambda c: np.round((c - [minx, miny]) / unit))
+    in_tile = _wound(shapely.transform(geometries[keep], lambda c: np.round((c - [minx, miny]) / unit)))
     features = [{"geometry": in_tile[i], "id": int(rows[k]),
                  "properties": {c: _plain(v[i]) for c, v in zip(columns, values) if _plain(v[i]) is not None}}
-                for i, k in enumerate(keep)]
+                for i, k in enumerate(keep) if not in_tile[i].is_empty]
+    # y up: the encoder flips it; rings are already wound (and valid) for all features at once
     return mapbox_vector_tile.encode([{"name": layer_id, "features": features}],
-                                     default_options={"extents": EXTENT})  # y up: the encoder flips it
+                                     default_options={"extents": EXTENT, "check_winding_order": False})
+
+
+def _wound(geometries: np.ndarray) -> np.ndarray:
+    """Polygons on the tile grid made valid (rounding can fold a thin one onto itself) and wound
+    as the tile format wants (exterior rings clockwise before the encoder flips y), all at
+    once: the encoder's own check costs 50 µs a polygon, a second for a crowded tile."""
+    polygonal = np.isin(shapely.get_type_id(geometries), (3, 6))
+    if not polygonal.any():
+        return geometries
+    shapes = geometries[polygonal]
+    broken = ~shapely.is_valid(shapes)
+    if broken.any():
+        fixed = shapely.make_valid(shapes[broken], method="structure", keep_collapsed=False)
+        shapes[broken] = [shapely.union_all(shapely.get_parts(g)[np.isin(shapely.get_type_id(shapely.get_parts(g)),
+                                                                         (3, 6))]) for g in fixed]
+    out = geometries.copy()
+    out[polygonal] = shapely.orient_polygons(shapes, exterior_cw=True)
+    return out

@@ -72,6 +72,9 @@ def coverage_urls(metric: str, lang: str) -> tuple[str, str]:
     return layer, url_for("api.coverage_identify", **query)
 
 
+SIDE_LIST_LIMIT = 200  # rows a side table or gap list shows; the CSV and the report hold them all
+
+
 @bp.get("/coverage/layers/<key>")
 def coverage_layer(key: str):
     """One layer of the coverage map as lean GeoJSON (ids and style keys)."""
@@ -116,8 +119,9 @@ def coverage_view():
     """What changes on the coverage page when another indicator is chosen: the townships'
     classes, the legend, the layer's name and the township table, in the page's language."""
     layers = coverage_layers_for_request()
-    townships = layers.analysis.townships.sort_values(layers.metric.id, ascending=False)
-    return jsonify({
+    everyone = layers.analysis.townships
+    townships = everyone.sort_values(layers.metric.id, ascending=False, kind="stable").head(SIDE_LIST_LIMIT)
+    return jsonify({"shown": len(townships), "total": len(everyone),
         "metric": layers.metric.id, "title": layers.metric_title(), "layer_name": layers.layer_name("townships"),
         "classes": layers.township_classes(), "legend": layers.legend(),
         "style": layers.options("townships", "", None)["style"],

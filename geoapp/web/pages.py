@@ -14,7 +14,7 @@ from geoapp.figures import ARTICLE_FIGURES, STRANDS
 from geoapp.layers import INDUSTRIES
 from geoapp.messages import N_
 from geoapp.records import plain, records
-from geoapp.web.api import coverage_urls
+from geoapp.web.api import SIDE_LIST_LIMIT, coverage_urls
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import county
 from geoapp.web.zones import linkages_for, summaries_by_zone, words, zone_charts
@@ -81,17 +81,18 @@ def coverage():
                       metric=_(analysis.metrics[metric].label), year=compare[:8], years=", ".join(years) or "—")
             status = 400
     layers = state.coverage_layers(metric, lang)
-    township_tiles = url_for("tiles.vector_tile", layer_id="townships", z=0, x=0, y=0).replace("/0/0/0.mvt",
-                                                                                            "/{z}/{x}/{y}.mvt")
+    township_tiles = url_for("tiles.vector_tile", layer_id="townships", z=0, x=0, y=0).replace(
+        "/0/0/0.mvt", "/{z}/{x}/{y}.mvt") + "?properties=code"  # the shapes and their codes: colours join by code
     if state.tiles.to_display is not None:
-        township_tiles += "?display=1"  # shifted as the base map is
+        township_tiles += "&display=1"  # shifted as the base map is
     parts = state.coverage_map(metric, lang, *coverage_urls(metric, lang), township_tiles=township_tiles)
-    townships = analysis.townships.sort_values(metric, ascending=False)
+    townships = analysis.townships.sort_values(metric, ascending=False, kind="stable").head(SIDE_LIST_LIMIT)
     return render_template(
         "coverage.html", map=parts, metric=analysis.metrics[metric], layers=layers,
         metric_title=layers.metric_title(), metrics=[(m.id, m.title(_)) for m in analysis.metrics.values()],
         error=error, figures=figure_rows(),
-        townships=records(townships), zones=records(analysis.zones),
+        townships=records(townships), township_total=len(analysis.townships), list_limit=SIDE_LIST_LIMIT,
+        zones=records(analysis.zones),
         gaps={k: records(v) for k, v in analysis.gaps.as_dict().items()},
         names=layers.names, industries={k: v[0] if lang == "zh" else v[1] for k, v in INDUSTRIES.items()},
     ), status

@@ -9,6 +9,7 @@ import gc
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +55,7 @@ class ServedVersion:
     planning: PlanningContext
     maps: dict[tuple, MapParts] = field(default_factory=dict)
     made: dict[tuple, object] = field(default_factory=dict)
+    recent: dict[str, OrderedDict] = field(default_factory=dict)   # kinds kept only while recently used
     coverage_layers: object = None       # (metric, lang) -> CoverageLayers, kept for the version
 
 
@@ -82,6 +84,7 @@ class CountyState:
         self.reloading = False               # a reload is running in a thread
         self._lock = threading.Lock()          # for what is kept per version
         self._reload_lock = threading.Lock()   # one reload at a time
+        self.on_new_version: list = []          # called with the state each time a version is served
         self._served = self._version_of(analysis)
 
     def _version_of(self, analysis: CountyAnalysis) -> ServedVersion:
@@ -173,6 +176,8 @@ class CountyState:
             self.load_seconds = time.perf_counter() - began
             del dataset
             release_freed_memory()
+            for hook in self.on_new_version:
+                hook(self)
         self.stamp = stamp
 
     def _refresh_for_request(self) -> None:
@@ -180,15 +185,23 @@ class CountyState:
             self.refresh_if_changed()
             g.geoapp_version = self._served
 
-    def made_once(self, key: tuple, build):
+    def made_once(self, key: tuple, build, keep: int | None = None):
         """What `build()` returns, made once per data version and kept under `key` (reports,
-        zone pages' figures and charts, server-drawn maps)."""
-        made = self._current().made
-        if key not in made:
-            value = build()
-            with self._lock:
-                made[key] = value
-        return made[key]
+        zone pages' figures and charts, server-drawn maps); with `keep`, only the `keep` most
+        recently used of its kind (`key[0]`) are kept (vector tiles: there is no end of them)."""
+        version = self._current()
+        made = version.made if keep is None else version.recent.setdefault(key[0], OrderedDict())
+        with self._lock:
+            if key in made:
+                if keep is not None:
+                    made.move_to_end(key)
+                return made[key]
+        value = build()
+        with self._lock:
+            made[key] = value
+            if keep is not None and len(made) > keep:
+                made.popitem(last=False)
+        return value
 
     def report(self, metric: str, lang: str, build) -> bytes:
         """The committee's PDF report for `metric` in `lang`, made once per data version."""

@@ -4,6 +4,7 @@ Tiles are cached by browsers for a day and revalidated by ETag (the archive's mo
 time); a place the archive does not cover gets an empty tile, not an error."""
 from __future__ import annotations
 
+import threading
 import zlib
 
 from flask import Blueprint, Response, abort, request
@@ -14,6 +15,7 @@ from geoapp.web.state import county
 
 bp = Blueprint("tiles", __name__)
 MAX_ZOOM = 22
+TILES_KEPT = 512   # vector tiles kept cut per data version (a tile of 15,000 polygons takes 0.6 s to cut)
 
 
 @bp.get("/tiles/<int:z>/<int:x>/<int:y>")
@@ -39,19 +41,61 @@ def vector_tile(layer_id: str, z: int, x: int, y: int):
     """A public layer as a Mapbox Vector Tile, cut from the data version being served; browsers
     revalidate it by ETag (the version's stamp), so an import shows at the next look."""
     from geoapp.maps.vectortiles import MAX_ZOOM as MAX_VECTOR_ZOOM
-    from geoapp.maps.vectortiles import vector_tile as cut
+    from geoapp.maps.vectortiles import tile_properties
     if layer_id not in PUBLIC_LAYERS:
         abort(404, _("There is no layer “%(layer)s” as tiles; the layers are %(known)s.", layer=layer_id[:60],
                      known=", ".join(PUBLIC_LAYERS)))
     if not 0 <= z <= MAX_VECTOR_ZOOM or not 0 <= x < (1 << z) or not 0 <= y < (1 << z):
         abort(404, _("There is no tile %(z)s/%(x)s/%(y)s.", z=z, x=x, y=y))
+    carried = tile_properties(layer_id)
+    wanted = [c for c in request.args.get("properties", "").split(",") if c]
+    unknown = [c for c in wanted if c not in carried]
+    if unknown:
+        abort(400, _("properties: %(unknown)s is not in these tiles; they carry %(known)s.",
+                     unknown=unknown[0][:40], known=", ".join(carried)))
     state = county()
-    shift = state.tiles.to_display if request.args.get("display") == "1" else None  # the base map's datum
-    etag = f'"{zlib.crc32(repr(state.stamp).encode()):x}-{layer_id}-{z}-{x}-{y}{"-shifted" if shift else ""}"'
+    shifted = request.args.get("display") == "1"
+    etag = f'"{zlib.crc32(repr(state.stamp).encode()):x}-{layer_id}-{z}-{x}-{y}{_variant(shifted, wanted)}"'
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304, headers={"ETag": etag})
-    data = cut(state.index.layer(layer_id), layer_id, z, x, y, shift)
+    data = cut_tile(state, layer_id, z, x, y, shifted, wanted)
     response = Response(data, mimetype="application/vnd.mapbox-vector-tile")
     response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
     response.headers["ETag"] = etag
     return response
+
+
+def _variant(shifted: bool, wanted: list[str]) -> str:
+    return f"{'-shifted' if shifted else ''}-{','.join(wanted)}"
+
+
+def cut_tile(state, layer_id: str, z: int, x: int, y: int, shifted: bool, wanted: list[str]) -> bytes:
+    """Tile z/x/y of a layer, cut once per data version and kept while it is used."""
+    from geoapp.maps.vectortiles import vector_tile as cut
+    shift = state.tiles.to_display if shifted else None  # the base map's datum
+    return state.made_once(("tile", layer_id, z, x, y, _variant(shifted, wanted)), lambda: cut(
+        state.index.layer(layer_id), layer_id, z, x, y, shift, wanted or None), keep=TILES_KEPT)
+
+
+AHEAD_ZOOMS = range(6, 12)   # the zooms the coverage page opens at, on a phone to a wide screen
+
+
+def cut_township_tiles_ahead(state) -> None:
+    """When the coverage map draws its townships from tiles (many townships: a crowded tile
+    takes half a second to cut), cut the tiles its first views need in a thread as soon as a
+    version is served, so the first visitor does not wait for them."""
+    from geoapp.maps.vectortiles import tile_range
+    analysis = state.analysis
+    if len(analysis.townships) < state.app.config["GEOAPP_TILED_TOWNSHIPS_FROM"]:
+        return
+    bounds = tuple(analysis.dataset["county"].total_bounds)
+    shifted = state.tiles.to_display is not None
+    version = state._served
+
+    def run() -> None:
+        for z in AHEAD_ZOOMS:
+            for x, y in tile_range(bounds, z):
+                if state._served is not version:
+                    return  # a newer version came: its own thread cuts its tiles
+                cut_tile(state, "townships", z, x, y, shifted, ["code"])
+    threading.Thread(target=run, name="geoapp-tiles-ahead", daemon=True).start()

@@ -131,16 +131,17 @@
    * restyle, not new tiles. Clicks go to identify on the server, as for every layer. */
   function tiledLayer(options) {
     function styleFor(id) {
+      if (options.only && !(id in options.classes)) return {stroke: false, fill: false};  // not this layer's
       var keyed = {};
       keyed[options.style.by] = options.classes[id];
       var style = styleOf(options.style || {}, keyed);
-      style.fill = true;
+      if (!options.only) style.fill = true;
       return style;
     }
     var styles = {};
     styles[options.tileLayer] = function (props) { return styleFor(props[options.idProperty]); };
     var grid = L.vectorGrid.protobuf(options.tiles, {
-      vectorTileLayerStyles: styles, interactive: false, rendererFactory: L.svg.tile, maxNativeZoom: 18,
+      vectorTileLayerStyles: styles, interactive: false, rendererFactory: L.canvas.tile, maxNativeZoom: 18,
       getFeatureId: function (feature) { return feature.properties[options.idProperty]; }});
     grid.geoappRestyle = function () {  // drawn tiles recoloured in place, later ones styled alike
       Object.keys(options.classes).forEach(function (id) { grid.setFeatureStyle(id, styleFor(id)); });
