@@ -55,7 +55,17 @@ def cmd_summary(args) -> int:
 
 def cmd_sample(args) -> int:
     from geoapp.data.sample import write_sample
-    for path in write_sample(Path(args.out) if args.out else _data_dir(args)):
+    out = Path(args.out) if args.out else _data_dir(args)
+    if args.counties > 1:  # the sample county, copied side by side (synthetic, for scale)
+        import tempfile
+
+        from geoapp.data.counties import replicate_counties
+        with tempfile.TemporaryDirectory() as one:
+            write_sample(Path(one))
+            paths = replicate_counties(Path(one), out, args.counties)
+    else:
+        paths = write_sample(out)
+    for path in paths:
         print(f"wrote {path}")
     return 0
 
@@ -262,6 +272,8 @@ def parser() -> argparse.ArgumentParser:
     summary.set_defaults(run=cmd_summary)
     sample = commands.add_parser("sample", help="rebuild the illustrative data (deterministic)")
     sample.add_argument("--out", help="write here instead of the data dir")
+    sample.add_argument("--counties", type=int, default=1,
+                        help="that many copies of the sample county side by side, each with its own keys (synthetic)")
     sample.set_defaults(run=cmd_sample)
     for name, run, text in (("validate", cmd_validate, "check a file for a layer; writes nothing"),
                             ("import", cmd_import, "check a file and publish it as the layer's new version")):

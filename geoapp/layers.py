@@ -126,6 +126,9 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("villages", "int", nullable=True, minimum=0),
             Column("main_industries", nullable=True),
             Column("coord_source"), _PROVENANCE,
+            # added in release 0.3 (issue 13): the county a township is in, for data holding
+            # several counties (empty: the only county of the county layer)
+            Column("county", required=False, nullable=True, references="county"),
         ),
         description="The 30 townships of 2013–2019 with their seats.",
     ),

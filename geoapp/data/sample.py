@@ -672,8 +672,8 @@ class SampleBuilder:
         layers["farm_stay_photos"] = pd.DataFrame(columns=[c.name for c in LAYERS["farm_stay_photos"].columns])
         # (no photos in illustrative data: photos of places that do not exist would mislead)
         self.linkages(layers)
-        for layer_id, frame in layers.items():  # columns in the registry's order
-            columns = [c.name for c in LAYERS[layer_id].columns]
+        for layer_id, frame in layers.items():  # columns in the registry's order (optional ones it has)
+            columns = [c.name for c in LAYERS[layer_id].columns if c.required or c.name in frame.columns]
             layers[layer_id] = frame[columns + (["geometry"] if "geometry" in frame else [])]
         return layers
 

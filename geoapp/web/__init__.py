@@ -20,10 +20,12 @@ from geoapp.web import (
     tiles,
     zones,
 )
+from geoapp.web.counties import CountyPrefix
 from geoapp.web.state import CountyState
 
 
 def init_app(app: Flask) -> None:
+    app.wsgi_app = CountyPrefix(app.wsgi_app)  # inside the proxy fix: /c/<county>/… is one county's app
     state = CountyState.attach(app)
     security.init_app(app, state.tiles.url)
     app.before_request(apply_upload_limit)  # before CSRF (in auth) reads the form

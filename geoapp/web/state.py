@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, has_request_context, request
+from flask_babel import gettext as _
 
 from geoapp.analysis import CountyAnalysis, analyse
+from geoapp.analysis.counties import county_codes, county_slice
 from geoapp.analysis.index import DatasetIndex
 from geoapp.analysis.planning import PlanningContext
 from geoapp.data.load import Dataset, load_store, open_dataset
@@ -26,6 +28,7 @@ from geoapp.maps.coverage import CoverageLayers, coverage_map
 from geoapp.maps.tilearchive import open_archive
 from geoapp.messages import translator
 from geoapp.store import Stores, open_stores
+from geoapp.web.counties import requested_county
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,22 @@ class CountyState:
     def _refresh_for_request(self) -> None:
         if request.endpoint != "static":  # static files do not depend on the data
             self.refresh_if_changed()
-            g.geoapp_version = self._served
+            code = requested_county(request.environ)
+            g.geoapp_version = self._served if code is None else self.county_version(code)
+
+    def county_version(self, code: str) -> ServedVersion:
+        """What is derived from county `code`'s slice of the version served, made on first use."""
+        whole = self._served
+        if code not in county_codes(whole.analysis.dataset):
+            abort(404, _("There is no county “%(county)s”; the data holds %(known)s.", county=code[:40],
+                         known=", ".join(county_codes(whole.analysis.dataset))))
+        key = ("county", code)
+        with self._lock:
+            if key in whole.made:
+                return whole.made[key]
+        version = self._version_of(analyse(county_slice(whole.analysis.dataset, code), self.derived))
+        with self._lock:
+            return whole.made.setdefault(key, version)
 
     def made_once(self, key: tuple, build, keep: int | None = None):
         """What `build()` returns, made once per data version and kept under `key` (reports,
