@@ -20,7 +20,6 @@ from geoapp.analysis.linkages import (
     zone_summaries,
 )
 from geoapp.layers import ACTIVITY_KINDS, INDUSTRIES, PIPELINE_STAGES
-from geoapp.maps import charts
 from geoapp.messages import N_
 from geoapp.web.i18n import current_lang, number
 from geoapp.web.state import county
@@ -122,6 +121,9 @@ def zone_api(zone_id: str):
 
 def _charts(linkages: dict, lang: str) -> dict[str, str]:
     """Every chart of a zone page, as inline SVG, drawn from the same numbers as its table."""
+    from geoapp.maps import (
+        charts,  # matplotlib: imported by the first zone page, not by every worker's start
+    )
     fewer = _("fewer than 5")
     team, service, development = linkages["team"], linkages["service"], linkages["development"]
     activities = team["activities"]
