@@ -32,14 +32,19 @@ def analysis(dataset):
     return analyse(dataset)
 
 
-@pytest.fixture
-def data_copy(tmp_path) -> Path:
-    """A writable copy of the committed layers and tables."""
-    copy = tmp_path / "data"
+def copy_of_data(folder: Path) -> Path:
+    """`folder`/data: a writable copy of the committed layers and tables."""
+    copy = folder / "data"
     copy.mkdir()
     for spec in LAYERS.values():
         shutil.copy(DATA_DIR / spec.filename, copy / spec.filename)
     return copy
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A writable copy of the committed layers and tables."""
+    return copy_of_data(tmp_path)
 
 
 def write_many_farm_stays(data_dir: Path, n: int, seed: int = 20_000) -> None:

@@ -255,13 +255,9 @@ def test_hostile_names_show_as_text_in_the_popup(hostile_stay_app, open_page):
 @pytest.fixture(scope="module")
 def crowded_server(tmp_path_factory):
     """A live app on 6,000 random farm stays."""
-    from tests.conftest import write_many_farm_stays
+    from tests.conftest import copy_of_data, write_many_farm_stays
     root = tmp_path_factory.mktemp("crowded")
-    data = root / "data"
-    data.mkdir()
-    for name in DATA_DIR.iterdir():
-        if name.is_file():
-            (data / name.name).write_bytes(name.read_bytes())
+    data = copy_of_data(root)
     write_many_farm_stays(data, 6000, seed=7)
     server = LiveServer(make_app(data, root / "instance"))
     server.stays = gpd.read_file(data / "farm_stays.geojson")
