@@ -321,9 +321,20 @@ def test_three_thousand_townships_come_as_tiles_and_the_page_stays_small(many_to
     assert "3000" in p.locator("#township-rows-note").inner_text()
     assert p.locator("#gaps .gap-list.inline li a").count() <= 200
     assert 0 < p.evaluate("geoapp.labels.filter(l => l.label.kind === 'townships').length") <= 300
+    tiles = p.evaluate("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('.mvt'))")
+    assert tiles and len(tiles) == len(set(tiles)), "one layer of tiles: the gap outlines are drawn on the shading's"
+    gap = p.locator("#gaps .gap-list.inline li a").nth(3)  # a township without a branch, from the side list
+    gap.click()
+    popup = p.locator(".leaflet-popup-content .geoapp-identify-first")
+    popup.wait_for(timeout=10000)
+    assert popup.locator(".geoapp-popup-title").inner_text() == gap.inner_text()
+    p.evaluate("() => { geoapp.map.closePopup(); }")
+    p.wait_for_timeout(600)  # the popup's pan into view ends before the view is set again
     township = server.townships.iloc[2500]  # a small one, not among the named
     spot = township.geometry.representative_point()
-    p.evaluate("([lat, lon]) => geoapp.map.setView([lat, lon], 14, {animate: false})", [spot.y, spot.x])
+    p.evaluate("([lat, lon]) => { geoapp.map.setView([lat, lon], 14, {animate: false}); }", [spot.y, spot.x])
+    p.evaluate("() => { window.scrollTo({top: 0, behavior: 'instant'}); }")  # the gap link scrolled to the map
+    p.wait_for_timeout(300)
     click_at(watched, spot.x, spot.y)
     popup = p.locator(".leaflet-popup-content .geoapp-identify-first")
     popup.wait_for(timeout=10000)

@@ -17,6 +17,7 @@ import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import folium
 import geopandas as gpd
@@ -310,6 +311,15 @@ class CoverageLayers:
                           "values": {k: s.style for k, s in symbols.items() if k is not None}},
                 "messages": {"loading": self._("Loading…"), "failed": self._("Could not load the details")}}
 
+    @cached_property
+    def township_points(self) -> dict[str, str]:
+        """"lat,lon" of a point inside each township (as the map shows it): where a link in the
+        side pane takes the map when the townships are drawn from tiles, not held in the page."""
+        points = self.analysis.townships.geometry.representative_point()
+        if self.to_display is not None:
+            points = self.to_display(points)
+        return {code: f"{p.y:.5f},{p.x:.5f}" for code, p in zip(self.analysis.townships.code, points)}
+
     def township_classes(self) -> dict[str, int]:
         """Each township's class for this indicator (for switching indicators in place)."""
         return {code: class_of(v, self.breaks) for code, v in zip(self.analysis.townships.code, self.values)}
@@ -566,12 +576,13 @@ def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_u
                                     f'{html.escape(layers._("Coverage gaps"))}').add_to(m)
     for key in GAP_KEYS:
         options = layers.options(key, layer_url, identify_url)
-        if key == "gap_townships" and township_tiles is not None:  # outlined on the same tiles
-            minx, miny, maxx, maxy = layers.analysis.dataset["county"].total_bounds
-            unserved = layers.analysis.townships[~layers.analysis.townships.served].code
-            options.update(tiles=township_tiles, tileLayer="townships", idProperty="code", only=True,
-                           classes={code: 1 for code in unserved}, bounds=[[miny, minx], [maxy, maxx]])
-            DataLayer(key, options).add_to(gaps)
+        if key == "gap_townships" and township_tiles is not None:
+            # drawn by the townships' own tiles (one decoding and painting, not two): switching
+            # this layer on or off outlines the unserved ones there
+            townships = layers.analysis.townships
+            unserved, served = list(townships[~townships.served].code), list(townships[townships.served].code)
+            which = {"ids": unserved} if len(unserved) <= len(served) else {"allBut": served}  # the shorter list
+            DataLayer(key, {"key": key, "outlines": "townships", **which, "style": options["style"]}).add_to(gaps)
         else:
             DataLayer(key, options, data=layers.data(key)).add_to(gaps)
     folium.LayerControl(collapsed=True).add_to(m)

@@ -125,7 +125,7 @@ def coverage_view():
         "metric": layers.metric.id, "title": layers.metric_title(), "layer_name": layers.layer_name("townships"),
         "classes": layers.township_classes(), "legend": layers.legend(),
         "style": layers.options("townships", "", None)["style"],
-        "townships": [{"code": t.code, "name": t[layers.name_column], "value": layers.metric_value(t[layers.metric.id]),
+        "townships": [{"code": t.code, "at": layers.township_points[t.code], "name": t[layers.name_column], "value": layers.metric_value(t[layers.metric.id]),
                        "branches": formats.number(t.industry_branches, layers.lang), "served": bool(t.served),
                        "share": f"{formats.significant(t.zone_share, 3)}%", "zones": layers.names_of(t.zones)}
                       for _, t in townships.iterrows()],

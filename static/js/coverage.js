@@ -16,7 +16,8 @@
     var link = event.target.closest("a[data-layer]");
     if (!link || link.getAttribute("href").charAt(0) !== "#") return;
     event.preventDefault();
-    if (geoapp.show(link.dataset.layer, link.dataset.id)) {
+    var at = link.dataset.at ? link.dataset.at.split(",").map(Number) : null;
+    if (geoapp.show(link.dataset.layer, link.dataset.id, at)) {
       document.querySelector(".map-pane").scrollIntoView({behavior: "smooth", block: "start"});
     }
   });
@@ -80,6 +81,7 @@
           a.href = "#";
           a.dataset.layer = "townships";
           a.dataset.id = t.code;
+          if (t.at) a.dataset.at = t.at;
           name.appendChild(a);
           tr.appendChild(name);
           tr.appendChild(cell(t.value, "num"));

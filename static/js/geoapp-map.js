@@ -77,6 +77,7 @@
     var registry = geoapp.layers[options.key] = geoapp.layers[options.key] || {};
     geoapp.options[options.key] = options;
     if (options.tiles) return tiledLayer(options);
+    if (options.outlines) return outlinesOn(options);
     var features = L.geoJSON(null, {
       style: function (feature) { return styleOf(options.style || {}, feature.properties || {}); },
       pointToLayer: function (feature, latlng) {
@@ -130,12 +131,15 @@
    * each feature's style key comes from options.classes ({id: key}), so another indicator is a
    * restyle, not new tiles. Clicks go to identify on the server, as for every layer. */
   function tiledLayer(options) {
+    var outlined = null, outline = null;  // which ids another layer outlines (a function), and its outline
     function styleFor(id) {
-      if (options.only && !(id in options.classes)) return {stroke: false, fill: false};  // not this layer's
       var keyed = {};
       keyed[options.style.by] = options.classes[id];
       var style = styleOf(options.style || {}, keyed);
-      if (!options.only) style.fill = true;
+      style.fill = true;
+      if (outlined && outlined(id)) {
+        ["color", "weight", "dashArray", "opacity"].forEach(function (k) { if (k in outline) style[k] = outline[k]; });
+      }
       return style;
     }
     var styles = {};
@@ -146,10 +150,40 @@
     grid.geoappRestyle = function () {  // drawn tiles recoloured in place, later ones styled alike
       Object.keys(options.classes).forEach(function (id) { grid.setFeatureStyle(id, styleFor(id)); });
     };
+    grid.geoappOutline = function (which, style) {  // which(id): whether a feature is outlined; null: none
+      var before = outlined;
+      outlined = which;
+      outline = style;
+      if (grid._map) {  // restyle what changes
+        Object.keys(options.classes).forEach(function (id) {
+          if (Boolean(before && before(id)) !== Boolean(which && which(id))) grid.setFeatureStyle(id, styleFor(id));
+        });
+      }
+    };
     grid.getBounds = function () { return L.latLngBounds(options.bounds); };
     grid.geoappTiled = true;
     geoapp.groups[options.key] = grid;
     return grid;
+  }
+
+  /* A layer whose features another, tile-drawn layer already paints (options.outlines): on the
+   * map it adds their outline (options.style) to those features (options.ids) there. */
+  function outlinesOn(options) {
+    var grid = geoapp.groups[options.outlines];
+    var listed = {};  // the features outlined (ids), or those not outlined (allBut), as the page sent the shorter
+    (options.ids || options.allBut).forEach(function (id) { listed[id] = true; });
+    var outlined = options.ids ? function (id) { return listed[id] === true; } : function (id) { return !listed[id]; };
+    var layer = L.layerGroup();
+    layer.onAdd = function (map) {
+      L.LayerGroup.prototype.onAdd.call(this, map);
+      grid.geoappOutline(outlined, styleOf(options.style || {}, {}));
+    };
+    layer.onRemove = function (map) {
+      L.LayerGroup.prototype.onRemove.call(this, map);
+      grid.geoappOutline(null, null);
+    };
+    geoapp.groups[options.key] = layer;
+    return layer;
   }
 
   /* Restyle a drawn layer's features from new style keys ({id: key}) and a new style spec. */
@@ -199,12 +233,12 @@
   };
 
   /* Open the details of a feature by layer key and id, showing its layer if it was switched off. */
-  geoapp.show = function (layerKey, id) {
+  geoapp.show = function (layerKey, id, at) {
     var group = geoapp.groups[layerKey];
     var layer = (geoapp.layers[layerKey] || {})[id];
-    if (!layer && group && group.geoappTiled) {  // drawn from tiles: go to where its name is
-      var named = (geoapp.labels || []).filter(function (p) { return p.label.kind === layerKey && p.label.id === id; })[0];
-      if (named) layer = {getLatLng: function () { return named.marker.getLatLng(); }, getPopup: function () { return null; }};
+    if (!layer && at) {  // drawn from tiles, so not in the page: go to the point inside it the link gives
+      var point = L.latLng(at);
+      layer = {getLatLng: function () { return point; }, getPopup: function () { return null; }};
     }
     if (!layer || !geoapp.map) return false;
     if (group && !geoapp.map.hasLayer(group)) geoapp.map.addLayer(group);
