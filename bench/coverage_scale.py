@@ -31,9 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright
 
 from geoapp import create_app
-from geoapp.config import ROOT
-from geoapp.layers import LAYERS
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, write_many_townships
+from tests.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    copy_of_data,
+    write_many_townships,
+)
 
 DRAWN = """() => {
   const group = window.geoapp && geoapp.groups && geoapp.groups.townships;
@@ -44,10 +48,8 @@ DRAWN = """() => {
 
 
 def measure(n: int, browser, work: Path) -> dict:
-    data = work / f"data-{n}"
-    data.mkdir()
-    for spec in LAYERS.values():
-        shutil.copy(ROOT / "geodata" / spec.filename, data / spec.filename)
+    (work / f"townships-{n}").mkdir()
+    data = copy_of_data(work / f"townships-{n}")
     if n > 30:
         write_many_townships(data, n)
     began = time.perf_counter()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import shutil
 import sys
 import tempfile
 import time
@@ -25,16 +24,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the browser help
 from playwright.sync_api import sync_playwright
 
 from geoapp import create_app
-from geoapp.config import ROOT
-from geoapp.layers import LAYERS
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, write_many_farm_stays
+from tests.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    copy_of_data,
+    write_many_farm_stays,
+)
 
 
 def data_dir_with(n: int) -> Path:
     """A copy of geodata/ whose farm_stays layer has `n` farm stays (16: the committed one)."""
-    out = Path(tempfile.mkdtemp(prefix=f"geoapp-stays-{n}-"))
-    for spec in LAYERS.values():
-        shutil.copy(ROOT / "geodata" / spec.filename, out / spec.filename)
+    out = copy_of_data(Path(tempfile.mkdtemp(prefix=f"geoapp-stays-{n}-")))
     if n == 16:
         return out
     write_many_farm_stays(out, n)

@@ -27,8 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp.config import ROOT
-from geoapp.layers import LAYERS
-from tests.conftest import write_many_farm_stays
+from tests.conftest import copy_of_data, write_many_farm_stays
 
 HOOK = '''
 import pathlib, time
@@ -92,10 +91,8 @@ def main() -> None:
     print("|---:|---|---:|---:|---|")
     try:
         for n in args.sizes:
-            data = work / f"data-{n}"
-            data.mkdir()
-            for spec in LAYERS.values():
-                shutil.copy(ROOT / "geodata" / spec.filename, data / spec.filename)
+            (work / f"stays-{n}").mkdir()
+            data = copy_of_data(work / f"stays-{n}")
             write_many_farm_stays(data, n)
             instance = work / f"instance-{n}"
             for label, workers in [("first", 1)] + [("again", w) for w in args.workers]:

@@ -320,6 +320,10 @@ class CoverageLayers:
             points = self.to_display(points)
         return {code: f"{p.y:.5f},{p.x:.5f}" for code, p in zip(self.analysis.townships.code, points)}
 
+    def listed_townships(self, limit: int) -> gpd.GeoDataFrame:
+        """The townships a side table lists: the `limit` with the highest value of the indicator."""
+        return self.analysis.townships.sort_values(self.metric.id, ascending=False, kind="stable").head(limit)
+
     def township_classes(self) -> dict[str, int]:
         """Each township's class for this indicator (for switching indicators in place)."""
         return {code: class_of(v, self.breaks) for code, v in zip(self.analysis.townships.code, self.values)}

@@ -125,6 +125,11 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
                                      default_options={"extents": EXTENT, "check_winding_order": False})
 
 
+def _polygonal(parts: np.ndarray):
+    """The polygons among `parts` as one geometry (a repair can leave lines and points beside them)."""
+    return shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
+
+
 def _wound(geometries: np.ndarray) -> np.ndarray:
     """Polygons on the tile grid made valid (rounding can fold a thin one onto itself) and wound
     as the tile format wants (exterior rings clockwise before the encoder flips y), all at
@@ -136,8 +141,7 @@ def _wound(geometries: np.ndarray) -> np.ndarray:
     broken = ~shapely.is_valid(shapes)
     if broken.any():
         fixed = shapely.make_valid(shapes[broken], method="structure", keep_collapsed=False)
-        shapes[broken] = [shapely.union_all(shapely.get_parts(g)[np.isin(shapely.get_type_id(shapely.get_parts(g)),
-                                                                         (3, 6))]) for g in fixed]
+        shapes[broken] = [_polygonal(shapely.get_parts(g)) for g in fixed]
     out = geometries.copy()
     out[polygonal] = shapely.orient_polygons(shapes, exterior_cw=True)
     return out

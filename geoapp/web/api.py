@@ -119,9 +119,8 @@ def coverage_view():
     """What changes on the coverage page when another indicator is chosen: the townships'
     classes, the legend, the layer's name and the township table, in the page's language."""
     layers = coverage_layers_for_request()
-    everyone = layers.analysis.townships
-    townships = everyone.sort_values(layers.metric.id, ascending=False, kind="stable").head(SIDE_LIST_LIMIT)
-    return jsonify({"shown": len(townships), "total": len(everyone),
+    townships = layers.listed_townships(SIDE_LIST_LIMIT)
+    return jsonify({"shown": len(townships), "total": len(layers.analysis.townships),
         "metric": layers.metric.id, "title": layers.metric_title(), "layer_name": layers.layer_name("townships"),
         "classes": layers.township_classes(), "legend": layers.legend(),
         "style": layers.options("townships", "", None)["style"],

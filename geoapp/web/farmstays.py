@@ -264,10 +264,8 @@ def api_search():
     query, found = _search(errors)
     limit = _whole("limit", API_LIMIT, API_MAX_LIMIT, errors)
     offset = _whole("offset", 0, MAX_OFFSET, errors)
-    problems = [{"parameter": p.parameter, "message": translate(p.message)} for p in errors]
-    if problems:
-        return jsonify({"error": "Bad Request", "status": 400, "message": problems[0]["message"],
-                        "problems": problems}), 400
+    if errors:
+        return _bad_request(errors)
     lang = current_lang()
     names = festival_names(lang)
     page = found.rows(offset, offset + limit)
@@ -303,9 +301,7 @@ def api_map():
     view = _bbox(errors) or tuple(analysis.dataset["county"].total_bounds)
     zoom = _whole("zoom", 10, 22, errors)
     if errors:
-        problems = [{"parameter": p.parameter, "message": translate(p.message)} for p in errors]
-        return jsonify({"error": "Bad Request", "status": 400, "message": problems[0]["message"],
-                        "problems": problems}), 400
+        return _bad_request(errors)
     index = analysis.farm_stay_index
     in_view = matching(index, query, analysis.dataset["festivals"], _widened(view))
     drawn = map_groups(index, in_view, zoom, view)
@@ -329,6 +325,13 @@ def api_map():
                         "grouped": bool(drawn.groups)})
     response.mimetype = "application/geo+json"
     return response
+
+
+def _bad_request(errors: list):
+    """A 400 naming every wrong parameter, in the visitor's language."""
+    problems = [{"parameter": p.parameter, "message": translate(p.message)} for p in errors]
+    return jsonify({"error": "Bad Request", "status": 400, "message": problems[0]["message"],
+                    "problems": problems}), 400
 
 
 def _widened(view: tuple[float, float, float, float]) -> tuple[float, float, float, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from geoapp import params
@@ -17,6 +17,7 @@ from geoapp.records import plain, records
 from geoapp.web.api import SIDE_LIST_LIMIT, coverage_urls
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import county
+from geoapp.web.tiles import township_tiles_url
 from geoapp.web.zones import linkages_for, summaries_by_zone, words, zone_charts
 
 bp = Blueprint("pages", __name__)
@@ -81,12 +82,9 @@ def coverage():
                       metric=_(analysis.metrics[metric].label), year=compare[:8], years=", ".join(years) or "—")
             status = 400
     layers = state.coverage_layers(metric, lang)
-    township_tiles = url_for("tiles.vector_tile", layer_id="townships", z=0, x=0, y=0).replace(
-        "/0/0/0.mvt", "/{z}/{x}/{y}.mvt") + "?properties=code"  # the shapes and their codes: colours join by code
-    if state.tiles.to_display is not None:
-        township_tiles += "&display=1"  # shifted as the base map is
-    parts = state.coverage_map(metric, lang, *coverage_urls(metric, lang), township_tiles=township_tiles)
-    townships = analysis.townships.sort_values(metric, ascending=False, kind="stable").head(SIDE_LIST_LIMIT)
+    parts = state.coverage_map(metric, lang, *coverage_urls(metric, lang),
+                               township_tiles=township_tiles_url(state) if state.townships_tiled() else None)
+    townships = layers.listed_townships(SIDE_LIST_LIMIT)
     return render_template(
         "coverage.html", map=parts, metric=analysis.metrics[metric], layers=layers,
         metric_title=layers.metric_title(), metrics=[(m.id, m.title(_)) for m in analysis.metrics.values()],

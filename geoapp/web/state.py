@@ -146,7 +146,7 @@ class CountyState:
         if self.layers.stamp() == self.stamp:
             return
         if self.load_seconds >= self.background_after:
-            with self._reload_lock:
+            with self._lock:  # not the reload's own lock, which a running reload holds for seconds
                 if self.reloading:
                     return
                 self.reloading = True
@@ -225,13 +225,16 @@ class CountyState:
         """The committee's PDF report for `metric` in `lang`, made once per data version."""
         return self.made_once(("report", metric, lang), lambda: build(self.analysis, metric, lang))
 
+    def townships_tiled(self) -> bool:
+        """Whether the coverage map draws the townships from vector tiles: from
+        GEOAPP_TILED_TOWNSHIPS_FROM townships on."""
+        return len(self.analysis.townships) >= self.app.config["GEOAPP_TILED_TOWNSHIPS_FROM"]
+
     def coverage_map(self, metric: str, lang: str, layer_url: str, identify_url: str,
                      township_tiles: str | None = None) -> MapParts:
-        """The coverage map for `metric` in `lang`, rendered once per data version and kept; the
-        townships come from `township_tiles` when there are at least GEOAPP_TILED_TOWNSHIPS_FROM."""
+        """The coverage map for `metric` in `lang`, rendered once per data version and kept; with
+        `township_tiles`, the townships are drawn from those tiles."""
         version = self._current()
-        tiled = len(version.analysis.townships) >= self.app.config["GEOAPP_TILED_TOWNSHIPS_FROM"]
-        township_tiles = township_tiles if tiled else None
         key = ("coverage", metric, lang, layer_url, identify_url, township_tiles)
         if key not in version.maps:
             parts = render_parts(coverage_map(version.coverage_layers(metric, lang), self.tiles, self.static_root,

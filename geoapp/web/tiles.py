@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import zlib
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import gettext as _
 
 from geoapp.layers import PUBLIC_LAYERS
@@ -78,6 +78,15 @@ def cut_tile(state, layer_id: str, z: int, x: int, y: int, shifted: bool, wanted
 
 
 AHEAD_ZOOMS = range(6, 12)   # the zooms the coverage page opens at, on a phone to a wide screen
+TOWNSHIP_TILE_PROPERTIES = ["code"]   # what the coverage map's township tiles carry: colours join by code
+
+
+def township_tiles_url(state) -> str:
+    """The `{z}/{x}/{y}` address of the township tiles the coverage map draws (shifted as the
+    base map is): the tiles `cut_township_tiles_ahead` cuts."""
+    url = url_for("tiles.vector_tile", layer_id="townships", z=0, x=0, y=0).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
+    url += "?properties=" + ",".join(TOWNSHIP_TILE_PROPERTIES)
+    return url + ("&display=1" if state.tiles.to_display is not None else "")
 
 
 def cut_township_tiles_ahead(state) -> None:
@@ -85,10 +94,9 @@ def cut_township_tiles_ahead(state) -> None:
     takes half a second to cut), cut the tiles its first views need in a thread as soon as a
     version is served, so the first visitor does not wait for them."""
     from geoapp.maps.vectortiles import tile_range
-    analysis = state.analysis
-    if len(analysis.townships) < state.app.config["GEOAPP_TILED_TOWNSHIPS_FROM"]:
+    if not state.townships_tiled():
         return
-    bounds = tuple(analysis.dataset["county"].total_bounds)
+    bounds = tuple(state.analysis.dataset["county"].total_bounds)
     shifted = state.tiles.to_display is not None
     version = state._served
 
@@ -97,5 +105,5 @@ def cut_township_tiles_ahead(state) -> None:
             for x, y in tile_range(bounds, z):
                 if state._served is not version:
                     return  # a newer version came: its own thread cuts its tiles
-                cut_tile(state, "townships", z, x, y, shifted, ["code"])
+                cut_tile(state, "townships", z, x, y, shifted, TOWNSHIP_TILE_PROPERTIES)
     threading.Thread(target=run, name="geoapp-tiles-ahead", daemon=True).start()
