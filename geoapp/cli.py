@@ -56,18 +56,35 @@ def cmd_summary(args) -> int:
 def cmd_sample(args) -> int:
     from geoapp.data.sample import write_sample
     out = Path(args.out) if args.out else _data_dir(args)
-    if args.counties > 1:  # the sample county, copied side by side (synthetic, for scale)
+    if args.counties > 1 or args.townships_per_county or args.farm_stays:  # synthetic, for scale
         import tempfile
 
-        from geoapp.data.counties import replicate_counties
+        from geoapp.data import synthetic
         with tempfile.TemporaryDirectory() as one:
             write_sample(Path(one))
-            paths = replicate_counties(Path(one), out, args.counties)
+            if args.townships_per_county:
+                synthetic.write_many_townships(Path(one), args.townships_per_county)
+            if args.farm_stays:
+                synthetic.write_many_farm_stays(Path(one), args.farm_stays)
+            paths = synthetic.replicate_counties(Path(one), out, args.counties)
     else:
         paths = write_sample(out)
     for path in paths:
         print(f"wrote {path}")
     return 0
+
+
+def _at_least(smallest: int):
+    """An argparse type: a whole number not below `smallest`."""
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or number < smallest:
+            raise argparse.ArgumentTypeError(f"a whole number from {smallest}, not {text!r}")
+        return number
+    return parse
 
 
 def _layer_store(args):
@@ -274,6 +291,10 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", help="write here instead of the data dir")
     sample.add_argument("--counties", type=int, default=1,
                         help="that many copies of the sample county side by side, each with its own keys (synthetic)")
+    sample.add_argument("--townships-per-county", type=_at_least(30), metavar="M",
+                        help="split each county into M townships (the 30 real seats and random ones; synthetic)")
+    sample.add_argument("--farm-stays", type=_at_least(1), metavar="K",
+                        help="K random farm stays in each county instead of the sample's (synthetic)")
     sample.set_defaults(run=cmd_sample)
     for name, run, text in (("validate", cmd_validate, "check a file for a layer; writes nothing"),
                             ("import", cmd_import, "check a file and publish it as the layer's new version")):

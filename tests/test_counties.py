@@ -6,10 +6,11 @@ import re
 import subprocess
 import sys
 
+import geopandas as gpd
 import pytest
 
 from geoapp.config import ROOT
-from geoapp.data.counties import replicate_counties
+from geoapp.data.synthetic import replicate_counties
 from tests.conftest import DATA_DIR, make_app
 
 HANYUAN, SECOND = "511823", "511823-c1"
@@ -75,7 +76,8 @@ def test_an_unknown_county_is_a_clear_404(two_counties):
 
 def test_the_sample_command_writes_several_counties_that_load(tmp_path):
     out = tmp_path / "three"
-    done = subprocess.run([sys.executable, "-m", "geoapp.cli", "sample", "--counties", "3", "--out", str(out)],
+    done = subprocess.run([sys.executable, "-m", "geoapp.cli", "sample", "--counties", "3", "--townships-per-county", "45",
+                           "--farm-stays", "400", "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT, timeout=600,
                           env={"GEOAPP_INSTANCE": str(tmp_path / "cli-instance"), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
@@ -83,6 +85,14 @@ def test_the_sample_command_writes_several_counties_that_load(tmp_path):
     counties = client.get("/ogc/collections/county/items").get_json()
     assert counties["numberMatched"] == 3
     assert figures(client)["industry_branches"] == 3 * 93
+    townships = gpd.read_file(out / "townships.geojson")
+    stays = gpd.read_file(out / "farm_stays.geojson")
+    assert len(townships) == 3 * 45 and townships.code.is_unique and len(stays) == 3 * 400 and stays.id.is_unique
+    found = gpd.sjoin(stays[["id", "township", "geometry"]], townships[["code", "county", "geometry"]],
+                      predicate="within")
+    assert len(found) == len(stays) and (found.township == found.code).all(), "each stay in the township it names"
+    assert sorted(found.groupby("county").size()) == [400, 400, 400]
+    assert client.get("/api/farmstays?limit=1").get_json()["numberMatched"] == 1200
 
 
 def test_any_county_in_the_address_is_answered_without_a_server_error(two_counties):

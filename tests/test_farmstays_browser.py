@@ -255,7 +255,8 @@ def test_hostile_names_show_as_text_in_the_popup(hostile_stay_app, open_page):
 @pytest.fixture(scope="module")
 def crowded_server(tmp_path_factory):
     """A live app on 6,000 random farm stays."""
-    from tests.conftest import copy_of_data, write_many_farm_stays
+    from geoapp.data.synthetic import write_many_farm_stays
+    from tests.conftest import copy_of_data
     root = tmp_path_factory.mktemp("crowded")
     data = copy_of_data(root)
     write_many_farm_stays(data, 6000, seed=7)
