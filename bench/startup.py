@@ -3,13 +3,16 @@
     .venv/bin/python bench/startup.py                       # 50,000 and 500,000 stays, -w 2 and -w 4
     .venv/bin/python bench/startup.py --sizes 50000 --workers 2
 
-For each size: a copy of geodata/ with that many random farm stays (`write_many_farm_stays`:
+For each size: a copy of geodata/ with that many random farm stays (`geoapp.data.synthetic.write_many_farm_stays`:
 Chinese names only, so every English name and pinyin is derived), then gunicorn on a fresh
 instance folder ("first": seeds the store and derives the names' texts), stopped, and started
 again with each worker count ("again": what every restart, and every worker after the first,
-costs). A worker is up when gunicorn's `post_worker_init` hook runs (the app is loaded); the
-time is from launching gunicorn until the last worker is up. Memory: each worker's VmRSS after
-it has answered the farm-stay page, its map and an OGC page.
+costs). gunicorn runs with the repository's `gunicorn.conf.py` (the app loaded once, before the
+workers fork); `--no-preload` has each worker load it. A worker is up when gunicorn's
+`post_worker_init` hook runs (the app is loaded); the time is from launching gunicorn until the
+last worker is up. Memory after every worker has answered the farm-stay page, its map, a list
+page and an OGC page: each worker's RSS, PSS and USS (`memory_mb`), the parent's PSS, and the
+PSS of all of them (what the machine gives the app).
 """
 from __future__ import annotations
 
@@ -27,21 +30,29 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp.config import ROOT
-from tests.conftest import copy_of_data, write_many_farm_stays
+from geoapp.data.synthetic import write_many_farm_stays
+from tests.conftest import copy_of_data
 
 HOOK = '''
 import pathlib, time
+exec(compile(pathlib.Path({config!r}).read_text(), "gunicorn.conf.py", "exec"))  # the settings geoapp runs with
+preload_app = {preload}
 def post_worker_init(worker):
     with open(pathlib.Path(__file__).with_suffix(".up"), "a") as out:
-        out.write(f"{worker.pid} {time.time()}\\n")
+        out.write(f"{{worker.pid}} {{time.time()}}\\n")
 '''
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's resident memory (RSS: every page it maps, shared ones whole), its
+    proportional share (PSS: each shared page divided among the processes sharing it) and
+    its own (USS: pages no other process has), in MB."""
+    kb = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        kb[name] = int(value.split()[0])
+    return {"rss": kb["Rss"] / 1024, "pss": kb["Pss"] / 1024,
+            "uss": (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024}
 
 
 def get(port: int, path: str) -> int:
@@ -52,9 +63,9 @@ def get(port: int, path: str) -> int:
     return response.status
 
 
-def run(data: Path, instance: Path, workers: int, work: Path, port: int = 5180) -> dict:
+def run(data: Path, instance: Path, workers: int, work: Path, preload: bool, port: int = 5180) -> dict:
     config = work / f"hooks-{workers}.py"
-    config.write_text(HOOK, encoding="utf-8")
+    config.write_text(HOOK.format(config=str(ROOT / "gunicorn.conf.py"), preload=preload), encoding="utf-8")
     up = config.with_suffix(".up")
     up.unlink(missing_ok=True)
     env = {**os.environ, "GEOAPP_DATA_DIR": str(data), "GEOAPP_INSTANCE": str(instance), "GEOAPP_TILES": "blank"}
@@ -74,21 +85,24 @@ def run(data: Path, instance: Path, workers: int, work: Path, port: int = 5180) 
             for path in ("/farmstays?lang=zh", "/api/farmstays/map?bbox=102.2,29.1,102.9,29.9&zoom=10",
                          "/api/farmstays?limit=50", "/ogc/collections/farm_stays/items?limit=100"):
                 assert get(port, path) == 200, path
-        memory = [rss_mb(pid) for pid in pids]
+        memory = [memory_mb(pid) for pid in pids]
+        parent = memory_mb(process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
-    return {"workers": workers, "start_s": started, "rss_mb": memory}
+    return {"workers": workers, "start_s": started, "memory": memory, "parent": parent}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 500_000])
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
+    parser.add_argument("--no-preload", action="store_true", help="each worker loads the app itself")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="geoapp-startup-"))
-    print("| farm stays | run | workers | start s (last worker up) | RSS MB per worker |")
-    print("|---:|---|---:|---:|---|")
+    print("| farm stays | run | workers | start s (last worker up) | per worker RSS / PSS / USS MB | "
+          "gunicorn parent PSS MB | all PSS MB |")
+    print("|---:|---|---:|---:|---|---:|---:|")
     try:
         for n in args.sizes:
             (work / f"stays-{n}").mkdir()
@@ -96,9 +110,11 @@ def main() -> None:
             write_many_farm_stays(data, n)
             instance = work / f"instance-{n}"
             for label, workers in [("first", 1)] + [("again", w) for w in args.workers]:
-                row = run(data, instance, workers, work)
-                print(f"| {n:,} | {label} | {workers} | {row['start_s']:.1f} | "
-                      f"{' / '.join(f'{m:.0f}' for m in row['rss_mb'])} |", flush=True)
+                row = run(data, instance, workers, work, preload=not args.no_preload)
+                each = "; ".join(f"{m['rss']:.0f} / {m['pss']:.0f} / {m['uss']:.0f}" for m in row["memory"])
+                total = row["parent"]["pss"] + sum(m["pss"] for m in row["memory"])
+                print(f"| {n:,} | {label} | {workers} | {row['start_s']:.1f} | {each} | {row['parent']['pss']:.0f} | "
+                      f"{total:,.0f} |", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

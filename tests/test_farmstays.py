@@ -276,7 +276,8 @@ CROWD = 6000
 @pytest.fixture(scope="module")
 def crowded(tmp_path_factory):
     """An app on 6,000 random farm stays, and those stays as geopandas reads them."""
-    from tests.conftest import copy_of_data, write_many_farm_stays
+    from geoapp.data.synthetic import write_many_farm_stays
+    from tests.conftest import copy_of_data
     root = tmp_path_factory.mktemp("crowded")
     data = copy_of_data(root)
     write_many_farm_stays(data, CROWD, seed=7)
@@ -402,3 +403,21 @@ def test_a_restarted_app_gives_the_same_english_names_from_remembered_pinyin(dat
     assert list((tmp_path / "instance" / "derived").glob("farm-stay-text-*.txt")), "kept in the instance folder"
     assert names[0] == names[1]
     assert all(f["properties"]["name_en"] for f in names[1]["features"])
+
+
+def test_text_search_finds_exactly_the_rows_containing_the_text():
+    """The joined search text (one string for all stays) answers as a test of each row would,
+    whatever the texts and the needle: separators, empty texts, a needle spanning two rows."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from geoapp.analysis.index import JoinedTexts
+    alphabet = st.sampled_from(list("ab清溪\n |"))
+
+    @settings(max_examples=300, deadline=None)
+    @given(texts=st.lists(st.text(alphabet, max_size=6), max_size=12), needle=st.text(alphabet, max_size=3))
+    def check(texts, needle):
+        # (a line break in a stay's text is a space; no needle holds one: `_fold` takes them out)
+        expected = [needle in text.replace("\n", " ") if "\n" not in needle else False for text in texts]
+        assert JoinedTexts(texts).containing(needle).tolist() == expected
+    check()

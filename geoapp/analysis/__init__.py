@@ -30,7 +30,7 @@ class CountyAnalysis:
     zones: gpd.GeoDataFrame
     gaps: CoverageGaps
     mismatches: pd.DataFrame
-    farm_stays: gpd.GeoDataFrame     # ready to search: pinyin names, search text
+    farm_stays: gpd.GeoDataFrame     # ready to show: pinyin names, township names, zone industry
     places: dict[str, tuple[float, float]]  # festival venues and township seats, (lat, lon)
     metrics: dict[str, Metric]       # what the coverage map can shade townships by
     farm_stay_index: FarmStayIndex   # the same farm stays as arrays, for searching and map clusters
@@ -41,7 +41,8 @@ def analyse(dataset: Dataset, remembered=None) -> CountyAnalysis:
     store's `DerivedTexts`) keeps texts dear to derive, such as the pinyin of names."""
     joined = join_locations(dataset)
     townships = township_table(joined)
-    farm_stays = prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"], remembered)
+    farm_stay_index = FarmStayIndex(prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"],
+                                                       remembered))
     return CountyAnalysis(
         dataset=joined,
         summary=county_summary(joined),
@@ -49,8 +50,8 @@ def analyse(dataset: Dataset, remembered=None) -> CountyAnalysis:
         zones=zone_table(joined),
         gaps=coverage_gaps(joined),
         mismatches=location_mismatches(joined),
-        farm_stays=farm_stays,
+        farm_stays=farm_stay_index.stays,
         places=places(joined["festivals"], joined["townships"]),
         metrics=coverage_metrics(townships),
-        farm_stay_index=FarmStayIndex(farm_stays),
+        farm_stay_index=farm_stay_index,
     )

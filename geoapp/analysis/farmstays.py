@@ -21,7 +21,7 @@ from pyproj import Transformer
 from shapely.geometry import Point
 
 from geoapp import params
-from geoapp.analysis.index import grid_cells, web_mercator_pixels
+from geoapp.analysis.index import JoinedTexts, grid_cells, web_mercator_pixels
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.messages import N_
 from geoapp.params import ParamError, plain_number
@@ -200,8 +200,9 @@ class FarmStayIndex:
     ranks), so that a search filters, measures and sorts half a million stays with numpy and
     only the page it shows becomes rows."""
 
-    def __init__(self, stays: gpd.GeoDataFrame):
-        self.stays = stays
+    def __init__(self, prepared: gpd.GeoDataFrame):
+        self.search_text = JoinedTexts(prepared["search_text"])  # (not a string object per stay)
+        self.stays = stays = prepared.drop(columns="search_text")
         coordinates = shapely.get_coordinates(stays.geometry.to_numpy()) if len(stays) else np.empty((0, 2))
         self.lon, self.lat = coordinates[:, 0], coordinates[:, 1]
         self.x_m, self.y_m = _to_metric.transform(self.lon, self.lat)
@@ -287,10 +288,8 @@ def matching(index: FarmStayIndex, query: FarmStayQuery, festivals: gpd.GeoDataF
     if bbox is not None:
         minx, miny, maxx, maxy = bbox
         mask &= (index.lon >= minx) & (index.lon <= maxx) & (index.lat >= miny) & (index.lat <= maxy)
-    if query.q:  # the text last: it is the dearest test, so it only reads what is left
-        left = np.flatnonzero(mask)
-        texts = index.stays["search_text"].to_numpy()[left]
-        mask[left] = pd.Series(texts, dtype=object).str.contains(_fold(query.q), regex=False).to_numpy(dtype=bool)
+    if query.q:
+        mask &= index.search_text.containing(_fold(query.q))
     positions = np.flatnonzero(mask)
     if query.festival:
         festival = festivals[festivals.id == query.festival].iloc[0]

@@ -40,8 +40,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(tiles.bp)
-    state.on_new_version.append(tiles.cut_township_tiles_ahead)
-    tiles.cut_township_tiles_ahead(state)
+    state.on_serving.append(tiles.cut_township_tiles_ahead)
     app.register_blueprint(zones.bp)
     auth.init_app(app)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import os
 import re
 import threading
 import time
@@ -87,7 +88,8 @@ class CountyState:
         self.reloading = False               # a reload is running in a thread
         self._lock = threading.Lock()          # for what is kept per version
         self._reload_lock = threading.Lock()   # one reload at a time
-        self.on_new_version: list = []          # called with the state each time a version is served
+        self.on_serving: list = []              # called with the state when a process begins serving a version
+        self._serving_in: int | None = None     # the process that has run `on_serving` for the version served
         self._served = self._version_of(analysis)
 
     def _version_of(self, analysis: CountyAnalysis) -> ServedVersion:
@@ -103,6 +105,11 @@ class CountyState:
             if pinned is not None:
                 return pinned
         return self._served
+
+    def serving_whole(self) -> bool:
+        """Whether this request is answered from the whole of the version served (not from one
+        county's slice of it)."""
+        return self._current() is self._served
 
     @property
     def analysis(self) -> CountyAnalysis:
@@ -179,15 +186,27 @@ class CountyState:
             self.load_seconds = time.perf_counter() - began
             del dataset
             release_freed_memory()
-            for hook in self.on_new_version:
-                hook(self)
+            self._serving_in = None  # this process serves a new version: its first request runs the hooks
         self.stamp = stamp
 
     def _refresh_for_request(self) -> None:
         if request.endpoint != "static":  # static files do not depend on the data
             self.refresh_if_changed()
+            self._begin_serving()
             code = requested_county(request.environ)
             g.geoapp_version = self._served if code is None else self.county_version(code)
+
+    def _begin_serving(self) -> None:
+        """Run the `on_serving` hooks (work done ahead in a thread, such as cutting tiles) once
+        per version in each process that answers requests. Not when the app is made: gunicorn
+        (`preload_app`) makes it once and forks the workers, and a thread running in the parent
+        at the fork would neither run on in a worker nor release the locks it held."""
+        with self._lock:
+            if self._serving_in == os.getpid():
+                return
+            self._serving_in = os.getpid()
+        for hook in self.on_serving:
+            hook(self)
 
     def county_version(self, code: str) -> ServedVersion:
         """What is derived from county `code`'s slice of the version served, made on first use."""

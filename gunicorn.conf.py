@@ -1,0 +1,20 @@
+"""gunicorn's settings for geoapp, read from the folder gunicorn starts in
+(`.venv/bin/gunicorn -w 4 'geoapp.wsgi:app'`; `-c` names another file instead).
+
+The app is loaded once, before the workers are forked (`preload_app`): the workers share the
+memory of the loaded layers, their indexes and derived text (copy-on-write pages) instead of
+each loading them, so four workers start in the time of one load. What each worker does ahead
+in a thread (cutting the coverage map's first tiles) begins at its first request
+(`CountyState.on_serving`), and PostGIS connections are opened in each worker
+(`geoapp.store.postgis.forget_connections_after_fork`). A worker loads a newer version (after an
+import) on its own, so from then on that version is the worker's own memory.
+"""
+import gc
+
+preload_app = True
+
+
+def when_ready(server):
+    """Before the first fork: move the loaded objects out of the garbage collector's reach, so
+    a collection in a worker does not write to (and so copy) every page the objects live on."""
+    gc.freeze()
