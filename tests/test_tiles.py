@@ -1,5 +1,6 @@
 """Vector tiles of the public layers (issue 13): each tile decodes (with mapbox-vector-tile, a
-real MVT reader) to the features that lie in it, at the right place, with ids and names."""
+real MVT reader) to the features that lie in it, at the right place, with ids and names —
+cut by the app from its index on the GeoPackage store, and by PostGIS (ST_AsMVT) on it."""
 from __future__ import annotations
 
 import math
@@ -19,6 +20,16 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     return x, y
 
 
+@pytest.fixture(scope="module", params=["geopackage", "postgis"])
+def tile_client(request, tmp_path_factory):
+    """The app on the committed data, on either store (tiles cut by the app, or by PostGIS)."""
+    from tests.conftest import DATA_DIR, make_app
+    extra = {}
+    if request.param == "postgis":
+        extra["DATABASE_URL"] = request.getfixturevalue("postgis_cluster").new_database()
+    return make_app(DATA_DIR, tmp_path_factory.mktemp("tiles") / "instance", **extra).test_client()
+
+
 def lonlat_box(z, x, y):
     minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
     (lon0, lon1), (lat0, lat1) = mercator_to_lonlat(np.array([minx, maxx]), np.array([miny, maxy]))
@@ -28,11 +39,11 @@ def lonlat_box(z, x, y):
 @pytest.mark.parametrize("layer,key", [("townships", "code"), ("zones", "id"), ("farm_stays", "id"),
                                        ("party_organisations", "id"), ("industry_bases", "id")])
 @pytest.mark.parametrize("z", [8, 11, 13])
-def test_a_tile_holds_the_features_in_it(client, dataset, layer, key, z):
+def test_a_tile_holds_the_features_in_it(tile_client, dataset, layer, key, z):
     frame = dataset[layer]
     anchor = frame.geometry.iloc[len(frame) // 2].representative_point()
     x, y = tile_of(anchor.x, anchor.y, z)
-    response = client.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
+    response = tile_client.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
     assert response.status_code == 200 and response.mimetype == "application/vnd.mapbox-vector-tile"
     decoded = mapbox_vector_tile.decode(response.data)[layer]
     assert decoded["extent"] == EXTENT
@@ -46,11 +57,11 @@ def test_a_tile_holds_the_features_in_it(client, dataset, layer, key, z):
     assert all(f["properties"]["name_zh"] == names[f["properties"][key]] for f in decoded["features"])
 
 
-def test_a_point_lands_where_it_is(client, dataset):
+def test_a_point_lands_where_it_is(tile_client, dataset):
     stay = dataset["farm_stays"].iloc[0]
     z = 14
     x, y = tile_of(stay.geometry.x, stay.geometry.y, z)
-    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/farm_stays/{z}/{x}/{y}.mvt").data)["farm_stays"]
+    decoded = mapbox_vector_tile.decode(tile_client.get(f"/tiles/farm_stays/{z}/{x}/{y}.mvt").data)["farm_stays"]
     [feature] = [f for f in decoded["features"] if f["properties"]["id"] == stay.id]
     px, py = feature["geometry"]["coordinates"]
     minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
@@ -116,12 +127,59 @@ def test_tiles_for_a_gcj02_base_map_are_shifted_as_its_overlays_are(tmp_path, da
         client.get(f"/tiles/townships/{z}/{x}/{y}.mvt?display=1").headers["ETag"]
 
 
-def test_a_tile_carries_only_the_properties_asked_for(client):
-    import mapbox_vector_tile
-    response = client.get("/tiles/townships/6/50/26.mvt?properties=code")
+def test_a_tile_carries_only_the_properties_asked_for(tile_client):
+    response = tile_client.get("/tiles/townships/6/50/26.mvt?properties=code")
     features = mapbox_vector_tile.decode(response.data)["townships"]["features"]
     assert len(features) == 30 and all(set(f["properties"]) == {"code"} for f in features)
-    full = client.get("/tiles/townships/6/50/26.mvt")
+    full = tile_client.get("/tiles/townships/6/50/26.mvt")
     assert len(response.data) < len(full.data) and response.headers["ETag"] != full.headers["ETag"]
-    refused = client.get("/tiles/townships/6/50/26.mvt?properties=code,population&lang=en")
+    refused = tile_client.get("/tiles/townships/6/50/26.mvt?properties=code,population&lang=en")
     assert refused.status_code == 400 and "population" in refused.get_data(as_text=True)
+
+
+def test_postgis_cuts_the_same_townships_as_the_app(tile_client, dataset):
+    """Whoever cuts it, a township's shape in a tile is its shape: its area in the tile is
+    within a few percent of the stored shape's clipped to the tile (simplified, not changed)."""
+    z, x, y = 10, *tile_of(102.65, 29.4, 10)
+    decoded = mapbox_vector_tile.decode(tile_client.get(f"/tiles/townships/{z}/{x}/{y}.mvt").data)["townships"]
+    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    box = shapely.box(minx, miny, maxx, maxy)
+    stored = dataset["townships"].to_crs(3857).set_index("code").geometry
+    assert len(decoded["features"]) >= 3
+    for feature in decoded["features"]:
+        drawn = shapely.geometry.shape(feature["geometry"])
+        drawn = shapely.affinity.affine_transform(drawn, [(maxx - minx) / EXTENT, 0, 0, (maxy - miny) / EXTENT, minx, miny])
+        expected = stored[feature["properties"]["code"]].intersection(box)
+        assert abs(drawn.intersection(box).area - expected.area) <= 0.03 * expected.area + 1e5, feature["properties"]
+
+
+def test_a_crowded_tile_of_points_is_thinned_on_both_stores(tmp_path, request):
+    """Thousands of farm stays in one tile: each cutter keeps about one per 16-unit cell, so the
+    tile stays small and still shows where stays are (the cells drawn are the cells with stays)."""
+    import geopandas as gpd
+
+    from geoapp.data.synthetic import write_many_farm_stays
+    from tests.conftest import copy_of_data, make_app
+    data = copy_of_data(tmp_path)
+    write_many_farm_stays(data, 20_000, seed=3)
+    z, x, y = 8, *tile_of(102.65, 29.4, 8)
+    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    stays = gpd.read_file(data / "farm_stays.geojson").to_crs(3857)
+    stays = stays[stays.intersects(shapely.box(minx, miny, maxx, maxy))]
+    unit = (maxx - minx) / EXTENT
+    occupied = set(zip((np.floor((stays.geometry.x - minx) / unit / 16)).astype(int),
+                       (np.floor((stays.geometry.y - miny) / unit / 16)).astype(int)))
+    assert len(stays) > 4000, "a crowded tile"
+    for store in ("geopackage", "postgis"):
+        extra = {"DATABASE_URL": request.getfixturevalue("database_url")} if store == "postgis" else {}
+        client = make_app(data, tmp_path / f"instance-{store}", **extra).test_client()
+        response = client.get(f"/tiles/farm_stays/{z}/{x}/{y}.mvt")
+        features = mapbox_vector_tile.decode(response.data)["farm_stays"]["features"]
+        points = np.array([f["geometry"]["coordinates"] for f in features], dtype=float)
+        points = points[((points >= 0) & (points < EXTENT)).all(axis=1)]  # not the margin beyond the edges
+        drawn = {tuple(c) for c in np.floor(points / 16).astype(int)}
+        assert len(features) < len(stays) / 2, store
+        near_drawn = {(cx + dx, cy + dy) for cx, cy in drawn for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+        near_occupied = {(cx + dx, cy + dy) for cx, cy in occupied for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+        assert occupied <= near_drawn and drawn <= near_occupied, store  # (rounding moves a point by half a unit)
+        assert len(drawn) > 0.9 * len(occupied), store

@@ -10,6 +10,7 @@ shifts the drawing in the browser, as for GeoJSON layers.)
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mapbox_vector_tile
 import numpy as np
@@ -27,6 +28,21 @@ POINT_CELL = 16                # in a crowded tile, points closer than this (til
 SIMPLIFY = 4                   # tile units (a quarter of a screen pixel at 256 px a tile) lines may move
 MAX_POINTS = 4000              # a tile with more points than this is crowded
 STYLE_COLUMNS = ("kind", "industry", "lead_industry", "stars", "price", "start_md", "end_md")
+
+
+@dataclass(frozen=True)
+class TileRules:
+    """How a tile is cut, for whoever cuts it (this module, or PostGIS's ST_AsMVT through the
+    layer store): tile units, the margin drawn beyond the edge, how far lines may move, and
+    when and how finely crowded points are thinned."""
+    extent: int = EXTENT
+    buffer: int = BUFFER
+    simplify: float = SIMPLIFY
+    max_points: int = MAX_POINTS
+    point_cell: int = POINT_CELL
+
+
+RULES = TileRules()
 
 
 def tile_properties(layer_id: str) -> list[str]:

@@ -34,6 +34,10 @@ class LayerStore(Protocol):
     def rollback(self, layer_id: str, version: int, who: str) -> object: ...
     def check_storable(self, layer_id: str, frame: Frame) -> list: ...
     def remove_stale_temporaries(self) -> list: ...
+    def vector_tile(self, layer_id: str, version: int, z: int, x: int, y: int, columns: list[str], points: bool,
+                    rules: object) -> bytes | None:
+        """Tile z/x/y of a layer version cut by the store itself, or None when it cannot (the app
+        then cuts it from its in-memory index)."""
 
 
 @runtime_checkable

@@ -239,6 +239,11 @@ class GeoPackageLayerStore:
             if found:
                 raise StoreError(found[0])
 
+    def vector_tile(self, layer_id: str, version: int, z: int, x: int, y: int, columns: list[str], points: bool,
+                    rules) -> None:
+        """None: SQLite has no tile cutter; the app cuts tiles from its in-memory index."""
+        return None
+
     def check_storable(self, layer_id: str, frame) -> list:
         """What would change if `frame` were stored as `layer_id` (empty when nothing): the
         frame is written to a scratch GeoPackage and read back; the store is not touched."""

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
+import weakref
 
 import geopandas as gpd
 import pandas as pd
@@ -50,7 +52,21 @@ def connect(url: str) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     engine = create_engine(url, pool_pre_ping=True)
     migrate_postgres(engine)
+    forget_connections_after_fork(engine)
     return engine
+
+
+def forget_connections_after_fork(engine: Engine) -> None:
+    """A forked process (a gunicorn worker of a preloaded app) opens its own connections: the
+    parent's pooled ones are dropped without closing them, which would close them for the
+    parent too (SQLAlchemy's advice for multiprocessing)."""
+    held = weakref.ref(engine)
+
+    def forget() -> None:
+        engine = held()
+        if engine is not None:
+            engine.dispose(close=False)
+    os.register_at_fork(after_in_child=forget)
 
 
 def _write_version(conn, layer: str, name: str, frame) -> None:
@@ -69,6 +85,11 @@ def _read_version(conn, layer: str, name: str, where: str = "", params=None):
         return pd.read_sql(text(sql), conn, params=params or {})
     return gpd.read_postgis(text(sql), conn, geom_col="geometry", params=params or {}).set_crs(
         STORAGE_CRS, allow_override=True)
+
+
+def _tile_unit(z: int, extent: int) -> float:
+    """Web Mercator metres per tile unit at zoom `z`."""
+    return 2 * 20037508.342789244 / 2 ** z / extent
 
 
 def _now() -> str:
@@ -116,6 +137,46 @@ class PostgisLayerStore:
             params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
         with self.engine.connect() as conn:
             return _read_version(conn, layer_id, table_name(layer_id, version), " AND ".join(clauses), params)
+
+    def vector_tile(self, layer_id: str, version: int, z: int, x: int, y: int, columns: list[str], points: bool,
+                    rules) -> bytes:
+        """Tile z/x/y (Web Mercator) of a stored layer version as Mapbox Vector Tile bytes, cut by
+        PostGIS (`ST_AsMVT`) on the version's spatial index: features clipped to the tile and
+        its margin, simplified to its unit (`rules`, a `geoapp.maps.vectortiles.TileRules`),
+        points thinned to one per cell when the tile is crowded, carrying `columns`."""
+        spec(layer_id)
+        known = {c.name for c in LAYERS[layer_id].columns}
+        if not set(columns) <= known:
+            raise ValueError(f"not columns of {layer_id}: {sorted(set(columns) - known)}")
+        carried = "".join(f', "{c}"' for c in columns)
+        params = {"z": z, "x": x, "y": y, "margin": rules.buffer / rules.extent, "extent": rules.extent,
+                  "buffer": rules.buffer, "name": layer_id}
+        found = (f'SELECT {carried[2:] or "NULL AS nothing"}{{geometry}} FROM "{table_name(layer_id, version)}" AS t, '
+                 "env WHERE t.geometry && ST_Transform(env.wide, 4326)")
+        if points:
+            sql = f"""
+            WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS tile, ST_TileEnvelope(:z, :x, :y, margin => :margin) AS wide),
+            hits AS ({found.format(geometry=", ST_Transform(t.geometry, 3857) AS g")}),
+            celled AS (
+              SELECT hits.*, CASE WHEN (SELECT count(*) FROM hits) > :max_points
+                THEN floor((ST_X(g) - ST_XMin(env.tile)) / :cell)::bigint * 1000003
+                     + floor((ST_Y(g) - ST_YMin(env.tile)) / :cell)::bigint
+                ELSE row_number() OVER () END AS cell
+              FROM hits, env),
+            kept AS (SELECT DISTINCT ON (cell) * FROM celled ORDER BY cell)
+            SELECT ST_AsMVT(q, :name, :extent, 'geom') FROM (
+              SELECT {carried[2:] + ", " if carried else ""}ST_AsMVTGeom(g, env.tile, :extent, :buffer, true) AS geom
+              FROM kept, env) AS q WHERE geom IS NOT NULL"""
+            params.update(max_points=rules.max_points, cell=rules.point_cell * _tile_unit(z, rules.extent))
+        else:
+            sql = f"""
+            WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS tile, ST_TileEnvelope(:z, :x, :y, margin => :margin) AS wide)
+            SELECT ST_AsMVT(q, :name, :extent, 'geom') FROM ({found.format(geometry=
+                ", ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_ClipByBox2D(ST_Transform(t.geometry, 3857), env.wide), "
+                ":tolerance), env.tile, :extent, :buffer, true) AS geom")}) AS q WHERE geom IS NOT NULL"""
+            params["tolerance"] = rules.simplify * _tile_unit(z, rules.extent)
+        with self.engine.connect() as conn:
+            return bytes(conn.execute(text(sql), params).scalar_one() or b"")
 
     def publish(self, frames: dict, who: str, source_files: dict[str, str], checksums: dict[str, str],
                 note: str = "", progress: Progress | None = None, only_missing: bool = False) -> dict[str, int]:

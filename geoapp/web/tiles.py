@@ -70,11 +70,25 @@ def _variant(shifted: bool, wanted: list[str]) -> str:
 
 
 def cut_tile(state, layer_id: str, z: int, x: int, y: int, shifted: bool, wanted: list[str]) -> bytes:
-    """Tile z/x/y of a layer, cut once per data version and kept while it is used."""
+    """Tile z/x/y of a layer, cut once per data version and kept while it is used: by the store
+    when it can (PostGIS's ST_AsMVT on the version served, for the whole dataset in WGS-84),
+    else from the in-memory index (a county's slice; GCJ-02 for an Amap base map)."""
+    from geoapp.maps.vectortiles import RULES, tile_properties
     from geoapp.maps.vectortiles import vector_tile as cut
     shift = state.tiles.to_display if shifted else None  # the base map's datum
-    return state.made_once(("tile", layer_id, z, x, y, _variant(shifted, wanted)), lambda: cut(
-        state.index.layer(layer_id), layer_id, z, x, y, shift, wanted or None), keep=TILES_KEPT)
+    index = state.index.layer(layer_id)
+    version = state.analysis.dataset.versions.get(layer_id)
+
+    def from_store() -> bytes | None:
+        if shift is not None or version is None or not state.serving_whole():
+            return None
+        return state.layers.vector_tile(layer_id, version, z, x, y, wanted or tile_properties(layer_id),
+                                        index.point_coordinates is not None, RULES)
+
+    def build() -> bytes:
+        made = from_store()
+        return made if made is not None else cut(index, layer_id, z, x, y, shift, wanted or None)
+    return state.made_once(("tile", layer_id, z, x, y, _variant(shifted, wanted)), build, keep=TILES_KEPT)
 
 
 AHEAD_ZOOMS = range(6, 12)   # the zooms the coverage page opens at, on a phone to a wide screen
