@@ -2,6 +2,8 @@
 OpenAPI definition, and OWSLib (a real client) reading every public layer over HTTP."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import shapely
 from openapi_spec_validator import validate
@@ -145,3 +147,26 @@ def test_properties_chooses_the_columns(client):
     assert all(set(f["properties"]) == {"name_zh", "stars"} for f in body["features"])
     refused = client.get("/ogc/collections/farm_stays/items?properties=name_zh,owner&lang=en")
     assert refused.status_code == 400 and "'owner'" in refused.get_json()["description"]
+
+
+def test_a_large_page_is_written_in_pieces_and_reads_as_the_small_pages_do(tmp_path):
+    """A page of thousands of features is sent as it is written (no length known ahead, gzip
+    as it goes) and is the same GeoJSON as the small pages covering it."""
+    import gzip
+
+    from geoapp.data.synthetic import write_many_farm_stays
+    from tests.conftest import copy_of_data, make_app
+    data = copy_of_data(tmp_path)
+    write_many_farm_stays(data, 3000, seed=5)
+    client = make_app(data, tmp_path / "instance").test_client()
+    big = client.get("/ogc/collections/farm_stays/items?limit=2600&offset=100", headers={"Accept-Encoding": "gzip"})
+    assert big.status_code == 200 and big.headers["Content-Encoding"] == "gzip" and "Content-Length" not in big.headers
+    body = json.loads(gzip.decompress(big.data))
+    assert body["numberMatched"] == 3000 and body["numberReturned"] == len(body["features"]) == 2600
+    small = []
+    for offset in range(100, 2700, 500):
+        page = client.get(f"/ogc/collections/farm_stays/items?limit={min(500, 2700 - offset)}&offset={offset}")
+        assert "Content-Length" in page.headers
+        small += page.get_json()["features"]
+    assert body["features"] == small
+    assert [link["rel"] for link in body["links"]] == ["self", "next", "prev"]

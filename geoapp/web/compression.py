@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import gzip
+import zlib
+from collections.abc import Iterator
 
 from flask import Flask, Response, request
 
@@ -18,6 +20,12 @@ def init_app(app: Flask) -> None:
                 or "Content-Encoding" in response.headers
                 or not (response.mimetype or "").startswith(COMPRESSIBLE)):
             return response
+        if response.is_streamed:  # written in pieces: compressed as they come
+            response.response = _gzipped(response.response)
+            response.headers["Content-Encoding"] = "gzip"
+            response.headers.pop("Content-Length", None)
+            response.vary.add("Accept-Encoding")
+            return response
         data = response.get_data()
         if len(data) < MINIMUM_BYTES:
             return response
@@ -26,3 +34,13 @@ def init_app(app: Flask) -> None:
         response.headers["Content-Length"] = str(len(response.get_data()))
         response.vary.add("Accept-Encoding")
         return response
+
+
+def _gzipped(pieces) -> Iterator[bytes]:
+    """The pieces of a streamed answer, gzip-compressed as they come (a gzip member whole at the end)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+    for piece in pieces:
+        packed = packer.compress(piece.encode() if isinstance(piece, str) else piece)
+        if packed:
+            yield packed
+    yield packer.flush()
