@@ -41,8 +41,8 @@ def analyse(dataset: Dataset, remembered=None) -> CountyAnalysis:
     store's `DerivedTexts`) keeps texts dear to derive, such as the pinyin of names."""
     joined = join_locations(dataset)
     townships = township_table(joined)
-    farm_stay_index = FarmStayIndex(prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"],
-                                                       remembered))
+    farm_stay_index = FarmStayIndex(*prepare_farm_stays(joined["farm_stays"], joined["townships"], joined["zones"],
+                                                        remembered))
     return CountyAnalysis(
         dataset=joined,
         summary=county_summary(joined),

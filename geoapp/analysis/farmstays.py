@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -172,9 +172,9 @@ def _english_and_search_text(source: str) -> tuple[str, str]:
 
 
 def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame,
-                       zones: gpd.GeoDataFrame, remembered=None) -> gpd.GeoDataFrame:
-    """Farm stays ready for searching and showing: English names filled with pinyin where
-    missing, township names, the zone's lead industry, and the folded `search_text`.
+                       zones: gpd.GeoDataFrame, remembered=None) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Farm stays ready for showing — English names filled with pinyin where missing, township
+    names, the zone's lead industry — and each one's folded search text.
     pypinyin is the cost of start-up with many stays (a minute for 500,000 names):
     `remembered` (the store's `DerivedTexts`, or None) gives back what an earlier start made
     from the same names."""
@@ -183,16 +183,15 @@ def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame
                      for t in townships.itertuples()}
     sources = [f"{zh if isinstance(zh, str) else ''}{_PARTS}{en if isinstance(en, str) else ''}{_PARTS}"
                f"{township_text.get(town, '')}"
-               for zh, en, town in zip(prepared.name_zh, prepared.name_en, prepared.township)]
+               for zh, en, town in zip(prepared.name_zh.tolist(), prepared.name_en.tolist(), prepared.township.tolist())]
     made = (remembered.parts("farm-stay-text", sources, _english_and_search_text) if remembered is not None
             else [_english_and_search_text(source) for source in sources])
     prepared["name_en"] = [english for english, _text in made]
-    prepared["search_text"] = [text for _english, text in made]
     towns = townships.set_index("code")
     prepared["township_zh"] = prepared.township.map(towns.name_zh)
     prepared["township_en"] = prepared.township.map(towns.name_en)
     prepared["zone_industry"] = prepared.zone.map(zones.set_index("id").lead_industry)
-    return prepared
+    return prepared, [text for _english, text in made]
 
 
 class FarmStayIndex:
@@ -200,35 +199,24 @@ class FarmStayIndex:
     ranks), so that a search filters, measures and sorts half a million stays with numpy and
     only the page it shows becomes rows."""
 
-    def __init__(self, prepared: gpd.GeoDataFrame):
-        self.search_text = JoinedTexts(prepared["search_text"])  # (not a string object per stay)
-        self.stays = stays = prepared.drop(columns="search_text")
+    def __init__(self, stays: gpd.GeoDataFrame, search_texts: list[str]):
+        self.stays = stays
+        self.search_text = JoinedTexts(search_texts)  # (not a string object per stay)
         coordinates = shapely.get_coordinates(stays.geometry.to_numpy()) if len(stays) else np.empty((0, 2))
         self.lon, self.lat = coordinates[:, 0], coordinates[:, 1]
         self.x_m, self.y_m = _to_metric.transform(self.lon, self.lat)
         self.stars = stays.stars.to_numpy(dtype=float)
         self.price = stays.price.to_numpy(dtype=float)
         self.township = stays.township.to_numpy(dtype=object)
+        # made here, not on a first request: the process that loads makes them once, and
+        # gunicorn's workers forked from it share them instead of each making (and, by
+        # touching every name, copying) its own
+        self.id_rank = _rank(stays.id)
+        self.name_rank = _rank(stays.name_zh)
+        self.seasons = _seasons(stays)
 
     def __len__(self) -> int:
         return len(self.stays)
-
-    @cached_property
-    def id_rank(self) -> np.ndarray:
-        return _rank(self.stays.id)
-
-    @cached_property
-    def name_rank(self) -> np.ndarray:
-        return _rank(self.stays.name_zh)
-
-    @cached_property
-    def seasons(self) -> tuple[np.ndarray, list[tuple[str | None, str | None]]]:
-        """Each stay's opening season as a code into a short list of distinct (from, to) pairs."""
-        opens = self.stays.get("open_from_md", pd.Series(None, index=self.stays.index))
-        closes = self.stays.get("open_to_md", pd.Series(None, index=self.stays.index))
-        pairs = list(zip(opens.where(opens.notna(), None), closes.where(closes.notna(), None)))
-        codes, distinct = pd.factorize(pd.Series(pairs, dtype=object), use_na_sentinel=False)
-        return codes, list(distinct)
 
     def metres_from(self, lat: float, lon: float, positions: np.ndarray) -> np.ndarray:
         """Metres (UTM 48N) from (lat, lon) to the stays at `positions`."""
@@ -239,10 +227,26 @@ class FarmStayIndex:
 _to_metric = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
 
 
+def _seasons(stays: gpd.GeoDataFrame) -> tuple[np.ndarray, list[tuple[str | None, str | None]]]:
+    """Each stay's opening season as a code into a short list of distinct (from, to) pairs."""
+    def days(column: str) -> list:
+        values = stays.get(column, pd.Series(None, index=stays.index, dtype=object))
+        return values.astype(object).where(values.notna(), None).tolist()
+    pairs = pd.Series(list(zip(days("open_from_md"), days("open_to_md"))), dtype=object)
+    codes, distinct = pd.factorize(pairs, use_na_sentinel=False)
+    return codes, list(distinct)
+
+
 def _rank(values: pd.Series) -> np.ndarray:
     """Each value's place among the distinct values in sorted order (equal values share it), for
-    sorting by several keys at once."""
-    codes, _distinct = pd.factorize(values.fillna("").astype(str), sort=True)
+    sorting by several keys at once. Short texts are sorted as one fixed-width numpy array
+    (2.5× faster than comparing Python strings: 0.26 s for 500,000 names); a long one would
+    make that array huge, so then pandas sorts the strings."""
+    texts = values.astype(object).where(values.notna(), "").astype(str).tolist()
+    longest = max(map(len, texts), default=0)
+    if longest <= 64:
+        return np.unique(np.array(texts, dtype=f"<U{max(1, longest)}"), return_inverse=True)[1].reshape(-1)
+    codes, _distinct = pd.factorize(pd.Series(texts, dtype=object), sort=True)
     return codes
 
 

@@ -7,7 +7,9 @@ and location disagree are listed by `location_mismatches`.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geoapp.data.load import Dataset
 
@@ -16,15 +18,21 @@ LOCATED_LAYERS = ("industry_bases", "party_organisations", "cooperatives", "farm
 
 def locate(features: gpd.GeoDataFrame, townships: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """`features` with `township_at` and `zone_at`: the township and zone that hold each
-    feature's representative point (a polygon's lies inside it), or None outside all."""
-    anchors = gpd.GeoDataFrame({"row": range(len(features))},
-                               geometry=features.geometry.representative_point(), crs=features.crs)
+    feature's representative point (a polygon's lies inside it; a point is its own), or None
+    outside all; where two hold it, the first in their layer's order."""
+    geometries = features.geometry.to_numpy()
+    anchors = geometries.copy()
+    not_points = shapely.get_type_id(anchors) != 0
+    anchors[not_points] = shapely.point_on_surface(anchors[not_points])
     located = features.copy(deep=False)  # copy-on-write: shares the columns it does not change
     for column, polygons, key in (("township_at", townships, "code"), ("zone_at", zones, "id")):
-        hits = gpd.sjoin(anchors, polygons[[key, "geometry"]], predicate="within", how="left")
-        first = hits.drop_duplicates("row").set_index("row")[key]
-        located[column] = first.reindex(range(len(features))).to_numpy()
-        located[column] = located[column].astype(object).where(located[column].notna(), None)
+        inside, holder = shapely.STRtree(polygons.geometry.to_numpy()).query(anchors, predicate="within")
+        order = np.lexsort((holder, inside))
+        inside, holder = inside[order], holder[order]
+        rows, first = np.unique(inside, return_index=True)
+        found = np.full(len(features), None, dtype=object)
+        found[rows] = polygons[key].to_numpy(dtype=object)[holder[first]]
+        located[column] = pd.Series(found, index=features.index, dtype=object)  # None stays None
     return located
 
 

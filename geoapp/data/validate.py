@@ -114,9 +114,6 @@ def unstorable(text: str) -> Message | None:
                    position=found.start() + 1)
 
 
-_EDGE_SPACE = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")  # a value (joined by NUL) that starts or ends with a space
-
-
 def _stripped(values: pd.Series) -> tuple[pd.Series, np.ndarray, bool]:
     """(the values as text with spaces trimmed, object dtype with missing values kept missing;
     which are missing; whether every present value already was a Python str). Text as GDAL
@@ -125,8 +122,8 @@ def _stripped(values: pd.Series) -> tuple[pd.Series, np.ndarray, bool]:
     missing = objects.isna().to_numpy()
     present = objects.to_numpy()[~missing]
     if all(type(v) is str for v in present):
-        if not len(present) or not _EDGE_SPACE.search("\0".join(present)):
-            return objects, missing, True  # nothing to trim (as in most stored text): no copy
+        if not any(v != v.strip() for v in present.tolist()):  # (strip gives back the same string when
+            return objects, missing, True  # there is nothing to trim, as in most stored text: no copy)
         return objects.str.strip(), missing, True
     return values.astype("string").str.strip().astype(object), missing, False
 
