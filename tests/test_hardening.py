@@ -194,6 +194,72 @@ def test_workers_starting_together_seed_once(backend):
     assert all(len(stores.layers.history(layer)) == 1 for layer in stores.layers.current_versions())
 
 
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # a new connection: any worker
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _five_star(port: int) -> int:
+    status, body = _get(port, "/ogc/collections/farm_stays/items?stars=5&limit=1")
+    assert status == 200, body[:300]
+    return json.loads(body)["numberMatched"]
+
+
+def test_gunicorn_workers_forked_from_one_load_answer_and_follow_imports(backend, tmp_path):
+    """gunicorn as the README runs it (the repository's gunicorn.conf.py: the app loaded once,
+    then the workers forked): every worker answers rightly — on PostGIS each with its own
+    connections — an import reaches every worker, and a worker gunicorn forks again after one
+    dies serves the new data, not the load it was forked from."""
+    import signal
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, **backend, "GEOAPP_TILES": "blank", "SECRET_KEY": "test"}
+    log = open(tmp_path / "gunicorn.log", "w")
+    master = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                               "geoapp.wsgi:app"], env=env, cwd=ROOT, stdout=log, stderr=log)
+
+    def workers() -> list[int]:
+        return [int(p) for p in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()]
+    try:
+        for _ in range(600):
+            try:
+                if _five_star(port) == 3 and len(workers()) == 2:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail((tmp_path / "gunicorn.log").read_text())
+        answers = [_five_star(port) for _ in range(20)]
+        found = [_get(port, "/api/farmstays?q=qingxi&limit=5") for _ in range(6)]
+        assert answers == [3] * 20 and all(status == 200 and json.loads(body)["numberMatched"] > 0
+                                           for status, body in found)
+        stays = json.loads((DATA_DIR / "farm_stays.geojson").read_text(encoding="utf-8"))
+        next(f for f in stays["features"] if f["properties"]["stars"] == 4)["properties"]["stars"] = 5
+        changed = tmp_path / "stays.geojson"
+        changed.write_text(json.dumps(stays, ensure_ascii=False), encoding="utf-8")
+        imported = cli(backend, "import", "farm_stays", str(changed), "--who", "test")
+        assert imported.returncode == 0, imported.stderr
+        assert [_five_star(port) for _ in range(20)] == [4] * 20
+        before = set(workers())
+        os.kill(min(before), signal.SIGKILL)
+        for _ in range(600):
+            if len(set(workers()) - before) == 1 and len(workers()) == 2:
+                break
+            time.sleep(0.1)
+        assert [_five_star(port) for _ in range(20)] == [4] * 20, "a worker forked again serves the new version"
+    finally:
+        master.send_signal(signal.SIGTERM)
+        master.wait(30)
+
+
 # 5. Hostile parameters and bodies get a 4xx, never a 500 ---------------------------------------------
 
 HOSTILE_TEXT = st.one_of(

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:  # SQLAlchemy is imported by the PostGIS functions only: a GeoPackage app starts without it
+    from sqlalchemy.engine import Engine
 
 ADVISORY_LOCK = 511823_0001  # one number for "geoapp is changing its schema" in PostgreSQL
 
@@ -112,6 +113,7 @@ def migrate_sqlite(conn: sqlite3.Connection, migrations=MIGRATIONS) -> list[int]
 def migrate_postgres(engine: Engine, migrations=MIGRATIONS) -> list[int]:
     """Create the PostGIS extension and apply the missing migrations, under an advisory lock
     held for the transaction: workers starting together take turns instead of colliding."""
+    from sqlalchemy import text
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
@@ -131,4 +133,5 @@ def migrate_postgres(engine: Engine, migrations=MIGRATIONS) -> list[int]:
 
 def postgres_lock(conn, key: int) -> None:
     """Hold PostgreSQL's advisory lock `key` until `conn`'s transaction ends."""
+    from sqlalchemy import text
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
