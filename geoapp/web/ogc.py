@@ -17,7 +17,8 @@ bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
 def _api() -> FeaturesAPI:
     state = county()
-    return FeaturesAPI(state.analysis.dataset, request.url_root.rstrip("/") + "/ogc", index=state.index)
+    base = f"{request.scheme}://{request.host}{request.root_path}/ogc"  # (url_root, without its IRI round trip)
+    return FeaturesAPI(state.analysis.dataset, base, index=state.index)
 
 
 def _answer(call, media: str) -> Response:
