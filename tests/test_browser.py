@@ -340,5 +340,6 @@ def test_three_thousand_townships_come_as_tiles_and_the_page_stays_small(many_to
     popup = p.locator(".leaflet-popup-content .geoapp-identify-first")
     popup.wait_for(timeout=10000)
     assert popup.locator(".geoapp-popup-title").inner_text() == township.name_zh
+    p.wait_for_timeout(300)  # the popup fades in (0.2 s): the picture shows it settled
     watched.screenshot("coverage-3000-townships-zh")
     assert watched.errors == [] and watched.foreign_requests == []

@@ -183,3 +183,14 @@ def test_a_crowded_tile_of_points_is_thinned_on_both_stores(tmp_path, request):
         near_occupied = {(cx + dx, cy + dy) for cx, cy in occupied for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
         assert occupied <= near_drawn and drawn <= near_occupied, store  # (rounding moves a point by half a unit)
         assert len(drawn) > 0.9 * len(occupied), store
+
+
+def test_a_browser_gets_the_tile_gzipped(tile_client):
+    """Tiles of many townships are large (half a megabyte at z10 for 40,000): a browser, which
+    accepts gzip, gets them compressed; a client that does not gets the same tile plain."""
+    import gzip
+    plain = tile_client.get("/tiles/townships/9/401/212.mvt")
+    packed = tile_client.get("/tiles/townships/9/401/212.mvt", headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers and packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data)
+    assert "Accept-Encoding" in packed.headers["Vary"]

@@ -320,6 +320,14 @@ class CoverageLayers:
             points = self.to_display(points)
         return {code: f"{p.y:.5f},{p.x:.5f}" for code, p in zip(self.analysis.townships.code, points)}
 
+    def bounds(self) -> list[list[float]]:
+        """The townships' extent as the map shows them, [[south, west], [north, east]]."""
+        corners = gpd.GeoSeries(gpd.points_from_xy(*np.reshape(self.analysis.townships.total_bounds, (2, 2)).T),
+                                crs=self.analysis.townships.crs)
+        if self.to_display is not None:
+            corners = self.to_display(corners)
+        return [[corners.y.iloc[0], corners.x.iloc[0]], [corners.y.iloc[1], corners.x.iloc[1]]]
+
     def listed_townships(self, limit: int) -> gpd.GeoDataFrame:
         """The townships a side table lists: the `limit` with the highest value of the indicator."""
         return self.analysis.townships.sort_values(self.metric.id, ascending=False, kind="stable").head(limit)
@@ -563,6 +571,8 @@ def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_u
     coloured in the browser by each township's class: the page carries classes, not shapes."""
     m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static_root,
                  vector_tiles=township_tiles is not None)
+    # the legend and the first view before the layers: they load (tiles, data) for that view
+    MapHooks(legend=layers.legend(), words=control_words, fit=layers.bounds()).add_to(m)
     for layer in COVERAGE_LAYERS:
         if layer.key in GAP_KEYS:
             continue
@@ -591,6 +601,6 @@ def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_u
             DataLayer(key, options, data=layers.data(key)).add_to(gaps)
     folium.LayerControl(collapsed=True).add_to(m)
     labels = layers.labels(TILED_TOWNSHIP_LABELS if township_tiles is not None else None)
-    MapHooks(legend=layers.legend(), labels=labels, words=control_words).add_to(m)
+    MapHooks(labels=labels).add_to(m)
     return m
 

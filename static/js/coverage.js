@@ -39,16 +39,9 @@
   }
   function remember() { history.replaceState({metric: select.value}, "", address(select.value)); }
 
-  function applyAddress() {
+  function applyAddress(withView) {  // (the first view was set before the layers: geoapp.settleView)
     var params = new URLSearchParams(window.location.search);
-    var view = (params.get("view") || "").split("/").map(Number);
-    if (view.length === 3 && view.every(isFinite)) {
-      map.setView([view[1], view[2]], view[0], {animate: false});
-    } else if (geoapp.legendBox && geoapp.groups.townships) {  // the county beside an open legend, not under it
-      var legendWidth = geoapp.legendBox.open ? geoapp.legendBox.offsetWidth + 10 : 10;
-      map.fitBounds(geoapp.groups.townships.getBounds(), {
-        paddingTopLeft: [40, 10], paddingBottomRight: [legendWidth, 10], animate: false});
-    }
+    if (withView && geoapp.groups.townships) geoapp.settleView(map, geoapp.groups.townships.getBounds());
     if (params.has("layers")) {
       var wanted = params.get("layers").split(",");
       Object.keys(geoapp.groups).forEach(function (key) {
@@ -107,11 +100,10 @@
   select.addEventListener("change", function () { showMetric(select.value, true); });
   window.addEventListener("popstate", function () {
     var metric = new URLSearchParams(window.location.search).get("metric") || select.value;
-    applyAddress();
+    applyAddress(true);
     showMetric(metric, false);
   });
-  // folium's first fitBounds may still be animating its zoom: a view set now would be undone
-  if (map._animatingZoom) map.once("zoomend", applyAddress); else applyAddress();
+  applyAddress(false);
   map.on("moveend overlayadd overlayremove", remember);
   // printing: the map takes the page's width, so Leaflet must measure it again
   window.addEventListener("beforeprint", function () { map.invalidateSize(); });

@@ -284,33 +284,67 @@
       var group = geoapp.groups[kind];
       return !group || map.hasLayer(group);
     }
+    var sized = false;
+    function measure() {  // each name's size, read once (its text and font do not change)
+      placed.forEach(function (p) { if (!map.hasLayer(p.marker)) p.marker.addTo(map); });
+      placed.forEach(function (p) { p.width = p.node.offsetWidth; p.height = p.node.offsetHeight; });
+      var first = placed[0];
+      em = first ? parseFloat(getComputedStyle(first.node).fontSize) || 12 : 12;
+      sized = true;
+    }
+    var em = 12;
     function arrange() {
+      if (!sized) measure();
       var zoom = map.getZoom();
+      var origin = map.getContainer().getBoundingClientRect();
       // the controls (legend, zoom, switcher) cover the map: no name goes under them
       var taken = Array.prototype.map.call(map.getContainer().querySelectorAll(".leaflet-control"), function (c) {
-        return c.getBoundingClientRect();
+        var r = c.getBoundingClientRect();
+        return {left: r.left - origin.left, right: r.right - origin.left, top: r.top - origin.top, bottom: r.bottom - origin.top};
       });
+      // where each name fits, worked out from the sizes read once: no layout per name and place
       placed.forEach(function (p) {
         var wanted = zoom >= p.label.minZoom && layerOn(p.label.kind);
         if (!wanted) { if (map.hasLayer(p.marker)) map.removeLayer(p.marker); return; }
         if (!map.hasLayer(p.marker)) p.marker.addTo(map);
-        p.node.style.visibility = "hidden";
-        // where the name fits: on its point, else just above, below, left or right of it
-        var placed = OFFSETS.some(function (offset) {
-          p.node.style.transform = "translate(calc(-50% + " + offset[0] + "em), calc(-50% + " + offset[1] + "em))";
-          var box = p.node.getBoundingClientRect();
+        var at = map.latLngToContainerPoint([p.label.lat, p.label.lon]);
+        // on its point, else just above, below, left or right of it
+        var fits = null;
+        OFFSETS.some(function (offset) {
+          var x = at.x + offset[0] * em, y = at.y + offset[1] * em;
+          var box = {left: x - p.width / 2, right: x + p.width / 2, top: y - p.height / 2, bottom: y + p.height / 2};
           var clash = taken.some(function (t) {
             return box.left < t.right + 2 && box.right > t.left - 2 && box.top < t.bottom + 1 && box.bottom > t.top - 1;
           });
-          if (!clash) taken.push(box);
+          if (!clash) { taken.push(box); fits = offset; }
           return !clash;
         });
-        if (placed) p.node.style.visibility = "visible";
+        if (fits) p.node.style.transform = "translate(calc(-50% + " + fits[0] + "em), calc(-50% + " + fits[1] + "em))";
+        p.node.style.visibility = fits ? "visible" : "hidden";
       });
     }
-    map.on("zoomend moveend overlayadd overlayremove resize", arrange);
-    map.whenReady(arrange);
+    var pending = false;
+    function soon() {  // one arrangement for the several events a single change of view fires
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; arrange(); });
+    }
+    map.on("zoomend moveend overlayadd overlayremove resize", soon);
+    map.whenReady(soon);
     geoapp.arrangeLabels = arrange;
+  };
+
+  /* The first view, set before the layers are added (so no data or tiles are fetched for a view
+   * about to change): the address's view=zoom/lat/lon when it has one, else `bounds` fitted
+   * beside the legend (when it is open) rather than under it. */
+  geoapp.settleView = function (map, bounds) {
+    var view = (new URLSearchParams(window.location.search).get("view") || "").split("/").map(Number);
+    if (view.length === 3 && view.every(isFinite)) {
+      map.setView([view[1], view[2]], view[0], {animate: false});
+      return;
+    }
+    var legendWidth = geoapp.legendBox && geoapp.legendBox.open ? geoapp.legendBox.offsetWidth + 10 : 10;
+    map.fitBounds(bounds, {paddingTopLeft: [40, 10], paddingBottomRight: [legendWidth, 10], animate: false});
   };
 
   /* legend: {title, sections: [{key, title, items: [{shape, css, label}]}], note} */
