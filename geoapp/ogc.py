@@ -132,7 +132,10 @@ class FeaturesAPI:
         page, whatever the layer's size."""
         index = self.index.layer(layer.id)
         ids = [str(k) for k in index.array(layer.key_columns[0])[rows].tolist()]
-        values = [plain_values(index.array(c)[rows]) for c in columns]
+        values = []
+        for column in columns:
+            array, plain = index.plain_column(column)
+            values.append(array[rows].tolist() if plain else plain_values(array[rows]))
         points = index.point_coordinates
         if points is not None:
             geometries = [{"type": "Point", "coordinates": xy} for xy in points[rows].tolist()]

@@ -11,6 +11,7 @@ from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 
@@ -39,6 +40,15 @@ class LayerIndex:
         key = f"{name}#array"
         if key not in self._columns:
             self._columns[key] = self.frame[name].to_numpy()
+        return self._columns[key]
+
+    def plain_column(self, name: str) -> tuple[np.ndarray, bool]:
+        """Column `name` as an array and whether its pages are already plain JSON values by
+        `.tolist()` (text and missing values, whole numbers) — checked once per data version,
+        so a page of such a column costs no test per value — or need `records.plain_values`."""
+        key = f"{name}#plain"
+        if key not in self._columns:
+            self._columns[key] = _plain_column(self.frame[name])
         return self._columns[key]
 
     @cached_property
@@ -81,6 +91,19 @@ class LayerIndex:
         """Those of `rows` whose column `name` equals `value` (a number compares as a number)."""
         column = self._column(name, isinstance(value, float))
         return rows[column[rows] == value]
+
+
+def _plain_column(values: pd.Series) -> tuple[np.ndarray, bool]:
+    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
+        if not values.isna().any():
+            return values.to_numpy(dtype=np.int64 if pd.api.types.is_integer_dtype(values.dtype) else bool), True
+        return values.to_numpy(dtype=object), False
+    if pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=float)
+        whole = np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and (np.abs(numbers) < 2**53).all()
+        return (numbers.astype(np.int64), True) if whole else (numbers, False)
+    objects = values.to_numpy(dtype=object)
+    return objects, all(v is None or type(v) is str for v in objects.tolist())
 
 
 class DatasetIndex:
