@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright
 
 from geoapp import create_app
-from geoapp.data.synthetic import write_many_townships
 from tests.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -50,10 +49,7 @@ DRAWN = """() => {
 
 
 def measure(n: int, browser, work: Path) -> dict:
-    (work / f"townships-{n}").mkdir()
-    data = copy_of_data(work / f"townships-{n}")
-    if n > 30:
-        write_many_townships(data, n)
+    data = copy_of_data(work / f"townships-{n}", townships=n if n > 30 else None)
     began = time.perf_counter()
     app = create_app({"GEOAPP_DATA_DIR": data, "GEOAPP_TILES": "blank", "GEOAPP_INSTANCE": work / f"instance-{n}"})
     started = time.perf_counter() - began

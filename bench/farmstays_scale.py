@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the browser help
 from playwright.sync_api import sync_playwright
 
 from geoapp import create_app
-from geoapp.data.synthetic import write_many_farm_stays
 from tests.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -35,11 +34,7 @@ from tests.conftest import (
 
 def data_dir_with(n: int) -> Path:
     """A copy of geodata/ whose farm_stays layer has `n` farm stays (16: the committed one)."""
-    out = copy_of_data(Path(tempfile.mkdtemp(prefix=f"geoapp-stays-{n}-")))
-    if n == 16:
-        return out
-    write_many_farm_stays(out, n)
-    return out
+    return copy_of_data(Path(tempfile.mkdtemp(prefix=f"geoapp-stays-{n}-")), farm_stays=n if n != 16 else None)
 
 
 def timed(client, url: str) -> tuple[float, bytes]:

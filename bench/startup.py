@@ -30,7 +30,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp.config import ROOT
-from geoapp.data.synthetic import write_many_farm_stays
 from tests.conftest import copy_of_data
 
 HOOK = '''
@@ -105,9 +104,7 @@ def main() -> None:
     print("|---:|---|---:|---:|---|---:|---:|")
     try:
         for n in args.sizes:
-            (work / f"stays-{n}").mkdir()
-            data = copy_of_data(work / f"stays-{n}")
-            write_many_farm_stays(data, n)
+            data = copy_of_data(work / f"stays-{n}", farm_stays=n)
             instance = work / f"instance-{n}"
             for label, workers in [("first", 1)] + [("again", w) for w in args.workers]:
                 row = run(data, instance, workers, work, preload=not args.no_preload)

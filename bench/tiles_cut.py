@@ -24,7 +24,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp import create_app
-from geoapp.data.synthetic import write_many_townships
 from geoapp.maps.vectortiles import tile_range
 from geoapp.web.tiles import AHEAD_ZOOMS, TOWNSHIP_TILE_PROPERTIES
 from tests.conftest import copy_of_data
@@ -55,9 +54,7 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|")
     try:
         for n in args.townships:
-            (work / f"t{n}").mkdir()
-            data = copy_of_data(work / f"t{n}")
-            write_many_townships(data, n)
+            data = copy_of_data(work / f"t{n}", townships=n)
             for label, extra in (("app (in memory)", {}), ("PostGIS ST_AsMVT", {"DATABASE_URL": cluster.new_database()})):
                 app = create_app({"GEOAPP_DATA_DIR": data, "GEOAPP_TILES": "blank",
                                   "GEOAPP_INSTANCE": work / f"instance-{n}-{len(extra)}", **extra})

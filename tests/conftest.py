@@ -32,12 +32,20 @@ def analysis(dataset):
     return analyse(dataset)
 
 
-def copy_of_data(folder: Path) -> Path:
-    """`folder`/data: a writable copy of the committed layers and tables."""
+def copy_of_data(folder: Path, townships: int | None = None, farm_stays: int | None = None,
+                 seed: int | None = None) -> Path:
+    """`folder`/data: a writable copy of the committed layers and tables; with `townships`, the
+    county split into that many, with `farm_stays`, that many random stays instead of the
+    sample's (`geoapp.data.synthetic`; `seed` for the stays)."""
+    from geoapp.data import synthetic
     copy = folder / "data"
-    copy.mkdir()
+    copy.mkdir(parents=True)
     for spec in LAYERS.values():
         shutil.copy(DATA_DIR / spec.filename, copy / spec.filename)
+    if townships:
+        synthetic.write_many_townships(copy, townships)
+    if farm_stays:
+        synthetic.write_many_farm_stays(copy, farm_stays, **({"seed": seed} if seed is not None else {}))
     return copy
 
 

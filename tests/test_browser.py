@@ -295,11 +295,9 @@ def test_townships_drawn_from_vector_tiles_are_coloured_by_the_indicator(tiled_s
 @pytest.fixture(scope="module")
 def many_townships_server(tmp_path_factory):
     """The county split into 3,000 townships: over GEOAPP_TILED_TOWNSHIPS_FROM (2,000)."""
-    from geoapp.data.synthetic import write_many_townships
     from tests.conftest import copy_of_data, make_app
     root = tmp_path_factory.mktemp("townships")
-    data = copy_of_data(root)
-    write_many_townships(data, 3000)
+    data = copy_of_data(root, townships=3000)
     server = LiveServer(make_app(data, root / "instance"))
     server.townships = gpd.read_file(data / "townships.geojson")
     yield server

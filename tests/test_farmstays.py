@@ -276,11 +276,9 @@ CROWD = 6000
 @pytest.fixture(scope="module")
 def crowded(tmp_path_factory):
     """An app on 6,000 random farm stays, and those stays as geopandas reads them."""
-    from geoapp.data.synthetic import write_many_farm_stays
     from tests.conftest import copy_of_data
     root = tmp_path_factory.mktemp("crowded")
-    data = copy_of_data(root)
-    write_many_farm_stays(data, CROWD, seed=7)
+    data = copy_of_data(root, farm_stays=CROWD, seed=7)
     app = make_app(data, root / "instance")
     return app.test_client(), gpd.read_file(data / "farm_stays.geojson")
 

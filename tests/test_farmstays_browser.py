@@ -255,11 +255,9 @@ def test_hostile_names_show_as_text_in_the_popup(hostile_stay_app, open_page):
 @pytest.fixture(scope="module")
 def crowded_server(tmp_path_factory):
     """A live app on 6,000 random farm stays."""
-    from geoapp.data.synthetic import write_many_farm_stays
     from tests.conftest import copy_of_data
     root = tmp_path_factory.mktemp("crowded")
-    data = copy_of_data(root)
-    write_many_farm_stays(data, 6000, seed=7)
+    data = copy_of_data(root, farm_stays=6000, seed=7)
     server = LiveServer(make_app(data, root / "instance"))
     server.stays = gpd.read_file(data / "farm_stays.geojson")
     yield server

@@ -154,10 +154,8 @@ def test_a_large_page_is_written_in_pieces_and_reads_as_the_small_pages_do(tmp_p
     as it goes) and is the same GeoJSON as the small pages covering it."""
     import gzip
 
-    from geoapp.data.synthetic import write_many_farm_stays
     from tests.conftest import copy_of_data, make_app
-    data = copy_of_data(tmp_path)
-    write_many_farm_stays(data, 3000, seed=5)
+    data = copy_of_data(tmp_path, farm_stays=3000, seed=5)
     client = make_app(data, tmp_path / "instance").test_client()
     big = client.get("/ogc/collections/farm_stays/items?limit=2600&offset=100", headers={"Accept-Encoding": "gzip"})
     assert big.status_code == 200 and big.headers["Content-Encoding"] == "gzip" and "Content-Length" not in big.headers

@@ -158,10 +158,8 @@ def test_a_crowded_tile_of_points_is_thinned_on_both_stores(tmp_path, request):
     tile stays small and still shows where stays are (the cells drawn are the cells with stays)."""
     import geopandas as gpd
 
-    from geoapp.data.synthetic import write_many_farm_stays
     from tests.conftest import copy_of_data, make_app
-    data = copy_of_data(tmp_path)
-    write_many_farm_stays(data, 20_000, seed=3)
+    data = copy_of_data(tmp_path, farm_stays=20_000, seed=3)
     z, x, y = 8, *tile_of(102.65, 29.4, 8)
     minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
     stays = gpd.read_file(data / "farm_stays.geojson").to_crs(3857)
