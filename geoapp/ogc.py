@@ -134,7 +134,7 @@ class FeaturesAPI:
         ids = [str(k) for k in index.array(layer.key_columns[0])[rows].tolist()]
         values = []
         for column in columns:
-            array, plain = index.plain_column(column)
+            array, plain = index.plain_column(column, layer.column(column).type == "str")
             values.append(array[rows].tolist() if plain else plain_values(array[rows]))
         points = index.point_coordinates
         if points is not None:

@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 import shapely
 
-from geoapp.maps.vectortiles import EXTENT, mercator_to_lonlat, tile_box_mercator
+from geoapp.maps.vectortiles import (
+    EXTENT,
+    POINT_CELL,
+    mercator_to_lonlat,
+    tile_box_mercator,
+)
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -154,7 +159,7 @@ def test_postgis_cuts_the_same_townships_as_the_app(tile_client, dataset):
 
 
 def test_a_crowded_tile_of_points_is_thinned_on_both_stores(tmp_path, request):
-    """Thousands of farm stays in one tile: each cutter keeps about one per 16-unit cell, so the
+    """Thousands of farm stays in one tile: each cutter keeps about one per POINT_CELL cell, so the
     tile stays small and still shows where stays are (the cells drawn are the cells with stays)."""
     import geopandas as gpd
 
@@ -165,8 +170,8 @@ def test_a_crowded_tile_of_points_is_thinned_on_both_stores(tmp_path, request):
     stays = gpd.read_file(data / "farm_stays.geojson").to_crs(3857)
     stays = stays[stays.intersects(shapely.box(minx, miny, maxx, maxy))]
     unit = (maxx - minx) / EXTENT
-    occupied = set(zip((np.floor((stays.geometry.x - minx) / unit / 16)).astype(int),
-                       (np.floor((stays.geometry.y - miny) / unit / 16)).astype(int)))
+    occupied = set(zip((np.floor((stays.geometry.x - minx) / unit / POINT_CELL)).astype(int),
+                       (np.floor((stays.geometry.y - miny) / unit / POINT_CELL)).astype(int)))
     assert len(stays) > 4000, "a crowded tile"
     for store in ("geopackage", "postgis"):
         extra = {"DATABASE_URL": request.getfixturevalue("database_url")} if store == "postgis" else {}
@@ -175,7 +180,7 @@ def test_a_crowded_tile_of_points_is_thinned_on_both_stores(tmp_path, request):
         features = mapbox_vector_tile.decode(response.data)["farm_stays"]["features"]
         points = np.array([f["geometry"]["coordinates"] for f in features], dtype=float)
         points = points[((points >= 0) & (points < EXTENT)).all(axis=1)]  # not the margin beyond the edges
-        drawn = {tuple(c) for c in np.floor(points / 16).astype(int)}
+        drawn = {tuple(c) for c in np.floor(points / POINT_CELL).astype(int)}
         assert len(features) < len(stays) / 2, store
         near_drawn = {(cx + dx, cy + dy) for cx, cy in drawn for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
         near_occupied = {(cx + dx, cy + dy) for cx, cy in occupied for dx in (-1, 0, 1) for dy in (-1, 0, 1)}

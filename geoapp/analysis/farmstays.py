@@ -214,6 +214,16 @@ class FarmStayIndex:
         self.id_rank = _rank(stays.id)
         self.name_rank = _rank(stays.name_zh)
         self.seasons = _seasons(stays)
+        self._in_id_order = np.argsort(self.id_rank, kind="stable")
+        self._ids_in_order = stays.id.to_numpy(dtype=object)[self._in_id_order]
+
+    def position(self, stay_id: str) -> int | None:
+        """The position of the stay with id `stay_id`, or None: a binary search of the ids in
+        order (no scan of every id, which would also copy them into each gunicorn worker)."""
+        i = int(np.searchsorted(self._ids_in_order, stay_id))
+        if i < len(self._ids_in_order) and self._ids_in_order[i] == stay_id:
+            return int(self._in_id_order[i])
+        return None
 
     def __len__(self) -> int:
         return len(self.stays)

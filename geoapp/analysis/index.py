@@ -42,14 +42,26 @@ class LayerIndex:
             self._columns[key] = self.frame[name].to_numpy()
         return self._columns[key]
 
-    def plain_column(self, name: str) -> tuple[np.ndarray, bool]:
+    def plain_column(self, name: str, text: bool = False) -> tuple[np.ndarray, bool]:
         """Column `name` as an array and whether its pages are already plain JSON values by
-        `.tolist()` (text and missing values, whole numbers) — checked once per data version,
-        so a page of such a column costs no test per value — or need `records.plain_values`."""
+        `.tolist()` (whole numbers; with `text`, a column the layer check made text or None) —
+        known once per data version, so a page of such a column costs no test per value — or
+        need `records.plain_values`."""
         key = f"{name}#plain"
         if key not in self._columns:
-            self._columns[key] = _plain_column(self.frame[name])
+            self._columns[key] = _plain_column(self.frame[name], text)
         return self._columns[key]
+
+    def warm(self, columns: list[tuple[str, bool]], key: str) -> None:
+        """Make now what queries use — the tree, the points, `columns` (name, is text) as plain
+        arrays, the positions by `key` — so that the process that loads makes them once and
+        gunicorn's workers forked from it share them; made on a first request instead, each
+        worker would copy every row's text (reading a Python object writes its reference count)."""
+        self.in_box((0.0, 0.0, 0.0, 0.0))
+        for name, text in columns:
+            self.plain_column(name, text)
+            self.array(name)
+        self.position(key, "")
 
     @cached_property
     def point_coordinates(self) -> np.ndarray | None:
@@ -93,7 +105,7 @@ class LayerIndex:
         return rows[column[rows] == value]
 
 
-def _plain_column(values: pd.Series) -> tuple[np.ndarray, bool]:
+def _plain_column(values: pd.Series, text: bool) -> tuple[np.ndarray, bool]:
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
         if not values.isna().any():
             return values.to_numpy(dtype=np.int64 if pd.api.types.is_integer_dtype(values.dtype) else bool), True
@@ -102,8 +114,7 @@ def _plain_column(values: pd.Series) -> tuple[np.ndarray, bool]:
         numbers = values.to_numpy(dtype=float)
         whole = np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and (np.abs(numbers) < 2**53).all()
         return (numbers.astype(np.int64), True) if whole else (numbers, False)
-    objects = values.to_numpy(dtype=object)
-    return objects, all(v is None or type(v) is str for v in objects.tolist())
+    return values.to_numpy(dtype=object), text
 
 
 class DatasetIndex:
@@ -113,6 +124,13 @@ class DatasetIndex:
         self.dataset = dataset
         self._layers: dict[str, LayerIndex] = {}
         self._lock = threading.Lock()
+
+    def warm(self, specs) -> "DatasetIndex":
+        """Warm the index of each layer `specs` (`geoapp.layers.LayerSpec`s) names; see `LayerIndex.warm`."""
+        for spec in specs:
+            if spec.id in self.dataset and not spec.is_table:
+                self.layer(spec.id).warm([(c.name, c.type == "str") for c in spec.columns], spec.key_columns[0])
+        return self
 
     def layer(self, layer_id: str) -> LayerIndex:
         with self._lock:

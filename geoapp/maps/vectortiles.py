@@ -24,7 +24,8 @@ MAX_ZOOM = 20
 EARTH_RADIUS = 6378137.0
 HALF_WORLD = math.pi * EARTH_RADIUS
 BUFFER = 64                    # tile units drawn beyond the edge, so outlines meet across tiles
-POINT_CELL = 16                # in a crowded tile, points closer than this (tile units) are thinned to one
+POINT_CELL = 64                # in a crowded tile, one point per cell this wide (tile units; 4 px): a tile
+                               # then carries at most about 4,400 points, however many the layer has
 SIMPLIFY = 4                   # tile units (a quarter of a screen pixel at 256 px a tile) lines may move
 MAX_POINTS = 4000              # a tile with more points than this is crowded
 STYLE_COLUMNS = ("kind", "industry", "lead_industry", "stars", "price", "start_md", "end_md")
@@ -111,27 +112,32 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
                                                     np.array([miny - pad, maxy + pad]))
     margin = SHIFT_MARGIN if shift is not None else 0.0
     rows = index.in_box((float(lon0) - margin, float(lat0) - margin, float(lon1) + margin, float(lat1) + margin))
-    stored = index.geometries[rows]
-    geometries = shapely.transform(shift(stored) if shift is not None else stored, lonlat_to_mercator)
-    box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-    kinds = shapely.get_type_id(geometries)
-    points = kinds == 0
-    if points.all() and len(rows) > MAX_POINTS:
-        coordinates = shapely.get_coordinates(geometries)
-        cells = np.floor((coordinates - [minx, miny]) / (POINT_CELL * unit)).astype(np.int64)
-        _, first = np.unique(cells[:, 0] * 1_000_003 + cells[:, 1], return_index=True)
-        keep = np.sort(first)
-    elif points.all():
+    if index.point_coordinates is not None and shift is None:
+        # points from the coordinate array: no geometry object per point is read (half a
+        # million of them would be copied into each forked worker) and only those kept are made
+        xy = lonlat_to_mercator(index.point_coordinates[rows])
+        kept = _thinned(xy, minx, miny, unit) if len(rows) > MAX_POINTS else np.arange(len(rows))
+        rows, geometries = rows[kept], shapely.points(xy[kept])
         keep = np.arange(len(rows))
     else:
-        geometries = shapely.simplify(shapely.clip_by_rect(geometries, *box), SIMPLIFY * unit, preserve_topology=True)
-        extents = shapely.bounds(geometries)
-        visible = ~shapely.is_empty(geometries) & (
-            (extents[:, 2] - extents[:, 0] >= unit) | (extents[:, 3] - extents[:, 1] >= unit))
-        keep = np.flatnonzero(visible)
+        stored = index.geometries[rows]
+        geometries = shapely.transform(shift(stored) if shift is not None else stored, lonlat_to_mercator)
+        box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+        points = shapely.get_type_id(geometries) == 0
+        if points.all() and len(rows) > MAX_POINTS:
+            keep = _thinned(shapely.get_coordinates(geometries), minx, miny, unit)
+        elif points.all():
+            keep = np.arange(len(rows))
+        else:
+            geometries = shapely.simplify(shapely.clip_by_rect(geometries, *box), SIMPLIFY * unit,
+                                          preserve_topology=True)
+            extents = shapely.bounds(geometries)
+            visible = ~shapely.is_empty(geometries) & (
+                (extents[:, 2] - extents[:, 0] >= unit) | (extents[:, 3] - extents[:, 1] >= unit))
+            keep = np.flatnonzero(visible)
     columns = tile_properties(layer_id) if columns is None else columns
-    page = index.frame.iloc[rows[keep]]
-    values = [page[c].tolist() for c in columns]
+    values = [index.array(c)[rows[keep]].tolist() for c in columns]  # (not frame.iloc: pandas may consolidate
+    # the frame's columns first, copying every row into the worker)
     in_tile = _wound(shapely.transform(geometries[keep], lambda c: np.round((c - [minx, miny]) / unit)))
     features = [{"geometry": in_tile[i], "id": int(rows[k]),
                  "properties": {c: _plain(v[i]) for c, v in zip(columns, values) if _plain(v[i]) is not None}}
@@ -139,6 +145,13 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
     # y up: the encoder flips it; rings are already wound (and valid) for all features at once
     return mapbox_vector_tile.encode([{"name": layer_id, "features": features}],
                                      default_options={"extents": EXTENT, "check_winding_order": False})
+
+
+def _thinned(xy: np.ndarray, minx: float, miny: float, unit: float) -> np.ndarray:
+    """Positions (ascending) of the first point in each POINT_CELL cell of a crowded tile."""
+    cells = np.floor((xy - [minx, miny]) / (POINT_CELL * unit)).astype(np.int64)
+    _, first = np.unique(cells[:, 0] * 1_000_003 + cells[:, 1], return_index=True)
+    return np.sort(first)
 
 
 def _polygonal(parts: np.ndarray):

@@ -206,11 +206,11 @@ def place_choices(lang: str) -> list[tuple[str, str]]:
 
 
 def _stay_or_404(stay_id: str):
-    stays = county().analysis.farm_stays
-    match = stays[stays.id == stay_id]
-    if match.empty:
+    index = county().analysis.farm_stay_index
+    position = index.position(stay_id)
+    if position is None:
         abort(404, _("There is no farm stay “%(id)s”.", id=stay_id))
-    return match.iloc[0]
+    return index.stays.iloc[position]
 
 
 @bp.get("/farmstays/<stay_id>")
@@ -357,7 +357,7 @@ def api_stay(stay_id: str):
     analysis = county().analysis
     query = current_query()
     if query.date_from or query.date_to:
-        position = analysis.farm_stay_index.stays.index.get_loc(stay.name)
+        position = analysis.farm_stay_index.position(stay_id)
         flagged = search_farm_stays(analysis.farm_stay_index, FarmStayQuery(
             date_from=query.date_from, date_to=query.date_to, radius_km=query.radius_km),
             analysis.dataset["festivals"], positions=np.array([position]))

@@ -24,6 +24,7 @@ from geoapp.analysis.index import DatasetIndex
 from geoapp.analysis.planning import PlanningContext
 from geoapp.data.load import Dataset, load_store, open_dataset
 from geoapp.data.validate import DataError
+from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.coverage import CoverageLayers, coverage_map
 from geoapp.maps.tilearchive import open_archive
@@ -93,7 +94,8 @@ class CountyState:
         self._served = self._version_of(analysis)
 
     def _version_of(self, analysis: CountyAnalysis) -> ServedVersion:
-        version = ServedVersion(analysis, DatasetIndex(analysis.dataset), PlanningContext(analysis, self.dem).warm())
+        index = DatasetIndex(analysis.dataset).warm(LAYERS[layer_id] for layer_id in PUBLIC_LAYERS)
+        version = ServedVersion(analysis, index, PlanningContext(analysis, self.dem).warm())
         version.coverage_layers = lru_cache(maxsize=64)(
             lambda metric, lang: CoverageLayers(analysis, metric, lang, translator(lang), self.tiles.to_display))
         return version
