@@ -113,7 +113,7 @@ def main() -> None:
                 start = time.perf_counter()
                 try:
                     status = request(port, method, path, body)
-                except OSError as err:  # no answer: a connection reset by the killed worker
+                except (OSError, http.client.HTTPException) as err:  # no answer, or half of one: the killed worker's
                     with lock:
                         failures.append(f"{time.monotonic() - (stop - args.seconds):5.1f}s {path}: {err!r}")
                     continue
