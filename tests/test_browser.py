@@ -288,6 +288,7 @@ def test_townships_drawn_from_vector_tiles_are_coloured_by_the_indicator(tiled_s
     popup = page.locator(".leaflet-popup-content .geoapp-identify-first")
     popup.wait_for(timeout=5000)
     assert popup.locator(".geoapp-popup-title").inner_text() == analysis.townships.set_index("code").name_zh[code]
+    page.wait_for_timeout(300)  # the popup fades in (0.2 s): the picture shows it settled
     watched.screenshot("coverage-from-tiles-zh")
     assert watched.errors == [] and watched.foreign_requests == []
 
