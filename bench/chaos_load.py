@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.processes import children, free_port  # noqa: E402 (the repository on the path first)
 
 ROUTES = [
     ("GET", "/", None), ("GET", "/coverage?metric=loans", None), ("GET", "/farmstays?stars_min=3", None),
@@ -45,12 +46,6 @@ ROUTES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def request(port: int, method: str, path: str, body: str | None, timeout: float = 30) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -61,11 +56,6 @@ def request(port: int, method: str, path: str, body: str | None, timeout: float 
         return response.status
     finally:
         conn.close()
-
-
-def workers_of(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children")
-    return [int(p) for p in children.read_text().split()] if children.exists() else []
 
 
 def main() -> None:
@@ -90,7 +80,7 @@ def main() -> None:
     try:
         for _ in range(600):
             try:
-                if request(port, "GET", "/api/summary", None, timeout=5) == 200 and len(workers_of(master.pid)) == 2:
+                if request(port, "GET", "/api/summary", None, timeout=5) == 200 and len(children(master.pid)) == 2:
                     break
             except OSError:
                 pass
@@ -129,7 +119,7 @@ def main() -> None:
                                    "--who", "chaos"], env=env, cwd=ROOT, capture_output=True, text=True)
         print(f"import at {args.seconds / 4:.0f} s: exit {imported.returncode} {imported.stdout.strip()}")
         time.sleep(args.seconds / 4)
-        victim = workers_of(master.pid)[0]
+        victim = children(master.pid)[0]
         os.kill(victim, signal.SIGKILL)
         print(f"SIGKILL to worker {victim} at {args.seconds / 2:.0f} s")
         for thread in threads:

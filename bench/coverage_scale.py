@@ -30,14 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright
 
 from geoapp import create_app
 from tests.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveServer,
     copy_of_data,
+    headless_chromium,
 )
 
 DRAWN = """() => {
@@ -87,10 +85,8 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="geoapp-coverage-scale-"))
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        with headless_chromium() as browser:
             rows = [measure(n, browser, work) for n in args.townships]
-            browser.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("| townships | start s | tiles cut ahead s | page bytes | page gzip | first s | warm s | browser bytes "

@@ -21,14 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the browser helpers live in tests/
 
-from playwright.sync_api import sync_playwright
 
 from geoapp import create_app
 from tests.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveServer,
     copy_of_data,
+    headless_chromium,
 )
 
 
@@ -77,10 +75,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[16, 20_000, 100_000, 500_000])
     args = parser.parse_args()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with headless_chromium() as browser:
         rows = [measure(n, browser) for n in args.sizes]
-        browser.close()
     print("| farm stays | start s | page gzip | page s | filtered s | dated s | text s | map s "
           "| browser bytes | JS heap MB | interactive s |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -37,6 +37,10 @@ import numpy as np
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.processes import children  # noqa: E402 (the repository on the path first)
+
 LON0, LAT0, WIDTH, HEIGHT = 102.27, 29.09, 0.73, 0.63   # the anchors' box
 LUA = """
 local coll, prefix = os.getenv("COLL"), os.getenv("PREFIX") or ""
@@ -91,11 +95,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def workers_of(master: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
 
 
 def start(command: list[str], port: int, ready_path: str, env: dict, cwd: Path, timeout: float = 900) -> tuple:
@@ -188,7 +187,7 @@ def main() -> None:
                                 {"GEOAPP_DATA_DIR": str(data), "GEOAPP_INSTANCE": str(work / f"instance-{tag}"),
                                  "GEOAPP_TILES": "blank"}, ROOT)
         load(5101, "/ogc", "farm_stays", 1, 0, lua)  # warm: the index is built on first use
-        memory = [rss_mb(p) for p in workers_of(geoapp.pid)]
+        memory = [rss_mb(p) for p in children(geoapp.pid)]
         servers["geoapp"] = (geoapp, 5101, "/ogc", "farm_stays")
         bare, _ = start([str(venv / "gunicorn"), "-w", str(args.workers), "-b", "127.0.0.1:5102", "baseline_app:APP"],
                         5102, f"/collections/mem_{tag}/items?limit=1", {"BASELINE_SIZES": tag}, bare_dir)

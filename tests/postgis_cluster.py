@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.processes import free_port
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def _as_postgres(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PostgisCluster:
@@ -30,7 +25,7 @@ class PostgisCluster:
                                "postgresql-15-postgis-3")
         self.folder = Path(tempfile.mkdtemp(prefix="geoapp-pg-"))
         self.data = self.folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
         subprocess.run(_as_postgres([str(BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",

@@ -217,17 +217,16 @@ def test_gunicorn_workers_forked_from_one_load_answer_and_follow_imports(backend
     connections — an import reaches every worker, and a worker gunicorn forks again after one
     dies serves the new data, not the load it was forked from."""
     import signal
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+
+    from tests.processes import children, free_port
+    port = free_port()
     env = {**os.environ, **backend, "GEOAPP_TILES": "blank", "SECRET_KEY": "test"}
     log = open(tmp_path / "gunicorn.log", "w")
     master = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
                                "geoapp.wsgi:app"], env=env, cwd=ROOT, stdout=log, stderr=log)
 
     def workers() -> list[int]:
-        return [int(p) for p in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()]
+        return children(master.pid)
     try:
         for _ in range(600):
             try:

@@ -49,7 +49,7 @@ class LayerIndex:
         need `records.plain_values`."""
         key = f"{name}#plain"
         if key not in self._columns:
-            self._columns[key] = _plain_column(self.frame[name], text)
+            self._columns[key] = (self.array(name), True) if text else _plain_column(self.frame[name])
         return self._columns[key]
 
     def warm(self, columns: list[tuple[str, bool]], key: str) -> None:
@@ -105,7 +105,7 @@ class LayerIndex:
         return rows[column[rows] == value]
 
 
-def _plain_column(values: pd.Series, text: bool) -> tuple[np.ndarray, bool]:
+def _plain_column(values: pd.Series) -> tuple[np.ndarray, bool]:
     if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
         if not values.isna().any():
             return values.to_numpy(dtype=np.int64 if pd.api.types.is_integer_dtype(values.dtype) else bool), True
@@ -114,7 +114,7 @@ def _plain_column(values: pd.Series, text: bool) -> tuple[np.ndarray, bool]:
         numbers = values.to_numpy(dtype=float)
         whole = np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and (np.abs(numbers) < 2**53).all()
         return (numbers.astype(np.int64), True) if whole else (numbers, False)
-    return values.to_numpy(dtype=object), text
+    return values.to_numpy(dtype=object), False
 
 
 class DatasetIndex:

@@ -42,6 +42,10 @@ class TileRules:
     max_points: int = MAX_POINTS
     point_cell: int = POINT_CELL
 
+    def unit(self, z: int) -> float:
+        """Web Mercator metres per tile unit at zoom `z`."""
+        return 2 * HALF_WORLD / 2 ** z / self.extent
+
 
 RULES = TileRules()
 

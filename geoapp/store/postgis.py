@@ -87,11 +87,6 @@ def _read_version(conn, layer: str, name: str, where: str = "", params=None):
         STORAGE_CRS, allow_override=True)
 
 
-def _tile_unit(z: int, extent: int) -> float:
-    """Web Mercator metres per tile unit at zoom `z`."""
-    return 2 * 20037508.342789244 / 2 ** z / extent
-
-
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -167,14 +162,14 @@ class PostgisLayerStore:
             SELECT ST_AsMVT(q, :name, :extent, 'geom') FROM (
               SELECT {carried[2:] + ", " if carried else ""}ST_AsMVTGeom(g, env.tile, :extent, :buffer, true) AS geom
               FROM kept, env) AS q WHERE geom IS NOT NULL"""
-            params.update(max_points=rules.max_points, cell=rules.point_cell * _tile_unit(z, rules.extent))
+            params.update(max_points=rules.max_points, cell=rules.point_cell * rules.unit(z))
         else:
             sql = f"""
             WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS tile, ST_TileEnvelope(:z, :x, :y, margin => :margin) AS wide)
             SELECT ST_AsMVT(q, :name, :extent, 'geom') FROM ({found.format(geometry=
                 ", ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_ClipByBox2D(ST_Transform(t.geometry, 3857), env.wide), "
                 ":tolerance), env.tile, :extent, :buffer, true) AS geom")}) AS q WHERE geom IS NOT NULL"""
-            params["tolerance"] = rules.simplify * _tile_unit(z, rules.extent)
+            params["tolerance"] = rules.simplify * rules.unit(z)
         with self.engine.connect() as conn:
             return bytes(conn.execute(text(sql), params).scalar_one() or b"")
 
