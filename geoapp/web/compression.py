@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def compress(response: Response) -> Response:
         if (response.direct_passthrough or response.status_code < 200 or response.status_code >= 300
-                or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+                or not accepts_gzip()
                 or "Content-Encoding" in response.headers
                 or not (response.mimetype or "").startswith(COMPRESSIBLE)):
             return response
@@ -34,6 +34,11 @@ def init_app(app: Flask) -> None:
         response.headers["Content-Length"] = str(len(response.get_data()))
         response.vary.add("Accept-Encoding")
         return response
+
+
+def accepts_gzip() -> bool:
+    """Whether the client of this request takes gzip-compressed answers."""
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
 def _gzipped(pieces) -> Iterator[bytes]:

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import gettext as _
 
 from geoapp.layers import PUBLIC_LAYERS
+from geoapp.web.compression import accepts_gzip
 from geoapp.web.state import county
 
 bp = Blueprint("tiles", __name__)
@@ -60,7 +61,7 @@ def vector_tile(layer_id: str, z: int, x: int, y: int):
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304, headers={"ETag": etag})
     packed = cut_tile(state, layer_id, z, x, y, shifted, wanted)
-    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+    if accepts_gzip():  # (cut and compressed once: not compressed again per answer)
         response = Response(packed, mimetype="application/vnd.mapbox-vector-tile")
         response.headers["Content-Encoding"] = "gzip"
     else:
