@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp import create_app
-from geoapp.maps.vectortiles import tile_range
+from geoapp.mercator import tile_range
 from geoapp.web.tiles import AHEAD_ZOOMS, TOWNSHIP_TILE_PROPERTIES
 from tests.conftest import copy_of_data
 from tests.postgis_cluster import PostgisCluster

@@ -10,12 +10,8 @@ import numpy as np
 import pytest
 import shapely
 
-from geoapp.maps.vectortiles import (
-    EXTENT,
-    POINT_CELL,
-    mercator_to_lonlat,
-    tile_box_mercator,
-)
+from geoapp.maps.vectortiles import EXTENT, POINT_CELL
+from geoapp.mercator import mercator_to_lonlat, tile_bounds_mercator
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -36,7 +32,7 @@ def tile_client(request, tmp_path_factory):
 
 
 def lonlat_box(z, x, y):
-    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    minx, miny, maxx, maxy = tile_bounds_mercator(z, x, y)
     (lon0, lon1), (lat0, lat1) = mercator_to_lonlat(np.array([minx, maxx]), np.array([miny, maxy]))
     return shapely.box(lon0, lat0, lon1, lat1)
 
@@ -69,7 +65,7 @@ def test_a_point_lands_where_it_is(tile_client, dataset):
     decoded = mapbox_vector_tile.decode(tile_client.get(f"/tiles/farm_stays/{z}/{x}/{y}.mvt").data)["farm_stays"]
     [feature] = [f for f in decoded["features"] if f["properties"]["id"] == stay.id]
     px, py = feature["geometry"]["coordinates"]
-    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    minx, miny, maxx, maxy = tile_bounds_mercator(z, x, y)
     lon, lat = mercator_to_lonlat(np.array([minx + px / EXTENT * (maxx - minx)]),
                                   np.array([miny + py / EXTENT * (maxy - miny)]))
     metres_per_degree = 111_320
@@ -96,7 +92,6 @@ def test_tiles_for_a_gcj02_base_map_are_shifted_as_its_overlays_are(tmp_path, da
     import numpy as np
 
     from geoapp.crs import wgs84_to_gcj02
-    from geoapp.maps.vectortiles import mercator_to_lonlat, tile_box_mercator
     from tests.conftest import DATA_DIR, make_app
     client = make_app(DATA_DIR, tmp_path / "instance", GEOAPP_TILES="amap").test_client()
     z = 9
@@ -104,7 +99,7 @@ def test_tiles_for_a_gcj02_base_map_are_shifted_as_its_overlays_are(tmp_path, da
         lon, lat = township.geometry.centroid.x, township.geometry.centroid.y
         x = int((lon + 180) / 360 * 2 ** z)
         y = int((1 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / np.pi) / 2 * 2 ** z)
-        minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+        minx, miny, maxx, maxy = tile_bounds_mercator(z, x, y)
         (west, east), (south, north) = mercator_to_lonlat(np.array([minx, maxx]), np.array([miny, maxy]))
         w, s_, e, n = township.geometry.bounds
         if west + 0.01 < w and e < east - 0.01 and south + 0.01 < s_ and n < north - 0.01:
@@ -147,7 +142,7 @@ def test_postgis_cuts_the_same_townships_as_the_app(tile_client, dataset):
     within a few percent of the stored shape's clipped to the tile (simplified, not changed)."""
     z, x, y = 10, *tile_of(102.65, 29.4, 10)
     decoded = mapbox_vector_tile.decode(tile_client.get(f"/tiles/townships/{z}/{x}/{y}.mvt").data)["townships"]
-    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    minx, miny, maxx, maxy = tile_bounds_mercator(z, x, y)
     box = shapely.box(minx, miny, maxx, maxy)
     stored = dataset["townships"].to_crs(3857).set_index("code").geometry
     assert len(decoded["features"]) >= 3
@@ -166,7 +161,7 @@ def test_a_crowded_tile_of_points_is_thinned_on_both_stores(tmp_path, request):
     from tests.conftest import copy_of_data, make_app
     data = copy_of_data(tmp_path, farm_stays=20_000, seed=3)
     z, x, y = 8, *tile_of(102.65, 29.4, 8)
-    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    minx, miny, maxx, maxy = tile_bounds_mercator(z, x, y)
     stays = gpd.read_file(data / "farm_stays.geojson").to_crs(3857)
     stays = stays[stays.intersects(shapely.box(minx, miny, maxx, maxy))]
     unit = (maxx - minx) / EXTENT
@@ -197,3 +192,28 @@ def test_a_browser_gets_the_tile_gzipped(tile_client):
     assert "Content-Encoding" not in plain.headers and packed.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data)
     assert "Accept-Encoding" in packed.headers["Vary"]
+
+
+def test_web_mercator_agrees_with_pyproj_and_the_tile_scheme():
+    """The one Web-Mercator module: metres as pyproj's EPSG:3857, tiles as the XYZ scheme
+    (`tile_of` above, written independently), pixels round-trip, the ground resolution of
+    zoom 0 at the equator is the well-known 156,543.03 m."""
+    from pyproj import Transformer
+
+    from geoapp import mercator
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(-179.9, 179.9, 500), rng.uniform(-85, 85, 500)
+    x, y = mercator.lonlat_to_mercator(lon, lat)
+    px, py = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform(lon, lat)
+    assert np.allclose(x, px, atol=1e-3) and np.allclose(y, py, atol=1e-3)
+    back = mercator.mercator_to_lonlat(x, y)
+    assert np.allclose(back[0], lon) and np.allclose(back[1], lat)
+    for z in (0, 5, 10, 14):
+        tx, ty = mercator.lonlat_to_tile(lon, lat, z)
+        assert [(a, b) for a, b in zip(tx.tolist(), ty.tolist())] == [tile_of(a, b, z) for a, b in zip(lon, lat)]
+    wx, wy = mercator.world_pixels(lon, lat, 12)
+    assert np.allclose(np.column_stack(mercator.pixels_to_lonlat(wx, wy, 12)), np.column_stack([lon, lat]))
+    assert round(mercator.metres_per_pixel(0, 0), 2) == 156543.03
+    (x0, y0), (x1, y1) = tile_of(102.3, 29.6, 10), tile_of(102.9, 29.1, 10)
+    assert mercator.tile_range((102.3, 29.1, 102.9, 29.6), 10) == [(x, y) for x in range(x0, x1 + 1)
+                                                                  for y in range(y0, y1 + 1)]

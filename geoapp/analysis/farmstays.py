@@ -21,7 +21,8 @@ from pyproj import Transformer
 from shapely.geometry import Point
 
 from geoapp import params
-from geoapp.analysis.index import JoinedTexts, grid_cells, web_mercator_pixels
+from geoapp.analysis.index import JoinedTexts, grid_cells
+from geoapp.mercator import world_pixels
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.messages import N_
 from geoapp.params import ParamError, plain_number
@@ -428,7 +429,7 @@ def map_groups(index: FarmStayIndex, positions: np.ndarray, zoom: int,
     if len(positions) <= ALL_SINGLE:
         return MapGroups(positions, [])
     west, south, east, north = view
-    (x0, x1), (y1, y0) = web_mercator_pixels(np.array([west, east]), np.array([south, north]), zoom)
+    (x0, x1), (y1, y0) = world_pixels(np.array([west, east]), np.array([south, north]), zoom)
     cell_px = max(CELL_PX, float(np.sqrt(abs((x1 - x0) * (y1 - y0)) / MAX_CELLS)))
     lon, lat = index.lon[positions], index.lat[positions]
     cell, counts = grid_cells(lon, lat, zoom, cell_px)

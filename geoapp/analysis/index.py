@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoapp.mercator import world_pixels
+
 
 class LayerIndex:
     """One layer's rows, found by bbox and by column values, always in the layer's row order
@@ -169,19 +171,10 @@ class JoinedTexts:
         return mask
 
 
-def web_mercator_pixels(lon: np.ndarray, lat: np.ndarray, zoom: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where points fall on a web map at `zoom`, in its pixels (256 per tile at zoom 0)."""
-    size = 256.0 * 2 ** zoom
-    sine = np.sin(np.radians(np.clip(lat, -85.05112878, 85.05112878)))
-    x = (np.asarray(lon) + 180.0) / 360.0 * size
-    y = (0.5 - np.log((1 + sine) / (1 - sine)) / (4 * np.pi)) * size
-    return x, y
-
-
 def grid_cells(lon: np.ndarray, lat: np.ndarray, zoom: int, cell_px: float) -> tuple[np.ndarray, np.ndarray]:
     """Points grouped into square cells `cell_px` wide on the web map at `zoom` (the grid
     clustering of map servers): each point's cell number (0..cells-1) and each cell's count."""
-    x, y = web_mercator_pixels(lon, lat, zoom)
+    x, y = world_pixels(lon, lat, zoom)
     column = np.floor(x / cell_px).astype(np.int64)
     row = np.floor(y / cell_px).astype(np.int64)
     _cells, cell, counts = np.unique(column * (2 ** 32) + row, return_inverse=True, return_counts=True)

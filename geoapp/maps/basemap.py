@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,9 @@ from geoapp.analysis import CountyAnalysis
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.maps.coverage import label_point
 from geoapp.maps.tilearchive import write_mbtiles
+from geoapp.mercator import TILE_PX as TILE
+from geoapp.mercator import metres_per_pixel, pixels_to_lonlat, tile_range, world_pixels
 
-TILE = 256
 LAND, OUTSIDE = (242, 239, 233), (221, 221, 221)
 COUNTY_LINE, TOWNSHIP_LINE = (127, 29, 29), (150, 140, 130)
 RIVER, LAKE, ROAD = (120, 170, 220), (170, 205, 235), (230, 160, 70)
@@ -53,36 +53,17 @@ def read_extra(path: Path) -> list[Extra]:
     return extras
 
 
-def tile_range(bounds, zoom: int) -> Iterator[tuple[int, int]]:
-    """The (x, y) of every tile at `zoom` that meets `bounds` (lon/lat)."""
-    minx, miny, maxx, maxy = bounds
-    x0, y1 = _tile_of(minx, miny, zoom)
-    x1, y0 = _tile_of(maxx, maxy, zoom)
-    for x in range(x0, x1 + 1):
-        for y in range(y0, y1 + 1):
-            yield x, y
-
-
-def _tile_of(lon: float, lat: float, zoom: int) -> tuple[int, int]:
-    n = 2 ** zoom
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
-
-
 def _pixels(lon: np.ndarray, lat: np.ndarray, zoom: int, x: int, y: int) -> tuple[np.ndarray, np.ndarray]:
-    scale = TILE * 2 ** zoom
-    px = (lon + 180) / 360 * scale - x * TILE
-    py = (1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * scale - y * TILE
-    return px, py
+    """Where points fall on tile zoom/x/y, in its pixels."""
+    px, py = world_pixels(lon, lat, zoom)
+    return px - x * TILE, py - y * TILE
 
 
 def _lonlat_of_pixels(zoom: int, x: int, y: int) -> tuple[np.ndarray, np.ndarray]:
-    scale = TILE * 2 ** zoom
-    px = (np.arange(TILE) + 0.5 + x * TILE) / scale
-    py = (np.arange(TILE) + 0.5 + y * TILE) / scale
-    lon = px * 360 - 180
-    lat = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * py))))
+    """The longitude of each pixel column and the latitude of each pixel row of a tile (centres)."""
+    centres = np.arange(TILE) + 0.5
+    lon, _ = pixels_to_lonlat(centres + x * TILE, np.zeros(TILE), zoom)
+    _, lat = pixels_to_lonlat(np.zeros(TILE), centres + y * TILE, zoom)
     return lon, lat
 
 
@@ -125,7 +106,7 @@ class BasemapPainter:
             transform = rasterio.transform.from_bounds(west, south, east, north, TILE, TILE)
             reproject(rasterio.band(dem, 1), elevation, dst_transform=transform, dst_crs="EPSG:4326",
                       resampling=Resampling.bilinear, dst_nodata=np.nan)
-        metres = 40_075_016 * math.cos(math.radians(float(np.mean(lat)))) / (TILE * 2 ** zoom)
+        metres = metres_per_pixel(float(np.mean(lat)), zoom)
         dy, dx = np.gradient(np.nan_to_num(elevation, nan=float(np.nanmean(elevation)) if np.isfinite(elevation).any() else 0),
                              metres)
         slope = np.arctan(np.hypot(dx, dy))

@@ -18,11 +18,15 @@ import shapely
 
 from geoapp.analysis.index import LayerIndex
 from geoapp.layers import LAYERS
+from geoapp.mercator import (
+    HALF_WORLD,
+    coordinates_to_mercator,
+    mercator_to_lonlat,
+    tile_bounds_mercator,
+)
 
 EXTENT = 4096                  # tile units per side
 MAX_ZOOM = 20
-EARTH_RADIUS = 6378137.0
-HALF_WORLD = math.pi * EARTH_RADIUS
 BUFFER = 64                    # tile units drawn beyond the edge, so outlines meet across tiles
 POINT_CELL = 64                # in a crowded tile, one point per cell this wide (tile units; 4 px): a tile
                                # then carries at most about 4,400 points, however many the layer has
@@ -58,41 +62,6 @@ def tile_properties(layer_id: str) -> list[str]:
     return keep + [c for c in STYLE_COLUMNS if c in names and c not in keep]
 
 
-def tile_box_mercator(z: int, x: int, y: int) -> tuple[float, float, float, float]:
-    size = 2 * HALF_WORLD / 2 ** z
-    minx = -HALF_WORLD + x * size
-    maxy = HALF_WORLD - y * size
-    return minx, maxy - size, minx + size, maxy
-
-
-def mercator_to_lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lon = np.degrees(x / EARTH_RADIUS)
-    lat = np.degrees(2 * np.arctan(np.exp(y / EARTH_RADIUS)) - math.pi / 2)
-    return lon, lat
-
-
-def lonlat_to_mercator(coordinates: np.ndarray) -> np.ndarray:
-    lon, lat = coordinates[:, 0], np.clip(coordinates[:, 1], -85.0511, 85.0511)
-    return np.column_stack([np.radians(lon) * EARTH_RADIUS,
-                            np.log(np.tan(math.pi / 4 + np.radians(lat) / 2)) * EARTH_RADIUS])
-
-
-def tile_range(bounds: tuple[float, float, float, float], z: int) -> list[tuple[int, int]]:
-    """(x, y) of every tile at zoom `z` that lon/lat `bounds` touch."""
-    west, south, east, north = bounds
-    (x0, x1), (y1, y0) = lonlat_to_tile(np.array([west, east]), np.array([south, north]), z)
-    return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
-
-
-def lonlat_to_tile(lon: np.ndarray, lat: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
-    """The tile columns and rows at zoom `z` that hold these lon/lat points."""
-    n = 2 ** z
-    x = np.floor((lon + 180.0) / 360.0 * n).clip(0, n - 1).astype(int)
-    rad = np.radians(np.clip(lat, -85.05112878, 85.05112878))
-    y = np.floor((1 - np.log(np.tan(rad) + 1 / np.cos(rad)) / np.pi) / 2 * n).clip(0, n - 1).astype(int)
-    return x, y
-
-
 def _plain(value):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -109,7 +78,7 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
     """The tile z/x/y of `layer_id` as MVT bytes (an empty tile where the layer has nothing);
     `shift` moves the stored geometries to a base map's datum first (GCJ-02 for Amap);
     `columns` (some of `tile_properties`) are the properties carried, all of them by default."""
-    minx, miny, maxx, maxy = tile_box_mercator(z, x, y)
+    minx, miny, maxx, maxy = tile_bounds_mercator(z, x, y)
     unit = (maxx - minx) / EXTENT
     pad = BUFFER * unit
     (lon0, lon1), (lat0, lat1) = mercator_to_lonlat(np.array([minx - pad, maxx + pad]),
@@ -119,13 +88,13 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
     if index.point_coordinates is not None and shift is None:
         # points from the coordinate array: no geometry object per point is read (half a
         # million of them would be copied into each forked worker) and only those kept are made
-        xy = lonlat_to_mercator(index.point_coordinates[rows])
+        xy = coordinates_to_mercator(index.point_coordinates[rows])
         kept = _thinned(xy, minx, miny, unit) if len(rows) > MAX_POINTS else np.arange(len(rows))
         rows, geometries = rows[kept], shapely.points(xy[kept])
         keep = np.arange(len(rows))
     else:
         stored = index.geometries[rows]
-        geometries = shapely.transform(shift(stored) if shift is not None else stored, lonlat_to_mercator)
+        geometries = shapely.transform(shift(stored) if shift is not None else stored, coordinates_to_mercator)
         box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
         points = shapely.get_type_id(geometries) == 0
         if points.all() and len(rows) > MAX_POINTS:

@@ -115,7 +115,7 @@ def cut_township_tiles_ahead(state) -> None:
     """When the coverage map draws its townships from tiles (many townships: a crowded tile
     takes half a second to cut), cut the tiles its first views need in a thread as soon as a
     version is served, so the first visitor does not wait for them."""
-    from geoapp.maps.vectortiles import tile_range
+    from geoapp.mercator import tile_range
     if not state.townships_tiled():
         return
     bounds = tuple(state.analysis.dataset["county"].total_bounds)
