@@ -27,9 +27,10 @@ from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.data.files import write_geojson
 from geoapp.data.load import load_dataset
 from geoapp.layers import LAYERS
-from geoapp.maps.coverage import CoverageLayers, coverage_map
+from geoapp.maps.coverage import CoverageMap, coverage_map
 from geoapp.messages import translator
-from geoapp.web.state import control_words, county
+from geoapp.maps.elements import control_words
+from geoapp.views.coverage import legend
 
 
 def naive_coverage_html(dataset) -> str:
@@ -87,11 +88,14 @@ def main() -> None:
     app = create_app({"GEOAPP_DATA_DIR": args.data_dir, "GEOAPP_TILES": "blank", "GEOAPP_INSTANCE": instance})
     client = app.test_client()
     with app.app_context():
-        state = county()
-        analysis = state.analysis
-        build, _ = timed(lambda: coverage_map(CoverageLayers(analysis, "industry_branches", "zh", translator("zh")),
-                                              state.tiles, state.static_root, "/layers/{layer}", "/identify",
-                                              control_words("zh")).get_root().render(), args.runs)
+        served = app.extensions["geoapp"]
+        analysis = served.newest.analysis
+
+        def build_map():
+            layers = CoverageMap(analysis, "industry_branches", "zh", translator("zh"))
+            return coverage_map(layers, served.tiles, served.static_root, "/layers/{layer}", "/identify",
+                                legend(layers), control_words("zh", identify=True)).get_root().render()
+        build, _ = timed(build_map, args.runs)
     first = time.perf_counter()
     page = client.get("/coverage?metric=loans&lang=zh").data  # first request for this map: builds it
     first = time.perf_counter() - first

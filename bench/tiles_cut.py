@@ -7,7 +7,7 @@ store) beside PostGIS (ST_AsMVT, with DATABASE_URL), on the same townships.
 For each count: a copy of geodata/ split into that many townships
 (`geoapp.data.synthetic.write_many_townships`), the app on a fresh GeoPackage instance and on a
 fresh database of a throw-away PostGIS cluster (`tests/postgis_cluster.py`), and every tile the
-coverage page's first views need (z6–z11 over the county, `geoapp.web.tiles.AHEAD_ZOOMS`) asked
+coverage page's first views need (z6–z11 over the county, `geoapp.views.tiles.AHEAD_ZOOMS`) asked
 for once through the test client, as the page asks (`?properties=code`, gzip). Each tile is
 cut on its first request (none is cut ahead: the bench makes no request before, so no thread
 runs); reported: the seconds for all of them, the slowest tile, and the bytes sent.
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geoapp import create_app
 from geoapp.mercator import tile_range
-from geoapp.web.tiles import AHEAD_ZOOMS, TOWNSHIP_TILE_PROPERTIES
+from geoapp.views.tiles import AHEAD_ZOOMS, TOWNSHIP_TILE_PROPERTIES
 from tests.conftest import copy_of_data
 from tests.postgis_cluster import PostgisCluster
 
@@ -58,7 +58,7 @@ def main() -> None:
             for label, extra in (("app (in memory)", {}), ("PostGIS ST_AsMVT", {"DATABASE_URL": cluster.new_database()})):
                 app = create_app({"GEOAPP_DATA_DIR": data, "GEOAPP_TILES": "blank",
                                   "GEOAPP_INSTANCE": work / f"instance-{n}-{len(extra)}", **extra})
-                bounds = tuple(app.extensions["geoapp"].analysis.dataset["county"].total_bounds)
+                bounds = tuple(app.extensions["geoapp"].newest.analysis.dataset["county"].total_bounds)
                 row = cut_all(app, bounds)
                 print(f"| {n:,} | {label} | {row['tiles']} | {row['seconds']:.2f} | {row['slowest']:.2f} | "
                       f"{row['bytes']:,} |", flush=True)

@@ -214,14 +214,14 @@ def cmd_rollback(args) -> int:
 
 def cmd_report(args) -> int:
     """Write the county committee's coverage report (A4 landscape PDF)."""
-    from geoapp.analysis import analyse
-    from geoapp.maps.report import coverage_report_pdf
-    analysis = analyse(_current(args)[0])
-    if args.metric not in analysis.metrics:
-        print(f"geoapp report: unknown indicator {args.metric!r}; choose one of {', '.join(analysis.metrics)}",
+    from geoapp.views.documents import coverage_report_pdf
+    from geoapp.views.served import version_of_dataset
+    version = version_of_dataset(_current(args)[0])
+    if args.metric not in version.analysis.metrics:
+        print(f"geoapp report: unknown indicator {args.metric!r}; choose one of {', '.join(version.analysis.metrics)}",
               file=sys.stderr)
         return EXIT_USAGE
-    pdf = coverage_report_pdf(analysis, args.metric, args.lang)
+    pdf = coverage_report_pdf(version, args.metric, args.lang)
     from geoapp.data.files import write_bytes
     write_bytes(Path(args.out), pdf)
     print(f"wrote {args.out} ({len(pdf) / 1e6:.1f} MB)")

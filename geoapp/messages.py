@@ -28,11 +28,24 @@ class Message:
         text = translate(self.msgid)
         if not self.params:
             return text
-        values = {k: v.render(translate) if isinstance(v, Message) else v for k, v in self.params.items()}
+        values = {k: v.render(translate) if isinstance(v, (Message, Listed)) else v for k, v in self.params.items()}
         return text % values
 
     def __str__(self) -> str:
         return self.render(lambda msgid: msgid)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Several msgids shown as one list ("草稿、已提交"), each translated."""
+    msgids: tuple[str, ...]
+    joiner: str = "、"
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        return self.joiner.join(translate(m) for m in self.msgids)
+
+    def __str__(self) -> str:
+        return ", ".join(self.msgids)
 
 
 def message(msgid: str, **params) -> Message:
@@ -60,6 +73,11 @@ def translator(lang: str) -> Callable[[str], str]:
     """A gettext for `lang` ('zh' or 'en') from the project's catalog, for the rooms that draw
     without a request (maps, the PDF report); the web uses Flask-Babel's, from the same catalog."""
     return _translations(LANGUAGES.get(lang, "zh_Hans")).gettext
+
+
+def plural_translator(lang: str) -> Callable[[str, str, int], str]:
+    """An ngettext for `lang` from the project's catalog (the text is returned unformatted)."""
+    return _translations(LANGUAGES.get(lang, "zh_Hans")).ngettext
 
 
 def _translations(locale: str):

@@ -251,7 +251,7 @@ def tiled_server(tmp_path):
 
 
 def test_townships_drawn_from_vector_tiles_are_coloured_by_the_indicator(tiled_server, open_page, analysis):
-    from geoapp.maps.coverage import CoverageLayers
+    from geoapp.maps.coverage import CoverageMap
     from geoapp.messages import translator
     watched = open_page(tiled_server.url, "/coverage?lang=zh")
     page = watched.page
@@ -265,7 +265,7 @@ def test_townships_drawn_from_vector_tiles_are_coloured_by_the_indicator(tiled_s
     code, lon, lat = quiet_township(analysis)
 
     def fill_at_township(metric: str) -> tuple[str, str]:
-        layers = CoverageLayers(analysis, metric, "zh", translator("zh"))
+        layers = CoverageMap(analysis, metric, "zh", translator("zh"))
         expected = layers.options("townships", "{layer}", None)["style"]["values"][layers.township_classes()[code]]
         point = page.evaluate("([lat, lon]) => geoapp.map.latLngToContainerPoint([lat, lon])", [lat, lon])
         box = page.locator(".folium-map").bounding_box()

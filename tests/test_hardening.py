@@ -74,8 +74,8 @@ def test_a_version_that_does_not_load_is_skipped_named_and_mended_by_rollback(ba
     names = {f["properties"]["name_zh"] for f in client.get("/api/farmstays").get_json()["features"]}
     assert stays.name_zh.iloc[0] in names
     state = app.extensions["geoapp"]
-    assert state.analysis.dataset.versions["farm_stays"] == 1
-    assert [(s.layer, s.version) for s in state.analysis.dataset.skipped] == [("farm_stays", 2)]
+    assert state.newest.analysis.dataset.versions["farm_stays"] == 1
+    assert [(s.layer, s.version) for s in state.newest.analysis.dataset.skipped] == [("farm_stays", 2)]
     state.users.create("keeper", PASSWORD, "admin")
     login(client, "keeper")
     page = client.get("/admin/data/?lang=en").get_data(as_text=True)
@@ -93,7 +93,7 @@ def test_a_version_that_does_not_load_is_skipped_named_and_mended_by_rollback(ba
     rolled = cli(backend, "rollback", "farm_stays", "1")
     assert rolled.returncode == 0 and "farm_stays v3 is now current" in rolled.stdout
     client.get("/api/summary")  # the app notices the new version
-    assert state.analysis.dataset.versions["farm_stays"] == 3 and state.analysis.dataset.skipped == ()
+    assert state.newest.analysis.dataset.versions["farm_stays"] == 3 and state.newest.analysis.dataset.skipped == ()
 
 
 def test_an_import_whose_text_would_be_cut_is_refused_and_changes_nothing(backend, tmp_path):
@@ -544,7 +544,7 @@ def test_a_store_from_the_previous_release_opens_and_gains_what_is_new(backend):
     app = app_of(backend)
     state = app.extensions["geoapp"]
     assert state.layers.history("festivals")[0].who == "seed", "a layer new to the store is seeded"
-    assert state.analysis.dataset["farm_stays"].open_from_md.isna().all(), "a new column starts empty"
+    assert state.newest.analysis.dataset["farm_stays"].open_from_md.isna().all(), "a new column starts empty"
     client = app.test_client()
     assert client.get("/api/summary").status_code == 200
     assert login(client, "ann").status_code == 302, "users of the previous release still log in"
@@ -557,7 +557,7 @@ def test_a_store_from_the_previous_release_opens_and_gains_what_is_new(backend):
 
 
 def test_both_backends_implement_the_store_protocols(backend):
-    from geoapp.store.interface import LayerStore, ProposalStore, UserStore
+    from geoapp.store.base import LayerStore, ProposalStore, UserStore
     stores = open_stores(backend["GEOAPP_INSTANCE"], backend.get("DATABASE_URL"))
     assert isinstance(stores.layers, LayerStore)
     assert isinstance(stores.proposals, ProposalStore)

@@ -342,7 +342,7 @@ def test_a_bad_file_is_refused_everywhere_with_its_message(case, seeded, tmp_pat
     before = digest(store_file)
     path = build(tmp_path)
 
-    report = prepare_import(path, layer, app.extensions["geoapp"].analysis.dataset, crs, encoding)
+    report = prepare_import(path, layer, app.extensions["geoapp"].newest.analysis.dataset, crs, encoding)
     assert not report.ok
     assert any(message in line for line in report.lines()), report.lines()
 
@@ -390,7 +390,7 @@ def amap_copy(folder: Path) -> Path:
 
 def test_gcj02_points_get_a_hint_and_convert_when_declared(seeded, tmp_path):
     _, app = seeded
-    dataset = app.extensions["geoapp"].analysis.dataset
+    dataset = app.extensions["geoapp"].newest.analysis.dataset
     path = amap_copy(tmp_path)
     plain = prepare_import(path, "farm_stays", dataset)
     assert plain.ok and any("as GCJ-02 (Amap, Tencent) coordinates do here" in str(h) for h in plain.hints)
@@ -440,7 +440,7 @@ def test_a_web_import_shows_progress_and_the_new_data_without_a_restart(seeded, 
 def test_every_layer_exports_and_reads_back_in_each_format(seeded, tmp_path, fmt):
     _, app = seeded
     client = admin_client(app)
-    dataset = app.extensions["geoapp"].analysis.dataset
+    dataset = app.extensions["geoapp"].newest.analysis.dataset
     for layer in ("farm_stays", "zones", "loans"):
         response = client.get(f"/admin/data/export/{layer}/{fmt}")
         assert response.status_code == 200
@@ -509,7 +509,7 @@ def test_a_process_killed_mid_import_leaves_the_previous_version(tmp_path):
 def test_a_gbk_file_imports_when_its_encoding_is_declared(seeded, tmp_path):
     _, app = seeded
     path = csv_table("loans", lambda t: t.assign(recipient="王某"), encoding="gbk")(tmp_path)
-    report = prepare_import(path, "loans", app.extensions["geoapp"].analysis.dataset, encoding="gbk")
+    report = prepare_import(path, "loans", app.extensions["geoapp"].newest.analysis.dataset, encoding="gbk")
     assert report.ok and set(report.frame.recipient) == {"王某"}
 
 
@@ -533,7 +533,7 @@ def test_the_store_reads_a_layer_by_bbox_and_filters(seeded):
 def test_an_excel_table_imports(seeded, tmp_path):
     _, app = seeded
     path = xlsx(lambda t: t)(tmp_path)
-    report = prepare_import(path, "loans", app.extensions["geoapp"].analysis.dataset)
+    report = prepare_import(path, "loans", app.extensions["geoapp"].newest.analysis.dataset)
     assert report.ok and len(report.frame) == 137
 
 

@@ -32,7 +32,7 @@ def office_client(app):
 
 
 def zone_ids(app) -> list[str]:
-    return [*app.extensions["geoapp"].analysis.zones.id, OUTSIDE]
+    return [*app.extensions["geoapp"].newest.analysis.zones.id, OUTSIDE]
 
 
 def test_each_zone_has_the_four_linkages_and_they_add_up_to_the_county(linkage_app):
@@ -96,7 +96,7 @@ def test_the_sample_holds_the_model_behind_the_totals(dataset, analysis):
 
 def test_every_zone_page_shows_the_four_strands_its_tree_and_charts(linkage_app):
     client = linkage_app.test_client()
-    analysis = linkage_app.extensions["geoapp"].analysis
+    analysis = linkage_app.extensions["geoapp"].newest.analysis
     for zone in analysis.zones.itertuples():
         page = client.get(f"/zones/{zone.id}?lang=zh").get_data(as_text=True)
         for strand in SECTIONS:
@@ -113,7 +113,7 @@ def test_every_zone_page_shows_the_four_strands_its_tree_and_charts(linkage_app)
 
 def test_the_zone_tree_names_the_cooperative_each_association_branch_is_built_in(linkage_app):
     client = linkage_app.test_client()
-    data = linkage_app.extensions["geoapp"].analysis.dataset
+    data = linkage_app.extensions["geoapp"].newest.analysis.dataset
     orgs = data["party_organisations"]
     names = data["cooperatives"].set_index("id").name_zh
     for branch in orgs[orgs.kind == "association"].itertuples():
@@ -151,7 +151,7 @@ def test_the_coverage_map_shades_change_since_an_earlier_year(linkage_app, datas
     text = page.get_data(as_text=True)
     assert '<option value="tourist_visits_change_2014" selected>' in text
     assert "Tourist visits: change since 2014" in text
-    townships = linkage_app.extensions["geoapp"].analysis.townships.set_index("code")
+    townships = linkage_app.extensions["geoapp"].newest.analysis.townships.set_index("code")
     output = dataset["yearly_output"]
     by_year = output.groupby(["township", "year"]).tourist_visits.sum().unstack(fill_value=0)
     changed = by_year[2015] - by_year[2014]
@@ -174,7 +174,7 @@ def test_the_county_page_lays_out_the_four_strands_with_each_zone_linked(linkage
 
 def public_urls(app) -> list[str]:
     """Every public GET route, filled with every zone, public collection and one of each id."""
-    data = app.extensions["geoapp"].analysis.dataset
+    data = app.extensions["geoapp"].newest.analysis.dataset
     fills = {"zone_id": zone_ids(app), "collection_id": list(data.keys()), "stay_id": list(data["farm_stays"].id[:2]),
              "feature_id": ["PO-I001", "FS01", "L001", "C001"], "key": ["townships", "party_organisations"]}
     urls = []
@@ -194,7 +194,7 @@ def public_urls(app) -> list[str]:
 
 def test_no_public_route_shows_a_person(linkage_app):
     client = linkage_app.test_client()
-    data = linkage_app.extensions["geoapp"].analysis.dataset
+    data = linkage_app.extensions["geoapp"].newest.analysis.dataset
     recipients = set(data["loans"].recipient)
     pipeline_ids = set(data["members_pipeline"].id)
     urls = public_urls(linkage_app)

@@ -115,7 +115,7 @@ def test_bbox_paging_is_exact_at_a_hundred_thousand_points_on_both_stores(datase
     app loads them: every feature in a box exactly once across pages, with a filter too, and
     the count the API gives (numberMatched) is the count geopandas finds."""
     from geoapp.data.load import load_store, open_dataset
-    from geoapp.ogc import FeaturesAPI
+    from geoapp.views.ogc import FeaturesAPI
     open_dataset(stores.layers, DATA_DIR)  # seeded with the committed layers
     big = many_points_dataset(dataset, 100_000)
     stores.layers.publish({"farm_stays": big["farm_stays"]}, "bench", {"farm_stays": "many.geojson"},

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from geoapp.analysis.coverage import TOWNSHIP_METRICS
+from geoapp.indicators import SHADING
 from geoapp.figures import ARTICLE_FIGURES
 from tests.conftest import HOSTILE_ZH
 
@@ -23,7 +23,7 @@ def test_summary_api_gives_every_figure_with_the_articles_words(client):
 def test_coverage_api_lists_townships_zones_and_gaps(client, analysis):
     body = client.get("/api/coverage").get_json()
     assert len(body["townships"]) == 30 and len(body["zones"]) == 5
-    assert {m["id"] for m in body["metrics"]} == set(analysis.metrics) > set(TOWNSHIP_METRICS)
+    assert {m["id"] for m in body["metrics"]} == set(analysis.metrics) > set(SHADING)
     changes = [m for m in body["metrics"] if m["since"] is not None]
     assert changes and all("2014" in m["label_zh"] and "2014" in m["label_en"] for m in changes)
     assert [b["id"] for b in body["gaps"]["bases_outside_zones"]] == list(analysis.gaps.bases_outside_zones.id)
@@ -32,7 +32,7 @@ def test_coverage_api_lists_townships_zones_and_gaps(client, analysis):
     assert "geometry" not in body["townships"][0]
 
 
-@pytest.mark.parametrize("metric", list(TOWNSHIP_METRICS))
+@pytest.mark.parametrize("metric", list(SHADING))
 def test_the_coverage_page_draws_every_indicator(client, metric):
     response = client.get(f"/coverage?metric={metric}&lang=en")
     assert response.status_code == 200
@@ -45,8 +45,9 @@ def test_an_unknown_indicator_gets_a_clear_400_and_the_default_map(client):
     response = client.get("/coverage?metric=<b>nope</b>&lang=en")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Unknown indicator “&lt;b&gt;nope&lt;/b&gt;”" in page
+    assert "metric: there is no “&lt;b&gt;nope&lt;/b&gt;”" in page, "the same message as /api/coverage gives"
     assert "<b>nope</b>" not in page
+    assert client.get("/api/coverage?metric=<b>nope</b>&lang=en").status_code == 400
 
 
 def test_unknown_api_paths_answer_json_404(client):

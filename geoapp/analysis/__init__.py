@@ -9,7 +9,6 @@ import pandas as pd
 
 from geoapp.analysis.coverage import (
     CoverageGaps,
-    Metric,
     coverage_gaps,
     coverage_metrics,
     township_table,
@@ -19,6 +18,7 @@ from geoapp.analysis.farmstays import FarmStayIndex, places, prepare_farm_stays
 from geoapp.analysis.joins import join_locations, location_mismatches
 from geoapp.analysis.summary import county_summary
 from geoapp.data.load import Dataset
+from geoapp.indicators import Indicator
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class CountyAnalysis:
     mismatches: pd.DataFrame
     farm_stays: gpd.GeoDataFrame     # ready to show: pinyin names, township names, zone industry
     places: dict[str, tuple[float, float]]  # festival venues and township seats, (lat, lon)
-    metrics: dict[str, Metric]       # what the coverage map can shade townships by
+    metrics: dict[str, Indicator]    # what the coverage map can shade townships by
     farm_stay_index: FarmStayIndex   # the same farm stays as arrays, for searching and map clusters
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from geoapp.analysis.summary import latest_output, weighted_income_gain
 from geoapp.crs import area_km2, area_mu, to_metric
 from geoapp.data.load import Dataset
+from geoapp.indicators import SHADING, YEARLY, Indicator, add_derived, change_id, change_indicator
 from geoapp.messages import N_
 
 # Bases that party branches are built on; training and remote-education sites are services,
@@ -25,55 +26,14 @@ SERVING_ORGANISATION_KINDS = ("general", "industry", "association")
 MIN_SHARED_AREA_KM2 = 0.5
 
 
-@dataclass(frozen=True)
-class Metric:
-    id: str
-    label: str       # catalog msgid (English), translated where it is shown
-    unit: str = ""   # catalog msgid of the unit as written after a number ("" for a bare count)
-    since: int | None = None  # a change metric: the change in `label` since this year
-
-    def title(self, translate) -> str:
-        """What the metric is called, in the language of `translate`."""
-        if self.since is None:
-            return translate(self.label)
-        return translate(N_("%(indicator)s: change since %(year)s")) % {"indicator": translate(self.label),
-                                                                        "year": self.since}
-
-
-TOWNSHIP_METRICS: dict[str, Metric] = {m.id: m for m in (
-    Metric("industry_branches", N_("Industry party branches"), N_("branches")),
-    Metric("party_groups", N_("Industry party groups"), N_("groups")),
-    Metric("party_members", N_("Party members"), N_("members")),
-    Metric("loans", N_("Micro-loans"), N_("loans")),
-    Metric("loan_amount_yuan", N_("Loan amount"), N_("yuan")),
-    Metric("trainees", N_("Trainees"), N_("trainees")),
-    Metric("cooperatives", N_("Cooperatives"), N_("cooperatives")),
-    Metric("households_benefiting", N_("Households benefiting"), N_("households")),
-    Metric("tourist_visits", N_("Tourist visits"), N_("visits")),
-    Metric("tourism_income_yuan", N_("Tourism income"), N_("yuan")),
-    Metric("labour_transfer", N_("Labour transferred"), N_("people")),
-    Metric("farm_stays", N_("Star-rated farm stays"), N_("farm stays")),
-    Metric("base_area_mu", N_("Industry base area"), N_("mu")),
-    Metric("zone_share", N_("Share of area in a zone"), "%"),
-)}
-DEFAULT_METRIC = "industry_branches"
-# Indicators recorded year by year (`yearly_output`): the map can shade their change since an
-# earlier year (`metric=tourist_visits&compare=2014`, the column `tourist_visits_change_2014`).
-YEARLY_METRICS = ("households_benefiting", "tourist_visits", "tourism_income_yuan", "labour_transfer")
-
-
-def change_metric_id(metric: str, since: int) -> str:
-    return f"{metric}_change_{since}"
-
-
-def coverage_metrics(townships: pd.DataFrame) -> dict[str, Metric]:
-    """Every indicator the township table can be shaded by: TOWNSHIP_METRICS, then the change
-    of each yearly indicator since each earlier year the data holds."""
-    metrics = dict(TOWNSHIP_METRICS)
+def coverage_metrics(townships: pd.DataFrame) -> dict[str, Indicator]:
+    """Every indicator the township table can be shaded by: the shading indicators, then the
+    change of each yearly indicator since each earlier year the data holds."""
+    metrics = dict(SHADING)
     for column in townships.columns:
         base, _sep, year = column.rpartition("_change_")
-        if base in YEARLY_METRICS and year.isdigit():
-            metrics[column] = Metric(column, TOWNSHIP_METRICS[base].label, TOWNSHIP_METRICS[base].unit, int(year))
+        if base in YEARLY and year.isdigit():
+            metrics[column] = change_indicator(base, int(year))
     return metrics
 
 
@@ -149,11 +109,11 @@ def township_table(dataset: Dataset) -> gpd.GeoDataFrame:
     table["served"] = table.code.isin(serving.township_at)
     output = dataset["yearly_output"]
     for year in sorted(output.year.unique())[:-1]:  # the change since each earlier year
-        earlier = output[output.year == year].groupby("township")[list(YEARLY_METRICS)].sum().reindex(
+        earlier = output[output.year == year].groupby("township")[list(YEARLY)].sum().reindex(
             townships.code).fillna(0)
-        for metric in YEARLY_METRICS:
-            table[change_metric_id(metric, int(year))] = (table[metric] - earlier[metric].to_numpy()).astype("int64")
-    return table
+        for metric in YEARLY:
+            table[change_id(metric, int(year))] = (table[metric] - earlier[metric].to_numpy()).astype("int64")
+    return add_derived(table, "township")
 
 
 def zone_table(dataset: Dataset) -> gpd.GeoDataFrame:
@@ -170,7 +130,7 @@ def zone_table(dataset: Dataset) -> gpd.GeoDataFrame:
     for column in figures.columns:
         values = figures[column].to_numpy()
         table[column] = values.round(1) if column == "base_area_mu" else values.astype("int64")
-    return table
+    return add_derived(table, "zone")
 
 
 @dataclass(frozen=True)

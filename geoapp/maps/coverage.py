@@ -1,12 +1,11 @@
 """The coverage map: townships shaded by an indicator, the zones across them, bases, party
-organisations, cooperatives, and the coverage gaps highlighted — with names on the map, a
-legend of every symbol, and "identify" (a click lists everything under it).
+organisations, cooperatives, and the coverage gaps highlighted, with names on the map.
 
 `COVERAGE_LAYERS` is the one table of what the map draws. Each `MapLayer` says which features
-(`frame`), how each is styled (`symbols`, chosen by `style_by`), what the legend and the layer
-switcher say of each symbol, what its label is and from which zoom, and what its popup says.
-The folium map, the legend, identify, the JSON API and the PDF report's server-drawn maps all
-read this table: a new layer is one entry.
+(`frame`, taken from the dataset layer `source`), how each is styled (`symbols`, chosen by
+`style_by`), what the legend and the layer switcher call each symbol, and from which zoom its
+names show. The folium map, the server-drawn maps of the report, and the legend, popups and
+identify of `geoapp.views.coverage` all read this table: a new layer is one entry.
 
 Words are catalog msgids (`N_`), translated with the `translate` the caller gives (Flask-Babel's
 on the web, `geoapp.messages.translator` for the report); numbers go through `geoapp.formats`.
@@ -29,7 +28,6 @@ from geoapp import formats
 from geoapp.analysis import CountyAnalysis
 from geoapp.analysis.coverage import SERVED_BASE_KINDS
 from geoapp.crs import METRIC_CRS, STORAGE_CRS, area_km2
-from geoapp.layers import INDUSTRIES
 from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.display import (
     anchors,
@@ -39,6 +37,7 @@ from geoapp.maps.display import (
 )
 from geoapp.maps.elements import DataLayer, MapHooks
 from geoapp.messages import N_
+from geoapp.vocabulary import ORGANISATION_KIND_WORDS
 
 # ColorBrewer PuBu 5: blue, so the red party markers and red gap rings stand out on top.
 CLASS_COLOURS = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
@@ -46,7 +45,6 @@ ZERO_COLOUR = "#ffffff"
 ZONE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
 GAP_COLOUR = "#e31a1c"
 SERVICE_BASE_KINDS = ("training", "remote-education")
-IDENTIFY_TOLERANCE_PX = 8    # a click this close to a point counts as on it
 Translate = Callable[[str], str]
 
 
@@ -64,8 +62,9 @@ class MapLayer:
     key: str
     title: str                                          # msgid: layer switcher and legend heading
     kind: str                                           # area, line or point
-    frame: Callable[["CoverageLayers"], gpd.GeoDataFrame]
-    symbols: Callable[["CoverageLayers"], dict]         # style key -> Symbol
+    source: str                                         # the dataset layer its features come from
+    frame: Callable[["CoverageMap"], gpd.GeoDataFrame]
+    symbols: Callable[["CoverageMap"], dict]            # style key -> Symbol
     style_by: str | None = None                         # the column holding the style key
     base: dict = field(default_factory=dict)            # style shared by every symbol
     popup: str | None = None                            # which popup maker describes a feature
@@ -76,21 +75,21 @@ class MapLayer:
 
 
 def _bases(kinds):
-    def frame(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+    def frame(layers: "CoverageMap") -> gpd.GeoDataFrame:
         bases = layers.analysis.dataset["industry_bases"]
         return bases[bases.kind.isin(kinds)]
     return frame
 
 
-def _organisations(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+def _organisations(layers: "CoverageMap") -> gpd.GeoDataFrame:
     return layers.analysis.dataset["party_organisations"]
 
 
-def _cooperatives(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+def _cooperatives(layers: "CoverageMap") -> gpd.GeoDataFrame:
     return layers.analysis.dataset["cooperatives"]
 
 
-def _links(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+def _links(layers: "CoverageMap") -> gpd.GeoDataFrame:
     coops = layers.analysis.dataset["cooperatives"]
     enterprises = coops.set_index("id").geometry
     linked = coops[coops.enterprise.notna()]
@@ -98,13 +97,13 @@ def _links(layers: "CoverageLayers") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": linked.id.to_numpy()}, geometry=lines, crs=coops.crs)
 
 
-def _gap_bases(layers: "CoverageLayers") -> gpd.GeoDataFrame:
+def _gap_bases(layers: "CoverageMap") -> gpd.GeoDataFrame:
     gaps = layers.analysis.gaps
     both = pd.concat([gaps.bases_outside_zones, gaps.bases_without_branch]).drop_duplicates("id")
     return gpd.GeoDataFrame(both, crs=STORAGE_CRS)
 
 
-def _township_symbols(layers: "CoverageLayers") -> dict:
+def _township_symbols(layers: "CoverageMap") -> dict:
     labels = layers.class_labels()
     symbols = {0: Symbol(labels[0], {"fillColor": ZERO_COLOUR}, "area", literal=True)}
     for i, label in enumerate(labels[1:], start=1):
@@ -112,7 +111,7 @@ def _township_symbols(layers: "CoverageLayers") -> dict:
     return symbols
 
 
-def _zone_symbols(layers: "CoverageLayers") -> dict:
+def _zone_symbols(layers: "CoverageMap") -> dict:
     zones = layers.analysis.zones
     return {i: Symbol(name, {"color": ZONE_COLOURS[i % len(ZONE_COLOURS)], "fillColor": ZONE_COLOURS[i % len(ZONE_COLOURS)]},
                       "dashed", literal=True) for i, name in enumerate(zones[layers.name_column])}
@@ -123,44 +122,45 @@ def _fixed(symbols: dict) -> Callable:
 
 
 COVERAGE_LAYERS: tuple[MapLayer, ...] = (
-    MapLayer("townships", N_("Townships"), "area",
+    MapLayer("townships", N_("Townships"), "area", "townships",
              frame=lambda layers: layers.analysis.townships.assign(id=layers.analysis.townships.code),
              symbols=_township_symbols, style_by="cls", base={"color": "#555", "weight": 1, "fillOpacity": 0.75},
              popup="township", label_min_zoom=9),
-    MapLayer("zones", N_("Linkage zones"), "area",
+    MapLayer("zones", N_("Linkage zones"), "area", "zones",
              frame=lambda layers: layers.analysis.zones.assign(c=range(len(layers.analysis.zones))),
              symbols=_zone_symbols, style_by="c", base={"weight": 3, "fillOpacity": 0.12, "dashArray": "6 4"},
              popup="zone", label_min_zoom=0),
-    MapLayer("industry_bases", N_("Industry bases"), "area", frame=_bases(SERVED_BASE_KINDS), style_by="kind",
+    MapLayer("industry_bases", N_("Industry bases"), "area", "industry_bases", frame=_bases(SERVED_BASE_KINDS), style_by="kind",
              symbols=_fixed({"production": Symbol(N_("production base"), {"color": "#4d9221", "fillColor": "#4d9221"}, "area"),
                              "cooperative": Symbol(N_("cooperative base"), {"color": "#8c510a", "fillColor": "#8c510a"}, "area")}),
              base={"weight": 1, "fillOpacity": 0.6}, popup="base", label_min_zoom=13),
-    MapLayer("services", N_("Training and remote-education bases"), "point", frame=_bases(SERVICE_BASE_KINDS),
+    MapLayer("services", N_("Training and remote-education bases"), "point", "industry_bases", frame=_bases(SERVICE_BASE_KINDS),
              style_by="kind", anchors=True, hidden_at_first=True,
              symbols=_fixed({"training": Symbol(N_("training base"), {"fillColor": "#762a83"}, "dot"),
                              "remote-education": Symbol(N_("remote-education base"), {"fillColor": "#c51b7d"}, "dot")}),
              base={"radius": 4, "weight": 1, "color": "#fff", "fillOpacity": 0.9}, popup="base", label_min_zoom=14),
-    MapLayer("party_organisations", N_("Party organisations"), "point", frame=_organisations, style_by="kind",
+    MapLayer("party_organisations", N_("Party organisations"), "point", "party_organisations", frame=_organisations, style_by="kind",
              symbols=_fixed({
-                 "general": Symbol(N_("zone general branch"), {"fillColor": "#b2182b", "radius": 8}, "dot"),
-                 "industry": Symbol(N_("industry branch"), {"fillColor": "#ef8a62", "radius": 5}, "dot"),
-                 "association": Symbol(N_("association branch"), {"fillColor": "#67a9cf", "radius": 6}, "dot"),
-                 "sector": Symbol(N_("sector general branch"), {"fillColor": "#2166ac", "radius": 8}, "dot")}),
+                 "general": Symbol(ORGANISATION_KIND_WORDS["general"], {"fillColor": "#b2182b", "radius": 8}, "dot"),
+                 "industry": Symbol(ORGANISATION_KIND_WORDS["industry"], {"fillColor": "#ef8a62", "radius": 5}, "dot"),
+                 "association": Symbol(ORGANISATION_KIND_WORDS["association"], {"fillColor": "#67a9cf", "radius": 6},
+                                       "dot"),
+                 "sector": Symbol(ORGANISATION_KIND_WORDS["sector"], {"fillColor": "#2166ac", "radius": 8}, "dot")}),
              base={"weight": 1, "color": "#fff", "fillOpacity": 0.95}, popup="organisation", label_min_zoom=13),
-    MapLayer("cooperatives", N_("Cooperatives and leading enterprises"), "point", frame=_cooperatives,
+    MapLayer("cooperatives", N_("Cooperatives and leading enterprises"), "point", "cooperatives", frame=_cooperatives,
              style_by="kind", hidden_at_first=True,
              symbols=_fixed({"cooperative": Symbol(N_("cooperative"), {"radius": 3, "color": "#666", "fillColor": "#a6d854"}, "dot"),
                              "leading_enterprise": Symbol(N_("leading enterprise"), {"radius": 8, "color": "#000", "fillColor": "#ffd92f"}, "dot")}),
              base={"weight": 1, "fillOpacity": 0.9}, popup="cooperative", label_min_zoom=14),
-    MapLayer("links", N_("Cooperative–enterprise links"), "line", frame=_links, hidden_at_first=True,
+    MapLayer("links", N_("Cooperative–enterprise links"), "line", "cooperatives", frame=_links, hidden_at_first=True,
              symbols=_fixed({None: Symbol(N_("a cooperative's leading enterprise"), {"color": "#999"}, "line")}),
              base={"color": "#999", "weight": 1, "opacity": 0.6}),
-    MapLayer("gap_townships", N_("Township without a zone branch"), "area", in_control=False,
+    MapLayer("gap_townships", N_("Township without a zone branch"), "area", "townships", in_control=False,
              frame=lambda layers: layers.analysis.townships[~layers.analysis.townships.served].assign(
                  id=lambda t: t.code),
              symbols=_fixed({None: Symbol(N_("township without a zone branch"), {"color": GAP_COLOUR}, "gap-outline")}),
              base={"color": GAP_COLOUR, "weight": 2, "dashArray": "2 6", "fill": False}, popup="township"),
-    MapLayer("gap_bases", N_("Base outside every zone or without a branch"), "point", in_control=False, anchors=True,
+    MapLayer("gap_bases", N_("Base outside every zone or without a branch"), "point", "industry_bases", in_control=False, anchors=True,
              frame=_gap_bases,
              symbols=_fixed({None: Symbol(N_("base outside every zone or without a branch"), {"color": GAP_COLOUR}, "ring")}),
              base={"radius": 11, "weight": 3, "color": GAP_COLOUR, "fill": False}, popup="base"),
@@ -168,10 +168,6 @@ COVERAGE_LAYERS: tuple[MapLayer, ...] = (
 LAYERS_BY_KEY = {layer.key: layer for layer in COVERAGE_LAYERS}
 LAYER_KEYS = tuple(LAYERS_BY_KEY)
 GAP_KEYS = ("gap_townships", "gap_bases")
-# identify lists what lies under a click in this order: what was aimed at, then points, then areas
-IDENTIFY_ORDER = ("party_organisations", "cooperatives", "services", "gap_bases", "industry_bases", "zones",
-                  "townships")
-
 
 def class_breaks(values: pd.Series, classes: int = len(CLASS_COLOURS)) -> list[float]:
     """Upper bounds of up to `classes` quantile classes over the positive values (0 has its own
@@ -188,7 +184,7 @@ def class_breaks(values: pd.Series, classes: int = len(CLASS_COLOURS)) -> list[f
 
 def class_of(value: float, breaks: list[float]) -> int:
     """0 for zero/no value, else 1 + the index of the first break the value does not exceed."""
-    if not value or value <= 0 or not breaks:
+    if not value or value != value or value <= 0 or not breaks:
         return 0
     return 1 + next((i for i, b in enumerate(breaks) if value <= b), len(breaks) - 1)
 
@@ -200,9 +196,9 @@ def label_point(geometry) -> shapely.Point:
     return shapely.get_point(shapely.maximum_inscribed_circle(geometry, tolerance=1.0), 0)
 
 
-class CoverageLayers:
-    """The coverage map's layers for one indicator and language: lean GeoJSON, styles, the
-    legend, labels, and the popup of each feature."""
+class CoverageMap:
+    """The coverage map's layers for one indicator and language: which features each draws,
+    lean GeoJSON, styles, the classes of the shading, and the names on the map."""
 
     def __init__(self, analysis: CountyAnalysis, metric: str, lang: str, translate: Translate,
                  to_display: Callable | None = None):
@@ -212,14 +208,10 @@ class CoverageLayers:
         self._ = translate
         self.to_display = to_display  # shifts geometry for a GCJ-02 base map (None: as stored)
         self.name_column = "name_en" if lang == "en" else "name_zh"
-        data = analysis.dataset
-        self.names: dict[str, str] = {}  # any feature id -> its name in this language
-        for layer_id in ("party_organisations", "industry_bases", "cooperatives", "zones"):
-            self.names.update(zip(data[layer_id].id, data[layer_id][self.name_column]))
-        self.names.update(zip(data["townships"].code, data["townships"][self.name_column]))
         self.values = analysis.townships[self.metric.id].astype(float)
         self.breaks = class_breaks(self.values)
         self._data: dict[str, dict] = {}
+        self._ids: dict[str, frozenset] = {}
 
     # words and numbers ------------------------------------------------------------------------
     def number(self, value, unit: str = "") -> str:
@@ -228,19 +220,6 @@ class CoverageLayers:
     def metric_value(self, value) -> str:
         text = self.number(value, self.metric.unit)
         return f"+{text}" if self.metric.since is not None and formats.is_positive(value) else text
-
-    def industry(self, value) -> str | None:
-        if not isinstance(value, str) or value not in INDUSTRIES:
-            return None
-        zh, en = INDUSTRIES[value]
-        return zh if self.lang != "en" else en
-
-    def name_of(self, key) -> str | None:
-        return self.names.get(key, key) if isinstance(key, str) else None
-
-    def names_of(self, keys: str) -> str:
-        joiner = "、" if self.lang != "en" else ", "
-        return joiner.join(self.name_of(k.strip()) for k in (keys or "").split(",") if k.strip())
 
     def metric_title(self) -> str:
         return self.metric.title(self._)
@@ -277,6 +256,12 @@ class CoverageLayers:
     # what each layer draws --------------------------------------------------------------------
     def frame(self, key: str) -> gpd.GeoDataFrame:
         return LAYERS_BY_KEY[key].frame(self)
+
+    def ids(self, key: str) -> frozenset:
+        """The ids of the features layer `key` draws."""
+        if key not in self._ids:
+            self._ids[key] = frozenset(self.frame(key).id)
+        return self._ids[key]
 
     def data(self, key: str) -> dict:
         """Lean GeoJSON for layer `key`: display geometry, the id and the style key. Built once
@@ -369,177 +354,6 @@ class CoverageLayers:
                                "priority": (3 if key == "zones" else 2 if key == "townships" else 1) * 1e12 + size})
         return labels
 
-    # the legend --------------------------------------------------------------------------------
-    def legend(self) -> dict:
-        """Every symbol on the map, in sections: the shading (with its units), the zones by name,
-        the gaps, and each layer's symbols."""
-        sections = []
-        for key in ("townships", "zones", "gap_townships", "gap_bases", "industry_bases", "services",
-                    "party_organisations", "cooperatives", "links"):
-            layer = LAYERS_BY_KEY[key]
-            items = [{"shape": s.shape, "css": swatch_css({**layer.base, **s.style}, s.shape),
-                      "label": s.label if s.literal else self._(s.label)} for s in layer.symbols(self).values()]
-            title = self.metric_title() if key == "townships" else (
-                self._("Coverage gaps") if key == "gap_townships" else None if key == "gap_bases" else self._(layer.title))
-            if key == "gap_bases":
-                sections[-1]["items"] += items
-                continue
-            sections.append({"key": key, "title": title, "items": items})
-        return {"sections": sections, "note": self._("All but the county boundary is illustrative data"),
-                "title": self._("Legend")}
-
-    # what a click finds --------------------------------------------------------------------------
-    def identify(self, lon: float, lat: float, zoom: float, aimed: tuple[str, str] | None = None,
-                 layers_on: set[str] | None = None) -> list[dict]:
-        """Everything under (lon, lat) at `zoom`, most specific first, with what was aimed at
-        (`aimed` = (layer key, id)) at the top: points within IDENTIFY_TOLERANCE_PX, then bases,
-        zones and the township containing it. Only the layers in `layers_on` (default all)."""
-        here = gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
-        metres_per_pixel = 156_543.03 * math.cos(math.radians(lat)) / 2 ** max(0.0, min(zoom, 22))
-        tolerance = IDENTIFY_TOLERANCE_PX * metres_per_pixel
-        found: list[tuple[int, float, str, str]] = []
-        for rank, key in enumerate(IDENTIFY_ORDER):
-            if layers_on is not None and key not in layers_on:
-                continue
-            layer = LAYERS_BY_KEY[key]
-            frame = layer.frame(self)
-            if frame.empty:
-                continue
-            geometry = frame.geometry.to_crs(METRIC_CRS)
-            if layer.kind == "point" or layer.anchors:
-                points = geometry.representative_point() if layer.anchors else geometry
-                distances = points.distance(here)
-                hits = np.flatnonzero((distances <= tolerance).to_numpy())
-                found += [(rank, float(distances.iloc[i]), key, frame.id.iloc[i]) for i in hits]
-            else:
-                hits = np.flatnonzero(geometry.contains(here).to_numpy())
-                found += [(rank, float(geometry.iloc[i].area), key, frame.id.iloc[i]) for i in hits]
-        found.sort(key=lambda f: (f[0], f[1]))
-        ordered = [(key, fid) for _, _, key, fid in found]
-        if aimed and aimed[0] in LAYERS_BY_KEY:  # what was aimed at (or chosen from a list) comes first
-            if aimed in ordered:
-                ordered.remove(aimed)
-            ordered.insert(0, aimed)
-        details, seen = [], set()
-        for key, fid in ordered:
-            described = self.popup(key, fid)
-            kind = LAYERS_BY_KEY[key].popup
-            if described and (kind, fid) not in seen:  # a gap ring and its base are one thing
-                seen.add((kind, fid))
-                details.append({"layer": key, "id": fid, "kind": self._(LAYERS_BY_KEY[key].title), **described})
-        return details
-
-    # what each popup says ------------------------------------------------------------------------
-    def popup(self, key: str, feature_id: str) -> dict | None:
-        """The details of feature `feature_id` of layer `key`, or None if there is none such."""
-        makers = {"township": self._township_popup, "zone": self._zone_popup, "base": self._base_popup,
-                  "organisation": self._organisation_popup, "cooperative": self._cooperative_popup}
-        layer = LAYERS_BY_KEY.get(key)
-        if layer is None or layer.popup not in makers:
-            return None
-        return makers[layer.popup](feature_id)
-
-    def _details(self, row, rows: list[tuple[str, object]]) -> dict:
-        subtitle_column = "name_zh" if self.lang == "en" else "name_en"
-        return {"title": row[self.name_column], "subtitle": row[subtitle_column], "lang": self.lang,
-                "rows": [[self._(label), value] for label, value in rows if value not in (None, "")]}
-
-    @staticmethod
-    def _row(frame: pd.DataFrame, column: str, value: str):
-        match = frame[frame[column] == value]
-        return None if match.empty else match.iloc[0]
-
-    def _gap_rows(self, feature_id: str) -> list[tuple[str, object]]:
-        reasons = [self._(r) for r in self.analysis.gaps.reasons_for(feature_id)]
-        return [(N_("Gap"), ("；" if self.lang != "en" else "; ").join(reasons))] if reasons else []
-
-    def _township_popup(self, code: str) -> dict | None:
-        t = self._row(self.analysis.townships, "code", code)
-        if t is None:
-            return None
-        rows = [(self.metric_title(), self.metric_value(t[self.metric.id])),
-                (N_("Zones"), self.names_of(t.zones) or self._("none"))]
-        for column, label, unit in (
-                ("industry_branches", N_("Industry party branches"), N_("branches")),
-                ("party_groups", N_("Industry party groups"), N_("groups")),
-                ("party_members", N_("Party members"), N_("members")),
-                ("cooperatives", N_("Cooperatives"), N_("cooperatives")), ("loans", N_("Micro-loans"), N_("loans")),
-                ("trainees", N_("Trainees"), N_("trainees")),
-                ("households_benefiting", N_("Households benefiting"), N_("households")),
-                ("tourist_visits", N_("Tourist visits"), N_("visits")),
-                ("farm_stays", N_("Star-rated farm stays"), N_("farm stays"))):
-            if column != self.metric.id:  # the shaded indicator is the first row already
-                rows.append((label, self.number(t[column], unit)))
-        if self.metric.id != "zone_share":
-            rows.append((N_("Share of area in a zone"), f"{formats.significant(t.zone_share, 3)}%"))
-        rows += [(N_("Population"), self.number(t.population, N_("people"))),
-                 (N_("Villages"), self.number(t.villages, N_("villages"))),
-                 (N_("Area"), self.number(t.area_km2, N_("km²")))]
-        return self._details(t, self._gap_rows(code) + rows)
-
-    def _zone_popup(self, zone_id: str) -> dict | None:
-        z = self._row(self.analysis.zones, "id", zone_id)
-        if z is None:
-            return None
-        details = self._details(z, [
-            (N_("Lead industry"), self.industry(z.lead_industry)), (N_("General branch"), z.general_branch_name),
-            (N_("Secretary"), z.secretary), (N_("Townships"), self.names_of(z.townships)),
-            (N_("Area"), self.number(z.area_km2, N_("km²"))),
-            (N_("Industry party branches"), self.number(z.industry_branches, N_("branches"))),
-            (N_("Industry party groups"), self.number(z.party_groups, N_("groups"))),
-            (N_("Industry bases"), self.number(z.bases, N_("bases"))),
-            (N_("Cooperatives"), self.number(z.cooperatives, N_("cooperatives"))),
-            (N_("Micro-loans"), self.number(z.loans, N_("loans"))),
-            (N_("Households benefiting"), self.number(z.households_benefiting, N_("households"))),
-            (N_("Tourist visits"), self.number(z.tourist_visits, N_("visits"))),
-            (N_("Star-rated farm stays"), self.number(z.farm_stays, N_("farm stays")))])
-        details["link"] = {"href": f"/zones/{zone_id}?lang={self.lang}", "text": self._("The zone's four linkages →")}
-        return details
-
-    def _base_popup(self, base_id: str) -> dict | None:
-        b = self._row(self.analysis.dataset["industry_bases"], "id", base_id)
-        if b is None:
-            return None
-        organisations = self.analysis.dataset["party_organisations"]
-        serving = organisations[organisations.base == base_id][self.name_column]
-        return self._details(b, self._gap_rows(base_id) + [
-            (N_("Industry"), self.industry(b.industry)), (N_("Kind"), self._(KIND_WORDS[b.kind])),
-            (N_("Area"), self.number(b.area_mu, N_("mu"))), (N_("Township"), self.name_of(b.township_at)),
-            (N_("Zone"), self.name_of(b.zone_at) or self._("outside every zone")),
-            (N_("Served by"), ("、" if self.lang != "en" else ", ").join(serving) or self._("none")),
-            (N_("Established"), formats.year(b.established) if pd.notna(b.established) else None)])
-
-    def _organisation_popup(self, org_id: str) -> dict | None:
-        o = self._row(self.analysis.dataset["party_organisations"], "id", org_id)
-        if o is None:
-            return None
-        return self._details(o, [
-            (N_("Kind"), self._(KIND_WORDS[o.kind])), (N_("Party members"), self.number(o.members, N_("members"))),
-            (N_("Party groups"), self.number(o.party_groups, N_("groups"))),
-            (N_("New members since 2014"), self.number(o.new_members_since_2014, N_("members"))),
-            (N_("Parent"), self.name_of(o.parent)), (N_("Serves base"), self.name_of(o.base)),
-            (N_("Township"), self.name_of(o.township_at)), (N_("Zone"), self.name_of(o.zone_at))])
-
-    def _cooperative_popup(self, coop_id: str) -> dict | None:
-        c = self._row(self.analysis.dataset["cooperatives"], "id", coop_id)
-        if c is None:
-            return None
-        return self._details(c, [
-            (N_("Kind"), self._(KIND_WORDS[c.kind])), (N_("Industry"), self.industry(c.industry)),
-            (N_("Linked enterprise"), self.name_of(c.enterprise)), (N_("Business model"), c.model),
-            (N_("Members"), self.number(c.members, N_("members")) if pd.notna(c.members) else None),
-            (N_("Base"), self.name_of(c.base)), (N_("Township"), self.name_of(c.township_at)),
-            (N_("Zone"), self.name_of(c.zone_at))])
-
-
-KIND_WORDS = {
-    "general": N_("zone general branch"), "industry": N_("industry branch"), "association": N_("association branch"),
-    "sector": N_("sector general branch"), "production": N_("production base"), "cooperative": N_("cooperative"),
-    "training": N_("training base"), "remote-education": N_("remote-education base"),
-    "leading_enterprise": N_("leading enterprise"),
-}
-
-
 def swatch_html(style: dict, shape: str) -> str:
     """A small swatch for the layer switcher, whose names are HTML (colours only come from our
     own styles, never from data)."""
@@ -563,16 +377,17 @@ def swatch_css(style: dict, shape: str) -> str:
 TILED_TOWNSHIP_LABELS = 300   # township names a tile-drawn coverage map carries (the largest first)
 
 
-def coverage_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
-                 control_words: dict | None = None, township_tiles: str | None = None) -> folium.Map:
-    """The coverage map of `layers`. `layer_url` ("…/{layer}") serves a hidden layer's data when
-    it is switched on; `identify_url` answers what lies under a click. With `township_tiles`
+def coverage_map(layers: CoverageMap, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
+                 legend: dict | None = None, control_words: dict | None = None,
+                 township_tiles: str | None = None) -> folium.Map:
+    """The coverage map of `layers`, with `legend` beside it. `layer_url` ("…/{layer}") serves a
+    hidden layer's data when it is switched on; `identify_url` answers what lies under a click. With `township_tiles`
     (a `{z}/{x}/{y}` URL of the townships' vector tiles) the townships are drawn from tiles,
     coloured in the browser by each township's class: the page carries classes, not shapes."""
     m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static_root,
                  vector_tiles=township_tiles is not None)
     # the legend and the first view before the layers: they load (tiles, data) for that view
-    MapHooks(legend=layers.legend(), words=control_words, fit=layers.bounds()).add_to(m)
+    MapHooks(legend=legend, words=control_words, fit=layers.bounds()).add_to(m)
     for layer in COVERAGE_LAYERS:
         if layer.key in GAP_KEYS:
             continue

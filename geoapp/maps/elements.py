@@ -9,10 +9,42 @@ ids and style keys; details arrive as JSON and are shown with `textContent` only
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 
 from branca.element import MacroElement
 from folium.map import Layer
 from folium.template import Template
+
+from geoapp.messages import translator
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A folium map split for embedding in our own page."""
+    header: str   # <script>/<link> tags and the map's styles, for <head>
+    body: str     # the map's <div>
+    script: str   # the JavaScript that builds the map, for a <script> after the div
+
+
+_FOLIUM_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*>\s*")
+
+
+def render_parts(figure) -> MapParts:
+    """Render a folium figure (`map.get_root()`) into the parts our page templates embed.
+    folium's own viewport meta (which forbids pinch-zoom) is dropped: the page has its own."""
+    figure.render()
+    return MapParts(_FOLIUM_VIEWPORT.sub("", figure.header.render()), figure.html.render(), figure.script.render())
+
+
+def control_words(lang: str, identify: bool = False) -> dict:
+    """What Leaflet's own controls say in `lang`; with `identify`, what a click's popup says too."""
+    _ = translator(lang)
+    words = {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Layers"), "map": _("Map")}
+    if identify:
+        words.update(loading=_("Loading…"), failed=_("Could not load the details"),
+                     nothing=_("Nothing here: click a township, zone, base or point."))
+    return words
 
 
 def js_json(value) -> str:

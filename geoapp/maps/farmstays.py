@@ -11,7 +11,7 @@ import geopandas as gpd
 from geoapp.analysis.farmstays import next_dates
 from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.display import feature_collection, simplified
-from geoapp.maps.elements import DataLayer, MapHooks
+from geoapp.maps.elements import DataLayer, MapHooks, control_words
 from geoapp.messages import N_, translator
 
 STAR_COLOURS = {1: "#fdd49e", 2: "#fdbb84", 3: "#fc8d59", 4: "#e34a33", 5: "#b30000"}
@@ -53,11 +53,6 @@ def festival_layer(festivals: gpd.GeoDataFrame, lang: str, today: dt.date, to_di
                "style": {"base": {"radius": 11, "weight": 3, "color": FESTIVAL_COLOUR, "fillColor": "#fff",
                                   "fillOpacity": 0.8}}}
     return DataLayer(translator(lang)(N_("Festivals")), options, feature_collection(shown, ["name"], festivals.id))
-
-
-def control_words(lang: str) -> dict:
-    _ = translator(lang)
-    return {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Layers"), "map": _("Map")}
 
 
 def farm_stay_map(festivals: gpd.GeoDataFrame, county: gpd.GeoDataFrame, lang: str, tiles: Tiles, static_root: str,

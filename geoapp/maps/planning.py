@@ -8,7 +8,7 @@ from __future__ import annotations
 import folium
 
 from geoapp.maps.assets import Tiles, base_map
-from geoapp.maps.coverage import CoverageLayers
+from geoapp.maps.coverage import CoverageMap
 from geoapp.maps.elements import DataLayer, MapHooks
 
 PLANNING_LAYERS = ("townships", "zones", "industry_bases", "services", "party_organisations")
@@ -17,7 +17,7 @@ TOWNSHIP_OUTLINE = {"base": {"color": "#6b6b6b", "weight": 1.2, "fillColor": "#f
                     "by": None, "values": {}}
 
 
-def planning_map(layers: CoverageLayers, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
+def planning_map(layers: CoverageMap, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
                  words: dict) -> folium.Map:
     """The county with the layers a planner checks a site against; a click outside the tools
     lists what lies there (identify, as on the coverage map)."""

@@ -25,7 +25,7 @@ from geoapp.maps.coverage import (
     LAYERS_BY_KEY,
     ZERO_COLOUR,
     ZONE_COLOURS,
-    CoverageLayers,  # noqa: E402
+    CoverageMap,  # noqa: E402
     class_of,
     label_point,
 )
@@ -61,7 +61,7 @@ def _style(family: str | None):
             "axes.unicode_minus": False}
 
 
-def _symbol_handles(layers: CoverageLayers, keys) -> list:
+def _symbol_handles(layers: CoverageMap, keys) -> list:
     handles = []
     for key in keys:
         layer = LAYERS_BY_KEY[key]
@@ -115,7 +115,7 @@ def _scale_bar(ax, length_m: float = 10_000):
                 arrowprops={"arrowstyle": "-|>", "color": "#222"}, ha="center", fontsize=9, weight="bold")
 
 
-def coverage_figure(layers: CoverageLayers, zone_id: str | None = None, size=(10.6, 6.6), dpi: int = 170) -> bytes:
+def coverage_figure(layers: CoverageMap, zone_id: str | None = None, size=(10.6, 6.6), dpi: int = 170) -> bytes:
     """The coverage map (townships shaded by the indicator, zones, bases, party organisations,
     gaps) as PNG bytes — of the whole county, or of one zone and its surroundings — with names,
     a legend of every symbol, a scale bar and a north arrow."""
@@ -192,7 +192,7 @@ def coverage_figure(layers: CoverageLayers, zone_id: str | None = None, size=(10
     return out.getvalue()
 
 
-def site_figure(layers: CoverageLayers, site_wgs84, nearest_ids: list[str], size=(7.2, 5.2), dpi: int = 170) -> bytes:
+def site_figure(layers: CoverageMap, site_wgs84, nearest_ids: list[str], size=(7.2, 5.2), dpi: int = 170) -> bytes:
     """A proposed site (WGS-84) on its surroundings: township and zone boundaries with names, the
     industry bases around it (the nearest ones outlined in red), party branches, a scale bar."""
     family = cjk_family()

@@ -2,7 +2,7 @@
 
 Without DATABASE_URL: GeoPackages in the instance folder (`layers.gpkg`, replaced whole by
 `os.replace`; `geoapp.gpkg`, written row by row in WAL mode). With it: PostGIS, behind the
-same protocols (`geoapp.store.interface`). `open_stores` is the one door; nothing above this
+same protocols (`geoapp.store.base`). `open_stores` is the one door; nothing above this
 room knows which kind it got.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geoapp.store.derived import DerivedTexts
-from geoapp.store.interface import LayerStore, ProposalStore, UserStore
+from geoapp.store.base import LayerStore, ProposalStore, UserStore
 from geoapp.store.photos import PhotoFiles
 
 PROPOSALS_FILE = "geoapp.gpkg"  # in the instance folder: proposals and users

@@ -26,9 +26,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -39,7 +37,8 @@ from geoapp.crs import STORAGE_CRS
 from geoapp.layers import LAYERS, spec
 from geoapp.messages import N_
 from geoapp.store import gpkg
-from geoapp.store.roundtrip import StoreError, differences
+from geoapp.store.base import Progress, StoreError, Version, checked_read, rollback, table_name
+from geoapp.store.roundtrip import differences
 
 STORE_FILE = "layers.gpkg"
 TEMP_PREFIX = ".layers-publishing-"  # GDAL wants the .gpkg ending even on a temporary file
@@ -47,28 +46,8 @@ TEMP_SUFFIX = ".tmp.gpkg"
 VERSIONS_TABLE = "layer_versions"
 CURRENT_TABLE = "layer_current"
 
-Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
-
-
-@dataclass(frozen=True)
-class Version:
-    layer: str
-    version: int
-    created: str
-    who: str
-    source_file: str
-    rows: int
-    checksum: str
-    note: str
-    current: bool = False
-
-
-def table_name(layer_id: str, version: int) -> str:
-    return f"{layer_id}__v{version}"
-
-
 class GeoPackageLayerStore:
-    """The `geoapp.store.interface.LayerStore` of an instance folder."""
+    """The `geoapp.store.base.LayerStore` of an instance folder."""
 
     def __init__(self, instance: Path):
         self.folder = Path(instance)
@@ -239,11 +218,6 @@ class GeoPackageLayerStore:
             if found:
                 raise StoreError(found[0])
 
-    def vector_tile(self, layer_id: str, version: int, z: int, x: int, y: int, columns: list[str], points: bool,
-                    rules) -> None:
-        """None: SQLite has no tile cutter; the app cuts tiles from its in-memory index."""
-        return None
-
     def check_storable(self, layer_id: str, frame) -> list:
         """What would change if `frame` were stored as `layer_id` (empty when nothing): the
         frame is written to a scratch GeoPackage and read back; the store is not touched."""
@@ -269,29 +243,6 @@ class GeoPackageLayerStore:
 
     def rollback(self, layer_id: str, version: int, who: str) -> Version:
         return rollback(self, layer_id, version, who)
-
-
-def checked_read(store, layer_id: str, version: int | None, filters: dict | None):
-    """(layer spec, version to read) for a read of either store; KeyError names what is unknown."""
-    layer = spec(layer_id)
-    version = version or store.current_versions().get(layer_id)
-    if version is None:
-        raise KeyError(f"the store has no {layer_id}")
-    unknown = set(filters or {}) - {c.name for c in layer.columns}
-    if unknown:
-        raise KeyError(f"{layer_id} has no column {', '.join(sorted(unknown))}")
-    return layer, version
-
-
-def rollback(store, layer_id: str, version: int, who: str) -> Version:
-    """Make an earlier `version` of a layer current again, recorded as a new version (either store)."""
-    history = {v.version: v for v in store.history(layer_id)}
-    if version not in history:
-        raise KeyError(f"{layer_id} has no version {version}; it has {', '.join(map(str, history)) or 'none'}")
-    old = history[version]
-    store.publish({layer_id: store.read(layer_id, version)}, who, {layer_id: old.source_file},
-                  {layer_id: old.checksum}, note=f"rollback to v{version}")
-    return store.history(layer_id)[-1]
 
 
 def _sql_literal(value) -> str:

@@ -28,20 +28,28 @@ from werkzeug.security import generate_password_hash
 from geoapp.crs import STORAGE_CRS
 from geoapp.layers import LAYERS, spec
 from geoapp.messages import N_, message
-from geoapp.store.layers import Progress, Version, checked_read, rollback, table_name
-from geoapp.store.proposals import COLUMNS as PROPOSAL_COLUMNS
-from geoapp.store.proposals import (
+from geoapp.store.base import (
+    COLUMNS as PROPOSAL_COLUMNS,
+)
+from geoapp.store.base import (
+    Progress,
     Proposal,
     Revision,
+    StoreError,
+    User,
+    Version,
     check_changes,
+    check_new_user,
+    checked_read,
     difference,
     now,
-    proposals_frame,
+    password_matches,
     revision_action,
+    rollback,
+    table_name,
 )
-from geoapp.store.roundtrip import StoreError, differences
+from geoapp.store.roundtrip import differences
 from geoapp.store.schema import migrate_postgres, postgres_lock
-from geoapp.store.users import User, check_new_user, password_matches
 
 PUBLISH_LOCK = 511823_0002  # one writer of layer versions at a time
 
@@ -306,8 +314,6 @@ class PostgisProposalStore:
         return [Revision(r["id"], r["proposal_id"], r["at"], r["who"], r["action"], json.loads(r["changes"]),
                          r["comment"]) for r in rows]
 
-    def as_frame(self) -> gpd.GeoDataFrame:
-        return proposals_frame(self.list())
 
 
 class PostgisUserStore:

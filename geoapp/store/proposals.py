@@ -3,98 +3,24 @@ change kept as a revision (`proposal_revisions`: who, when, what changed, the si
 after) — the same records as the PostGIS twin in `geoapp.store.postgis`."""
 from __future__ import annotations
 
-import datetime as dt
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geoapp.store import gpkg
 from geoapp.store.schema import migrate_sqlite
-from geoapp.workflow import STATUSES
 
 TABLE = "proposals"
-COLUMNS = ("name", "industry", "notes", "status", "owner", "created", "updated", "review_comment", "reviewer")
-EDITABLE = ("name", "industry", "notes", "status", "geometry", "review_comment", "reviewer", "candidate")
-__all__ = ["STATUSES", "Proposal", "Revision", "GeoPackageProposalStore"]
-
-
-@dataclass(frozen=True)
-class Proposal:
-    id: int
-    name: str
-    industry: str
-    notes: str
-    status: str
-    owner: str
-    created: str
-    updated: str
-    geometry: BaseGeometry
-    review_comment: str = ""
-    reviewer: str = ""
-    candidate: dict | None = None   # the ranked site it came from: rank, score, factors
-
-    def as_feature(self) -> dict:
-        return {"type": "Feature", "id": self.id, "geometry": json.loads(shapely.to_geojson(self.geometry)),
-                "properties": {**{c: getattr(self, c) for c in COLUMNS}, "candidate": self.candidate}}
-
-
-@dataclass(frozen=True)
-class Revision:
-    id: int
-    proposal_id: int
-    at: str
-    who: str
-    action: str                      # created, edited, moved (status), deleted
-    changes: dict = field(default_factory=dict)   # field -> [before, after]; geometry as GeoJSON
-    comment: str = ""
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "proposal": self.proposal_id, "at": self.at, "who": self.who, "action": self.action,
-                "changes": self.changes, "comment": self.comment}
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def check_changes(changes: dict) -> None:
-    """ValueError naming any field a proposal update may not change (either store)."""
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
-
-
-def _geojson(geometry: BaseGeometry | None):
-    return None if geometry is None else json.loads(shapely.to_geojson(geometry))
-
-
-def difference(before: Proposal | None, changes: dict) -> dict:
-    """What `changes` change in `before`: {field: [before, after]} (the site as GeoJSON)."""
-    found = {}
-    for key, value in changes.items():
-        old = getattr(before, key) if before is not None else None
-        if key == "geometry":
-            if old is None or not old.equals_exact(value, 1e-9):
-                found[key] = [_geojson(old), _geojson(value)]
-        elif old != value:
-            found[key] = [old, value]
-    return found
-
-
-def revision_action(changes: dict) -> str:
-    return "moved" if "status" in changes else "edited"
 
 
 def _candidate(text: str):
     return json.loads(text) if text else None
 
+from geoapp.store.base import COLUMNS, Proposal, Revision, check_changes, difference, now, revision_action
 
 class GeoPackageProposalStore:
-    """The `geoapp.store.interface.ProposalStore` of an instance GeoPackage: each write and its
+    """The `geoapp.store.base.ProposalStore` of an instance GeoPackage: each write and its
     revision are one transaction."""
 
     def __init__(self, path: Path):
@@ -196,13 +122,3 @@ class GeoPackageProposalStore:
                              r["comment"]) for r in rows]
         finally:
             conn.close()
-
-    def as_frame(self) -> gpd.GeoDataFrame:
-        """Every proposal as a GeoDataFrame (EPSG:4326), for export and maps."""
-        return proposals_frame(self.list())
-
-
-def proposals_frame(proposals: list[Proposal]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame([{"id": p.id, **{c: getattr(p, c) for c in COLUMNS}} for p in proposals],
-                            geometry=[p.geometry for p in proposals], crs="EPSG:4326",
-                            columns=["id", *COLUMNS, "geometry"] if not proposals else None)

@@ -12,15 +12,10 @@ import pandas as pd
 import shapely
 
 from geoapp.layers import LAYERS
-from geoapp.messages import N_, Message, UserError, message
+from geoapp.messages import N_, Message, message
 
 MAX_DIFFERENCES = 10
 GEOMETRY_TOLERANCE_DEGREES = 1e-9
-
-
-class StoreError(UserError):
-    """A version could not be stored as it was given; nothing was published."""
-    status = 422
 
 
 def _key(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:

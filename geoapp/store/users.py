@@ -8,75 +8,17 @@ a session cookie carrying an older version (one copied before the log-out) no lo
 """
 from __future__ import annotations
 
-import re
 import time
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
-from geoapp.messages import N_, UserError
 from geoapp.store import gpkg
+from geoapp.store.base import User, check_new_user, password_matches
 from geoapp.store.schema import migrate_sqlite
 
-ROLES = ("planner", "admin")
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{2,40}")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 200
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: str
-    session_version: int = 0
-
-    # what Flask-Login asks of a user
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-
-    def get_id(self) -> str:
-        """What the session cookie keeps: the name and the session version it was issued for."""
-        return f"{self.name}:{self.session_version}"
-
-
-def session_subject(user_id: str) -> tuple[str, int] | None:
-    """(name, session version) from a session's user id, or None if it is not one of ours."""
-    name, _, version = user_id.rpartition(":")
-    if not NAME_PATTERN.fullmatch(name) or not version.isascii() or not version.isdigit():
-        return None
-    return name, int(version)
-
-
-def check_new_user(name: str, password: str, role: str) -> None:
-    """UserError saying what is wrong with a new user's name, password or role (either store)."""
-    if not NAME_PATTERN.fullmatch(name):
-        raise UserError(N_("a user name is 2-40 letters, digits, '.', '_' or '-'"))
-    if role not in ROLES:
-        raise UserError(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise UserError(N_("a password has %(least)s to %(most)s characters"), least=MIN_PASSWORD, most=MAX_PASSWORD)
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return generate_password_hash("not anyone's password")
-
-
-def password_matches(password_hash: str | None, password: str) -> bool:
-    """Whether `password` is the one hashed; as slow for a missing user (None) as for a real one."""
-    if len(password) > MAX_PASSWORD:
-        password = password[:MAX_PASSWORD]  # hashing cost stays bounded; such a password never matches
-    if password_hash is None:
-        check_password_hash(_dummy_hash(), password)
-        return False
-    return check_password_hash(password_hash, password)
-
-
 class GeoPackageUserStore:
-    """The `geoapp.store.interface.UserStore` of an instance GeoPackage."""
+    """The `geoapp.store.base.UserStore` of an instance GeoPackage."""
 
     def __init__(self, path: Path):
         self.path = Path(path)

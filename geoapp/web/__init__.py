@@ -1,5 +1,6 @@
-"""The web room: thin blueprints over the analysis. Pages render templates; every page has a
-JSON twin under /api."""
+"""The web room: thin blueprints over the view functions of `geoapp.views`. A route parses its
+parameters (`geoapp.params`), calls a view with the served version it is pinned to
+(`geoapp.web.state.version`), and renders the answer as a template or as JSON."""
 from __future__ import annotations
 
 from flask import Flask, request
@@ -20,14 +21,15 @@ from geoapp.web import (
     tiles,
     zones,
 )
+from geoapp.views.tiles import cut_township_tiles_ahead
+from geoapp.web import state
 from geoapp.web.counties import CountyPrefix
-from geoapp.web.state import CountyState
 
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = CountyPrefix(app.wsgi_app)  # inside the proxy fix: /c/<county>/… is one county's app
-    state = CountyState.attach(app)
-    security.init_app(app, state.tiles.url)
+    served = state.init_app(app)
+    security.init_app(app, served.tiles.url)
     app.before_request(apply_upload_limit)  # before CSRF (in auth) reads the form
     i18n.init_app(app)
     compression.init_app(app)
@@ -40,7 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(tiles.bp)
-    state.on_serving.append(tiles.cut_township_tiles_ahead)
+    served.on_serving.append(cut_township_tiles_ahead)
     app.register_blueprint(zones.bp)
     auth.init_app(app)
 

@@ -41,7 +41,7 @@ from geoapp.layers import LAYERS
 from geoapp.messages import UserError
 from geoapp.web.auth import roles_required
 from geoapp.web.i18n import translate
-from geoapp.web.state import county
+from geoapp.web.state import served, version
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/data")
 
@@ -88,14 +88,14 @@ def _uploads() -> Path:
 @bp.get("/")
 @roles_required("admin")
 def page():
-    store = county().layers
+    store = served().layers
     current = store.current_versions()
     layers = [{"id": layer_id, "title": layer.title_zh, "title_en": layer.title_en, "table": layer.is_table,
                "history": store.history(layer_id), "version": current.get(layer_id)}
               for layer_id, layer in LAYERS.items()]
     return render_template("admin_data.html", layers=layers, systems=list(DECLARABLE),
                            supported=SUPPORTED, formats=EXPORT_FORMATS,
-                           skipped=county().analysis.dataset.skipped, serving=county().analysis.dataset.versions)
+                           skipped=version().dataset.skipped, serving=version().dataset.versions)
 
 
 @bp.post("/check")
@@ -115,7 +115,7 @@ def check():
     upload.save(path)
     declared = (request.form.get("crs_epsg") or "").strip() or request.form.get("crs") or None
     encoding = request.form.get("encoding") or None
-    report = prepare_import(path, layer_id, county().analysis.dataset, declared, encoding, store=county().layers)
+    report = prepare_import(path, layer_id, version().dataset, declared, encoding, store=served().layers)
     report.file = upload.filename
     if not report.ok:
         shutil.rmtree(folder, ignore_errors=True)
@@ -128,8 +128,8 @@ def _run(job_id: str, path: Path, layer_id: str, declared, encoding, who: str, a
         save_job(job_id, stage=stage, fraction=round(fraction, 3))
     try:
         with app.app_context(), force_locale(locale):
-            state = county()
-            report = prepare_import(path, layer_id, state.analysis.dataset, declared, encoding, progress)
+            state = served()
+            report = prepare_import(path, layer_id, state.newest.dataset, declared, encoding, progress)
             if not report.ok:  # the data changed since the check
                 save_job(job_id, state="failed", problems=[
                     f"{p.file}: {translate(p.row)}: {translate(p.message)}" if p.row else f"{p.file}: {translate(p.message)}"
@@ -186,16 +186,16 @@ def _job_or_404(job_id: str) -> dict:
     return job
 
 
-@bp.post("/rollback/<layer_id>/<int:version>")
+@bp.post("/rollback/<layer_id>/<int:version_number>")
 @roles_required("admin")
-def rollback(layer_id: str, version: int):
+def rollback(layer_id: str, version_number: int):
     if layer_id not in LAYERS:
         abort(404, _("There is no layer “%(layer)s”.", layer=layer_id))
     try:
-        county().layers.rollback(layer_id, version, current_user.name)
+        served().layers.rollback(layer_id, version_number, current_user.name)
     except KeyError:
-        abort(404, _("%(layer)s has no version %(version)s.", layer=layer_id, version=version))
-    county().refresh_if_changed()
+        abort(404, _("%(layer)s has no version %(version)s.", layer=layer_id, version=version_number))
+    served().refresh_if_changed()
     return redirect(url_for("admin.page"))
 
 
@@ -208,7 +208,7 @@ def export(layer_id: str, fmt: str):
         abort(404, _("There is no export of %(layer)s as %(format)s; the formats are %(formats)s.", layer=layer_id,
                      format=fmt, formats=", ".join(f[1:] for f in EXPORT_FORMATS)))
     with tempfile.TemporaryDirectory(prefix="geoapp-export-") as workdir:  # gone once the bytes are read
-        path = export_frame(county().layers.read(layer_id), layer_id, Path(workdir) / f"{layer_id}{ext}")
+        path = export_frame(served().layers.read(layer_id), layer_id, Path(workdir) / f"{layer_id}{ext}")
         data = path.read_bytes()
     return send_file(io.BytesIO(data), as_attachment=True, download_name=path.name)
 
@@ -224,9 +224,9 @@ def add_photo():
 
     from geoapp.data.photos import MAX_PHOTO_BYTES, prepare_photo
     from geoapp.data.validate import check_frame
-    state = county()
+    state = served()
     stay = request.form.get("stay", "")
-    if stay not in set(state.analysis.dataset["farm_stays"].id):
+    if stay not in set(version().dataset["farm_stays"].id):
         abort(400, _("There is no farm stay “%(id)s”.", id=stay))
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
@@ -254,7 +254,7 @@ def add_photo():
 @bp.post("/photos/<photo_id>/delete")
 @roles_required("admin")
 def remove_photo(photo_id: str):
-    state = county()
+    state = served()
     current = state.layers.read("farm_stay_photos")
     if photo_id not in set(current.id):
         abort(404, _("There is no photo “%(id)s”.", id=photo_id))

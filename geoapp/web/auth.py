@@ -33,9 +33,10 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from geoapp.store.users import session_subject
+from geoapp.store.base import session_subject
 from geoapp.web.errors import error_response
-from geoapp.web.state import county
+from geoapp.views import PUBLIC, Viewer
+from geoapp.web.state import served
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -82,7 +83,7 @@ def load_user(user_id: str):
     subject = session_subject(user_id)
     if subject is None:
         return None
-    user = county().users.get(subject[0])
+    user = served().users.get(subject[0])
     return user if user is not None and user.session_version == subject[1] else None
 
 
@@ -91,6 +92,13 @@ def unauthorized():
     if request.path.startswith("/api/"):
         return error_response(401, _("Log in to do this."))
     return redirect(url_for("auth.login", next=request.full_path))
+
+
+def viewer() -> Viewer:
+    """Who is asking, for the view functions: the public, or a logged-in user and their role."""
+    if current_user.is_authenticated:
+        return Viewer(current_user.name, current_user.role)
+    return PUBLIC
 
 
 def roles_required(*roles: str):
@@ -121,7 +129,7 @@ def _throttle_subjects(name: str) -> list[tuple[str, int]]:
 
 def _retry_after(name: str) -> int | None:
     """Seconds until `name` (from this address) may try again, or None if it may now."""
-    users = county().users
+    users = served().users
     waits = []
     for subject, limit in _throttle_subjects(name):
         count, oldest = users.failures(subject, THROTTLE_WINDOW_S)
@@ -143,12 +151,12 @@ def login():
                 "Too many wrong passwords: try again in %(minutes)s minutes.", minutes=minutes),
                 next=safe_next(request.form.get("next")))
             return response, 429, {"Retry-After": str(wait)}
-        user = county().users.check(name, password)
+        user = served().users.check(name, password)
         if user:
-            county().users.clear_failures(f"name:{name.lower()}")
+            served().users.clear_failures(f"name:{name.lower()}")
             login_user(user, remember=False)
             return redirect(safe_next(request.form.get("next")))
-        county().users.record_failure([s for s, _limit in _throttle_subjects(name)], THROTTLE_WINDOW_S)
+        served().users.record_failure([s for s, _limit in _throttle_subjects(name)], THROTTLE_WINDOW_S)
         error, status = _("Wrong name or password."), 401
     next_page = request.values.get("next", "")
     return render_template("login.html", error=error, next=safe_next(next_page) if next_page else ""), status
@@ -157,7 +165,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        county().users.end_sessions(current_user.name)  # every copy of this session stops working
+        served().users.end_sessions(current_user.name)  # every copy of this session stops working
     logout_user()
     flash(_("You are logged out."))
     return redirect(url_for("pages.index"))

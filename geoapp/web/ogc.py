@@ -1,4 +1,4 @@
-"""The Flask side of OGC API – Features at /ogc: turns requests into `FeaturesAPI` calls."""
+"""The Flask side of OGC API – Features at /ogc: turns requests into `geoapp.views.ogc.FeaturesAPI` calls."""
 from __future__ import annotations
 
 import json
@@ -8,17 +8,17 @@ from itertools import chain
 from flask import Blueprint, Response, request
 
 from geoapp.messages import N_
-from geoapp.ogc import GEOJSON, JSON, OPENAPI, FeaturesAPI, OGCError
+from geoapp.views.ogc import GEOJSON, JSON, OPENAPI, FeaturesAPI, OGCError
 from geoapp.web.i18n import translate
-from geoapp.web.state import county
+from geoapp.web.state import version
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
 
 def _api() -> FeaturesAPI:
-    state = county()
+    current = version()
     base = f"{request.scheme}://{request.host}{request.root_path}/ogc"  # (url_root, without its IRI round trip)
-    return FeaturesAPI(state.analysis.dataset, base, index=state.index)
+    return FeaturesAPI(current.dataset, base, index=current.index)
 
 
 def _answer(call, media: str) -> Response:

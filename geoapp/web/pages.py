@@ -1,4 +1,5 @@
-"""The HTML pages: the home page with the county figures, and the coverage map."""
+"""The county's pages: the home page with the county figures, and the coverage map with its
+tables (CSV, XLSX) and the committee's report (PDF)."""
 from __future__ import annotations
 
 import csv
@@ -8,153 +9,57 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from geoapp import params
-from geoapp.analysis.coverage import DEFAULT_METRIC, change_metric_id
-from geoapp.analysis.linkages import OUTSIDE
-from geoapp.figures import ARTICLE_FIGURES, STRANDS
-from geoapp.layers import INDUSTRIES
-from geoapp.messages import N_
-from geoapp.records import plain, records
-from geoapp.web.api import SIDE_LIST_LIMIT, coverage_urls
-from geoapp.web.i18n import current_lang
-from geoapp.web.state import county
+from geoapp.indicators import DEFAULT_SHADING
+from geoapp.params import ParamError
+from geoapp.views import coverage as coverage_views
+from geoapp.views import zones as zone_views
+from geoapp.web.auth import viewer
+from geoapp.web.i18n import current_lang, translate
+from geoapp.web.state import served, version
 from geoapp.web.tiles import township_tiles_url
-from geoapp.web.zones import linkages_for, summaries_by_zone, words, zone_charts
 
 bp = Blueprint("pages", __name__)
 
 
-def figure_rows() -> list[dict]:
-    """The county figures beside the article's words, for the home and coverage pages."""
-    summary = county().analysis.summary
-    lang = current_lang()
-    return [{"key": f.key, "label": f.label_zh if lang == "zh" else f.label_en, "value": summary[f.key],
-             "unit": "yuan" if f.unit_en == "yuan" else "", "words": f.words_zh,
-             "agrees": f.agrees_with(summary[f.key])} for f in ARTICLE_FIGURES]
-
-
-STRAND_WORDS = {"organisation": (N_("1. Organisation linkage"), "一是组织联动"),
-                "team": (N_("2. Team linkage"), "二是队伍联动"),
-                "service": (N_("3. Service linkage"), "三是服务联动"),
-                "development": (N_("4. Development linkage"), "四是发展联动")}
-
-
 @bp.get("/")
 def index():
-    """The county in the article's four strands: each figure beside the article's words, with
-    each zone's share of it linking to the zone's page, and the county's organisation tree."""
-    analysis = county().analysis
     lang = current_lang()
-    by_zone = summaries_by_zone()
-    names = {z: n for z, n in zip(analysis.zones.id, analysis.zones["name_en" if lang == "en" else "name_zh"])}
-    names[OUTSIDE] = _("Outside the linkage zones")
-    rows = {row["key"]: row for row in figure_rows()}
-    strands = [{"id": strand, "title": _(STRAND_WORDS[strand][0]), "words": STRAND_WORDS[strand][1],
-                "figures": [{**rows[key], "zones": [{"id": z, "name": names[z], "value": figures[key]}
-                                                   for z, figures in by_zone.items()]}
-                            for key in keys]}
-               for strand, keys in STRANDS.items()]
-    county_linkages = linkages_for(None, lang)
-    return render_template("index.html", strands=strands, zones=[{"id": z, "name": n} for z, n in names.items()],
-                           tree=county_linkages["organisation"]["tree"], linkages=county_linkages,
-                           charts=zone_charts(None, lang), words=words(),
-                           gaps={k: len(v) for k, v in analysis.gaps.as_dict().items()})
+    return render_template("index.html", **zone_views.home_data(version(), lang, viewer().disclose),
+                           words=zone_views.words())
+
+
+def coverage_urls(metric: str, lang: str) -> tuple[str, str]:
+    """Where the coverage map fetches a hidden layer ({layer}) and asks what lies under a click."""
+    from flask import url_for
+    query = {"metric": metric, "lang": lang}
+    layer = url_for("api.coverage_layer", key="LAYER", **query).replace("LAYER", "{layer}", 1)
+    return layer, url_for("api.coverage_identify", **query)
 
 
 @bp.get("/coverage")
 def coverage():
+    """The coverage map: a wrong indicator shows the default map with the reason (and a 400)."""
     lang = current_lang()
-    state = county()
-    analysis = state.analysis
-    metric = request.args.get("metric") or DEFAULT_METRIC
+    current = version()
     error, status = None, 200
-    if metric not in analysis.metrics:
-        error = _("Unknown indicator “%(metric)s”; showing the default. Choose one from the list.", metric=metric)
-        metric, status = DEFAULT_METRIC, 400
-    compare = request.args.get("compare")
-    if compare and not error:
-        changed = change_metric_id(metric, int(compare)) if compare.isdigit() and len(compare) == 4 else None
-        if changed in analysis.metrics:
-            metric = changed
-        else:
-            years = sorted({str(m.since) for m in analysis.metrics.values() if m.since is not None})
-            error = _("“%(metric)s” cannot be compared with %(year)s: the yearly figures (households, tourist "
-                      "visits, tourism income, labour transferred) can be compared with %(years)s.",
-                      metric=_(analysis.metrics[metric].label), year=compare[:8], years=", ".join(years) or "—")
-            status = 400
-    layers = state.coverage_layers(metric, lang)
-    parts = state.coverage_map(metric, lang, *coverage_urls(metric, lang),
-                               township_tiles=township_tiles_url(state) if state.townships_tiled() else None)
-    townships = layers.listed_townships(SIDE_LIST_LIMIT)
-    return render_template(
-        "coverage.html", map=parts, metric=analysis.metrics[metric], layers=layers,
-        metric_title=layers.metric_title(), metrics=[(m.id, m.title(_)) for m in analysis.metrics.values()],
-        error=error, figures=figure_rows(),
-        townships=records(townships), township_total=len(analysis.townships), list_limit=SIDE_LIST_LIMIT,
-        zones=records(analysis.zones),
-        gaps={k: records(v) for k, v in analysis.gaps.as_dict().items()},
-        names=layers.names, industries={k: v[0] if lang == "zh" else v[1] for k, v in INDUSTRIES.items()},
-    ), status
+    try:
+        query = coverage_views.parse_query(request.args, current.analysis.metrics)
+    except ParamError as err:
+        error, status = translate(err.message), 400
+        query = coverage_views.CoverageQuery(DEFAULT_SHADING)
+    tiles = township_tiles_url(current) if served().townships_tiled(current) else None
+    parts = coverage_views.coverage_map_parts(current, served().static_root, query.metric, lang,
+                                              *coverage_urls(query.metric, lang), township_tiles=tiles)
+    data = coverage_views.coverage_page(current, query, lang, viewer().disclose)
+    return render_template("coverage.html", map=parts, error=error, **data), status
 
 
 # The coverage tables, for the committee's own spreadsheets ------------------------------------
 
-TABLE_COLUMNS = {
-    "zones": [("name", N_("Zone")), ("lead_industry", N_("Lead industry")), ("general_branch_name", N_("General branch")),
-              ("township_count", N_("Townships")), ("area_km2", N_("Area (km²)")),
-              ("industry_branches", N_("Industry party branches")), ("association_branches", N_("Association branches")),
-              ("party_groups", N_("Industry party groups")), ("party_members", N_("Party members")),
-              ("bases", N_("Industry bases")), ("base_area_mu", N_("Base area (mu)")),
-              ("cooperatives", N_("Cooperatives")), ("loans", N_("Micro-loans")),
-              ("loan_amount_yuan", N_("Loan amount (yuan)")), ("trainees", N_("Trainees")),
-              ("households_benefiting", N_("Households benefiting")),
-              ("income_gain_yuan_per_capita", N_("Income gain per person (yuan)")),
-              ("tourist_visits", N_("Tourist visits")), ("tourism_income_yuan", N_("Tourism income (yuan)")),
-              ("labour_transfer", N_("Labour transferred")), ("farm_stays", N_("Star-rated farm stays"))],
-    "townships": [("name", N_("Township")), ("kind", N_("Kind")), ("zones", N_("Zones")),
-                  ("served", N_("Has a zone branch")), ("zone_share", N_("Share of area in a zone (%)")),
-                  ("area_km2", N_("Area (km²)")), ("population", N_("Population")), ("villages", N_("Villages")),
-                  ("industry_branches", N_("Industry party branches")), ("party_groups", N_("Industry party groups")),
-                  ("party_members", N_("Party members")), ("bases", N_("Industry bases")),
-                  ("base_area_mu", N_("Base area (mu)")), ("cooperatives", N_("Cooperatives")),
-                  ("loans", N_("Micro-loans")), ("loan_amount_yuan", N_("Loan amount (yuan)")),
-                  ("trainees", N_("Trainees")), ("households_benefiting", N_("Households benefiting")),
-                  ("tourist_visits", N_("Tourist visits")), ("tourism_income_yuan", N_("Tourism income (yuan)")),
-                  ("labour_transfer", N_("Labour transferred")), ("farm_stays", N_("Star-rated farm stays"))],
-}
-
-
-def coverage_table(table: str, lang: str) -> tuple[list[str], list[list]]:
-    """(headers, rows) of the per-zone or per-township table, in `lang`; numbers stay numbers."""
-    analysis = county().analysis
-    layers = county().coverage_layers(DEFAULT_METRIC, lang)
-    frame = analysis.zones if table == "zones" else analysis.townships
-    rows = []
-    for _index, row in frame.iterrows():
-        values = []
-        for column, _label in TABLE_COLUMNS[table]:
-            if column == "name":
-                values.append(row[layers.name_column])
-            elif column == "lead_industry":
-                values.append(layers.industry(row.lead_industry))
-            elif column == "zones":
-                values.append(layers.names_of(row.zones))
-            elif column == "served":
-                values.append(_("yes") if row.served else _("no"))
-            elif column == "kind":
-                values.append(_(TOWNSHIP_KIND_WORDS[row.kind]))
-            else:
-                values.append(plain(row[column]))
-        rows.append(values)
-    return [_(label) for _column, label in TABLE_COLUMNS[table]], rows
-
-
-TOWNSHIP_KIND_WORDS = {"town": N_("town"), "township": N_("township"), "ethnic township": N_("ethnic township")}
-
-
 @bp.get("/coverage/tables.csv")
 def coverage_tables_csv():
-    table = params.choice(request.args, "table", TABLE_COLUMNS) or "townships"
-    headers, rows = coverage_table(table, current_lang())
+    table = params.choice(request.args, "table", coverage_views.TABLES) or "townships"
+    headers, rows = coverage_views.coverage_table(version(), table, current_lang(), viewer().disclose)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headers)
@@ -173,7 +78,7 @@ def coverage_tables_xlsx():
     book.remove(book.active)
     for table, title in (("zones", _("Zones")), ("townships", _("Townships"))):
         sheet = book.create_sheet(title)
-        headers, rows = coverage_table(table, lang)
+        headers, rows = coverage_views.coverage_table(version(), table, lang, viewer().disclose)
         sheet.append(headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -194,12 +99,13 @@ def coverage_tables_xlsx():
 @bp.get("/coverage/report.pdf")
 def coverage_report():
     try:
-        from geoapp.maps.report import coverage_report_pdf
+        from geoapp.views.documents import coverage_report_pdf
     except OSError:  # WeasyPrint loads Debian's pango when imported
         abort(503, _("The PDF report needs the pango library on the server (Debian: apt install libpango-1.0-0 "
                      "libpangoft2-1.0-0 fonts-noto-cjk)."))
-    metric = params.choice(request.args, "metric", county().analysis.metrics) or DEFAULT_METRIC
+    current = version()
+    metric = params.choice(request.args, "metric", current.analysis.metrics) or DEFAULT_SHADING
     lang = params.choice(request.args, "lang", ("zh", "en")) or current_lang()
-    pdf = county().report(metric, lang, coverage_report_pdf)
+    pdf = current.made_once(("report", metric, lang), lambda: coverage_report_pdf(current, metric, lang))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="hanyuan-coverage-{metric}-{lang}.pdf"'})

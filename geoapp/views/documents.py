@@ -1,0 +1,101 @@
+"""Documents made on the server for print: the committee's report (an A4 landscape PDF of the
+coverage, for a meeting) and the one-page proposal sheet for the approval file.
+
+HTML from a Jinja template, made into PDF by WeasyPrint, which embeds the CJK font it draws
+with (a subset of Noto Sans CJK); maps drawn by `geoapp.maps.static` (matplotlib). No browser
+runs. Importing this module loads WeasyPrint, which needs Debian's pango: the web answers 503
+with how to install it when it is missing.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+import jinja2
+
+from geoapp import formats, workflow
+from geoapp.analysis.planning import analyse_site
+from geoapp.config import ROOT
+from geoapp.figures import ARTICLE_FIGURES
+from geoapp.layers import INDUSTRIES
+from geoapp.maps.static import cjk_family, coverage_figure, site_figure
+from geoapp.messages import translator
+from geoapp.store.base import Proposal, Revision
+from geoapp.views.coverage import coverage_layers
+from geoapp.views.served import ServedVersion
+from geoapp.views.wording import wording
+
+
+def _environment(lang: str) -> jinja2.Environment:
+    gettext = translator(lang)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True,
+                                     extensions=["jinja2.ext.i18n"])
+    environment.install_gettext_callables(gettext, lambda s, p, n: gettext(s if n == 1 else p),  # type: ignore[attr-defined]
+                                          newstyle=True)
+    environment.filters["num"] = lambda value, unit="": formats.number(value, lang, gettext(unit) if unit else "")
+    return environment
+
+
+def _png(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _pdf(html: str) -> bytes:
+    import weasyprint
+    return weasyprint.HTML(string=html, base_url=str(ROOT)).write_pdf()
+
+
+def report_html(version: ServedVersion, metric: str, lang: str) -> str:
+    """The committee's report as HTML (what `coverage_report_pdf` makes into a PDF): the county
+    figures beside the article's words, the coverage map, a page per zone, the gap lists."""
+    _ = translator(lang)
+    analysis = version.analysis
+    layers = coverage_layers(version, metric, lang)
+    words = wording(version, lang)
+    summary = analysis.summary
+    figures = [{"label": f.label_zh if lang == "zh" else f.label_en, "value": summary[f.key],
+                "unit": "yuan" if f.unit_en == "yuan" else "", "words": f.words_zh,
+                "agrees": f.agrees_with(summary[f.key])} for f in ARTICLE_FIGURES]
+    organisations = analysis.dataset["party_organisations"]
+    zones = []
+    for _index, zone in analysis.zones.iterrows():
+        farm_stays = analysis.farm_stays[analysis.farm_stays.zone_at == zone.id]
+        zones.append({
+            "row": zone, "name": zone[words.name_column],
+            "map": _png(coverage_figure(layers, zone.id, size=(10.6, 5.4))),
+            "townships": words.names_of(zone.townships), "industry": words.industry(zone.lead_industry),
+            "branches": organisations[(organisations.zone_at == zone.id) & (organisations.kind == "industry")][
+                words.name_column].tolist(),
+            "farm_stays": farm_stays[words.name_column].tolist()})
+    gaps = analysis.gaps
+    return _environment(lang).get_template("report.html").render(
+        lang=lang, words=words, metric_title=layers.metric_title(), figures=figures,
+        county_map=_png(coverage_figure(layers)), zones=zones, summary=summary,
+        outside=gaps.bases_outside_zones, unserved_bases=gaps.bases_without_branch,
+        unserved_townships=gaps.townships_without_branch, name=words.name_column,
+        source=", ".join(f"{k} v{v}" for k, v in analysis.dataset.versions.items()) or _("the data directory"),
+        today=dt.date.today().isoformat(), font=cjk_family() or "sans-serif")
+
+
+def coverage_report_pdf(version: ServedVersion, metric: str, lang: str) -> bytes:
+    """The committee's report as PDF bytes (A4 landscape)."""
+    return _pdf(report_html(version, metric, lang))
+
+
+def proposal_sheet_html(version: ServedVersion, proposal: Proposal, revisions: list[Revision], lang: str) -> str:
+    """The one-page sheet of a proposal: the site on a map with the township and zone borders
+    and the nearest bases, the analysis, the candidate score if it came from the suggested
+    sites, and the revision and review history."""
+    layers = coverage_layers(version, "industry_branches", lang)
+    result = analyse_site(version.planning, proposal.geometry, proposal.industry)
+    nearest = [b["id"] for b in result["nearest_same_industry"]]
+    name = "name_en" if lang == "en" else "name_zh"
+    return _environment(lang).get_template("proposal_sheet.html").render(
+        lang=lang, proposal=proposal, r=result, name=name, words=wording(version, lang),
+        industry=INDUSTRIES[proposal.industry][1 if lang == "en" else 0],
+        site_map=_png(site_figure(layers, proposal.geometry, nearest)), revisions=revisions,
+        statuses=workflow.STATUSES, today=dt.date.today().isoformat(), font=cjk_family() or "sans-serif")
+
+
+def proposal_sheet_pdf(version: ServedVersion, proposal: Proposal, revisions: list[Revision], lang: str) -> bytes:
+    return _pdf(proposal_sheet_html(version, proposal, revisions, lang))

@@ -1,0 +1,236 @@
+"""What the app serves between requests: the stores, the base map, and the analysed data
+version — rebuilt when the layer store publishes a new one. No Flask here: the web room pins
+one `ServedVersion` per request (`geoapp.web.state`) and hands it to the view functions.
+
+The data is loaded, validated and analysed once per version; requests only read it.
+"""
+from __future__ import annotations
+
+import ctypes
+import gc
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from geoapp.analysis import CountyAnalysis, analyse
+from geoapp.analysis.counties import county_codes, county_slice
+from geoapp.analysis.index import DatasetIndex
+from geoapp.analysis.planning import PlanningContext
+from geoapp.data.load import Dataset, load_store, open_dataset
+from geoapp.data.validate import DataError
+from geoapp.layers import LAYERS, PUBLIC_LAYERS
+from geoapp.maps.assets import Tiles, tiles_from_setting
+from geoapp.maps.tilearchive import TileArchive, open_archive
+from geoapp.messages import N_, UserError
+from geoapp.store import Stores, open_stores
+
+log = logging.getLogger("geoapp")
+T = TypeVar("T")
+
+
+class UnknownCounty(UserError):
+    status = 404
+
+
+@dataclass
+class ServedVersion:
+    """Everything derived from one version of the data (or one county's slice of it). A request
+    is answered from one of these from start to end, however a reload swaps them meanwhile."""
+    analysis: CountyAnalysis
+    index: DatasetIndex                  # bbox and attribute reads
+    planning: PlanningContext
+    tiles: Tiles                         # the base map: the datum pages draw in
+    whole: bool = True                   # the whole dataset (False: one county's slice)
+    made: dict[Hashable, Any] = field(default_factory=dict)
+    recent: dict[Hashable, OrderedDict] = field(default_factory=dict)  # kinds kept only while recently used
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.analysis.dataset
+
+    def made_once(self, key: tuple, build: Callable[[], T], keep: int | None = None) -> T:
+        """What `build()` returns, made once for this version and kept under `key` (reports, zone
+        pages' figures and charts, maps); with `keep`, only the `keep` most recently used of its
+        kind (`key[0]`) are kept (vector tiles: there is no end of them)."""
+        made = self.made if keep is None else self.recent.setdefault(key[0], OrderedDict())
+        with self.lock:
+            if key in made:
+                if keep is not None:
+                    made.move_to_end(key)
+                return made[key]
+        value = build()
+        with self.lock:
+            made[key] = value
+            if keep is not None and len(made) > keep:
+                made.popitem(last=False)
+        return value
+
+
+class Served:
+    """The stores, the base map and the analysis of the current data, reloaded when the layer
+    store publishes a new version.
+
+    A reload that took less than `background_after` seconds last time is done by the caller
+    that notices the new version (so it sees the new data at once); a slower one (hundreds of
+    thousands of features) is done in a thread while requests go on being served from the
+    version they had, and the new one is swapped in whole when ready."""
+
+    def __init__(self, dataset: Dataset, stores: Stores, tiles: Tiles, static_root: str = "/static",
+                 dem: Path | None = None, background_after: float = 5.0, tiled_townships_from: int = 2000):
+        self.tiles = tiles
+        self.tile_archive: TileArchive | None = open_archive(tiles.archive) if tiles.archive else None
+        self.static_root = static_root
+        self.dem = dem
+        self.stores = stores
+        self.layers = stores.layers
+        self.proposals = stores.proposals
+        self.users = stores.users
+        self.photos = stores.photos
+        self.background_after = background_after
+        self.tiled_townships_from = tiled_townships_from
+        self.stamp = self.layers.stamp()
+        self.load_seconds = 0.0              # how long the last load and analysis took
+        self.reloading = False               # a reload is running in a thread
+        self._lock = threading.Lock()          # for what is kept per version
+        self._reload_lock = threading.Lock()   # one reload at a time
+        self.on_serving: list[Callable[[Served, ServedVersion], None]] = []  # run when a process begins serving a version
+        self._serving_in: int | None = None     # the process that has run `on_serving` for the version served
+        self._served = self._version_of(analyse(dataset, stores.derived))
+
+    @classmethod
+    def open(cls, settings: dict) -> "Served":
+        """The served data of an app's settings (`geoapp.config`): the stores of its instance
+        folder (or PostGIS), seeded from its data dir on first use."""
+        static_root = settings.get("STATIC_ROOT", "/static")
+        tiles = tiles_from_setting(settings["GEOAPP_TILES"], static_root)
+        dem = settings.get("GEOAPP_DEM")
+        if dem and not Path(dem).is_file():
+            raise ValueError(f"GEOAPP_DEM={dem}: no such file (an elevation GeoTIFF)")
+        stores = open_stores(settings["GEOAPP_INSTANCE"], settings.get("DATABASE_URL"))
+        began = time.perf_counter()
+        dataset = open_dataset(stores.layers, settings["GEOAPP_DATA_DIR"])
+        report_skipped(dataset)
+        served = cls(dataset, stores, tiles, static_root, Path(dem) if dem else None,
+                     float(settings["GEOAPP_BACKGROUND_RELOAD_AFTER"]), int(settings["GEOAPP_TILED_TOWNSHIPS_FROM"]))
+        served.load_seconds = time.perf_counter() - began
+        del dataset  # the rows as read; the served version keeps the analysed copy
+        release_freed_memory()
+        return served
+
+    def _version_of(self, analysis: CountyAnalysis, whole: bool = True) -> ServedVersion:
+        index = DatasetIndex(analysis.dataset).warm(LAYERS[layer_id] for layer_id in PUBLIC_LAYERS)
+        return ServedVersion(analysis, index, PlanningContext(analysis, self.dem).warm(), self.tiles, whole)
+
+    @property
+    def newest(self) -> ServedVersion:
+        """The newest version loaded (of the whole dataset)."""
+        return self._served
+
+    # which version answers ---------------------------------------------------------------------
+    def version_for(self, county: str | None) -> ServedVersion:
+        """The version a request for `county` (None: every county) is answered from: a newer
+        version is loaded first if the store has one (see the class), and this process's
+        `on_serving` hooks run once per version."""
+        self.refresh_if_changed()
+        self._begin_serving()
+        return self._served if county is None else self.county_version(county)
+
+    def county_version(self, code: str) -> ServedVersion:
+        """What is derived from county `code`'s slice of the version served, made on first use."""
+        whole = self._served
+        if code not in county_codes(whole.dataset):
+            raise UnknownCounty(N_("There is no county “%(county)s”; the data holds %(known)s."), county=code[:40],
+                                known=", ".join(county_codes(whole.dataset)))
+        return whole.made_once(("county", code), lambda: self._version_of(
+            analyse(county_slice(whole.dataset, code), self.stores.derived), whole=False))
+
+    def townships_tiled(self, version: ServedVersion) -> bool:
+        """Whether the coverage map draws the townships from vector tiles: from
+        GEOAPP_TILED_TOWNSHIPS_FROM townships on."""
+        return len(version.analysis.townships) >= self.tiled_townships_from
+
+    # reloading -----------------------------------------------------------------------------------
+    def refresh_if_changed(self) -> None:
+        """Reload when another process (the CLI, another worker) published a new version."""
+        if self.layers.stamp() == self.stamp:
+            return
+        if self.load_seconds >= self.background_after:
+            with self._lock:  # not the reload's own lock, which a running reload holds for seconds
+                if self.reloading:
+                    return
+                self.reloading = True
+            threading.Thread(target=self._reload, name="geoapp-reload", daemon=True).start()
+            return
+        with self._reload_lock:
+            self._reload_now()
+
+    def _reload(self) -> None:
+        try:
+            with self._reload_lock:
+                self._reload_now()
+        finally:
+            self.reloading = False
+
+    def _reload_now(self) -> None:
+        """Load and analyse the store's current versions and serve them (under `_reload_lock`)."""
+        stamp = self.layers.stamp()
+        if stamp == self.stamp:
+            return
+        began = time.perf_counter()
+        try:
+            dataset = load_store(self.layers)
+        except DataError as err:  # keep serving what loaded last; the log says why
+            log.error("the store's new versions do not load; still serving %s:\n%s", self._served.dataset.source, err)
+        else:
+            report_skipped(dataset)
+            self._served = self._version_of(analyse(dataset, self.stores.derived))
+            self.load_seconds = time.perf_counter() - began
+            del dataset
+            release_freed_memory()
+            self._serving_in = None  # this process serves a new version: its first request runs the hooks
+        self.stamp = stamp
+
+    def _begin_serving(self) -> None:
+        """Run the `on_serving` hooks (work done ahead in a thread, such as cutting tiles) once
+        per version in each process that answers requests. Not when the app is made: gunicorn
+        (`preload_app`) makes it once and forks the workers, and a thread running in the parent
+        at the fork would neither run on in a worker nor release the locks it held."""
+        with self._lock:
+            if self._serving_in == os.getpid():
+                return
+            self._serving_in = os.getpid()
+        for hook in self.on_serving:
+            hook(self, self._served)
+
+
+def version_of_dataset(dataset: Dataset, tiles: Tiles | None = None, dem: Path | None = None) -> ServedVersion:
+    """A served version of `dataset` outside the app (the command line's report): analysed,
+    indexed, drawn on `tiles` (WGS-84 when not given)."""
+    analysis = analyse(dataset)
+    index = DatasetIndex(analysis.dataset)
+    return ServedVersion(analysis, index, PlanningContext(analysis, dem), tiles or tiles_from_setting("blank", "/static"))
+
+
+def release_freed_memory() -> None:
+    """Give the memory a load used and freed back to the system: loading half a million rows
+    peaks at 1.5 GB, and glibc keeps freed memory for reuse (measured at 500,000 farm stays:
+    a worker holds 1.0 GB after start with this, 1.07 GB without)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
+def report_skipped(dataset: Dataset) -> None:
+    """Log each stored version that does not load and is therefore not served."""
+    for skipped in dataset.skipped:
+        log.warning("%s v%s does not load and is not served (serving v%s): %s", skipped.layer, skipped.version,
+                    dataset.versions.get(skipped.layer), "; ".join(map(str, skipped.problems[:3])))
