@@ -28,8 +28,8 @@ from geoapp.data.files import write_geojson
 from geoapp.data.load import load_dataset
 from geoapp.layers import LAYERS
 from geoapp.maps.coverage import CoverageMap, coverage_map
-from geoapp.messages import translator
 from geoapp.maps.elements import control_words
+from geoapp.messages import translator
 from geoapp.views.coverage import legend
 
 

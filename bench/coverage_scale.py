@@ -4,7 +4,7 @@ chromium's time to interactive.
     .venv/bin/python bench/coverage_scale.py                  # 30, 3000, 40000
     .venv/bin/python bench/coverage_scale.py --townships 30 3000
 
-Above 30 the county is split into that many townships (`geoapp.data.synthetic.write_many_townships`:
+Above 30 the county is split into that many townships (`geoapp.sample.synthetic.write_many_townships`:
 the 30 real seats and random ones, Voronoi cells clipped to the county; every feature's
 township follows its new cell). From 2,000 townships (`GEOAPP_TILED_TOWNSHIPS_FROM`) the map
 draws them from vector tiles, and cuts the tiles of the first views in a thread as soon as

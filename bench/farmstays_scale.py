@@ -4,7 +4,7 @@
     .venv/bin/python bench/farmstays_scale.py --sizes 16 20000
 
 The large sets are random points inside the county's townships (fixed seed), written to a
-copy of the data dir (`geoapp.data.synthetic.write_many_farm_stays`). "start": creating the app
+copy of the data dir (`geoapp.sample.synthetic.write_many_farm_stays`). "start": creating the app
 (load, check, analyse; seeding a fresh instance store). Server columns: one request each
 after start, through the test client. Browser: headless chromium at 390x844 (a phone); time
 to interactive is from navigation start until the first page of the list and the map of the

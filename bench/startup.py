@@ -3,7 +3,7 @@
     .venv/bin/python bench/startup.py                       # 50,000 and 500,000 stays, -w 2 and -w 4
     .venv/bin/python bench/startup.py --sizes 50000 --workers 2
 
-For each size: a copy of geodata/ with that many random farm stays (`geoapp.data.synthetic.write_many_farm_stays`:
+For each size: a copy of geodata/ with that many random farm stays (`geoapp.sample.synthetic.write_many_farm_stays`:
 Chinese names only, so every English name and pinyin is derived), then gunicorn on a fresh
 instance folder ("first": seeds the store and derives the names' texts), stopped, and started
 again with each worker count ("again": what every restart, and every worker after the first,

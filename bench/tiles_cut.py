@@ -5,7 +5,7 @@ store) beside PostGIS (ST_AsMVT, with DATABASE_URL), on the same townships.
     .venv/bin/python bench/tiles_cut.py --townships 40000
 
 For each count: a copy of geodata/ split into that many townships
-(`geoapp.data.synthetic.write_many_townships`), the app on a fresh GeoPackage instance and on a
+(`geoapp.sample.synthetic.write_many_townships`), the app on a fresh GeoPackage instance and on a
 fresh database of a throw-away PostGIS cluster (`tests/postgis_cluster.py`), and every tile the
 coverage page's first views need (z6–z11 over the county, `geoapp.views.tiles.AHEAD_ZOOMS`) asked
 for once through the test client, as the page asks (`?properties=code`, gzip). Each tile is

@@ -54,12 +54,12 @@ def cmd_summary(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from geoapp.data.sample import write_sample
+    from geoapp.sample import write_sample
     out = Path(args.out) if args.out else _data_dir(args)
     if args.counties > 1 or args.townships_per_county or args.farm_stays:  # synthetic, for scale
         import tempfile
 
-        from geoapp.data import synthetic
+        from geoapp.sample import synthetic
         with tempfile.TemporaryDirectory() as one:
             write_sample(Path(one))
             if args.townships_per_county:
@@ -173,7 +173,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from geoapp.data.imports import export_frame
+    from geoapp.data.export import export_frame
     from geoapp.layers import spec
     store = _layer_store(args)
     try:

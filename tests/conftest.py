@@ -37,8 +37,8 @@ def copy_of_data(folder: Path, townships: int | None = None, farm_stays: int | N
                  seed: int | None = None) -> Path:
     """`folder`/data: a writable copy of the committed layers and tables; with `townships`, the
     county split into that many, with `farm_stays`, that many random stays instead of the
-    sample's (`geoapp.data.synthetic`; `seed` for the stays)."""
-    from geoapp.data import synthetic
+    sample's (`geoapp.sample.synthetic`; `seed` for the stays)."""
+    from geoapp.sample import synthetic
     copy = folder / "data"
     copy.mkdir(parents=True)
     for spec in LAYERS.values():

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 
 from geoapp.config import ROOT
-from geoapp.data.synthetic import replicate_counties
+from geoapp.sample.synthetic import replicate_counties
 from tests.conftest import DATA_DIR, make_app
 
 HANYUAN, SECOND = "511823", "511823-c1"

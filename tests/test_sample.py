@@ -5,7 +5,7 @@ import geopandas as gpd
 import pytest
 
 from geoapp.crs import to_metric
-from geoapp.data.sample import write_sample
+from geoapp.sample import write_sample
 from geoapp.layers import LAYERS
 from tests.conftest import DATA_DIR
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from geoapp.indicators import SHADING
 from geoapp.figures import ARTICLE_FIGURES
+from geoapp.indicators import SHADING
 from tests.conftest import HOSTILE_ZH
 
 

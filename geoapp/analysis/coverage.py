@@ -14,7 +14,14 @@ import pandas as pd
 from geoapp.analysis.summary import latest_output, weighted_income_gain
 from geoapp.crs import area_km2, area_mu, to_metric
 from geoapp.data.load import Dataset
-from geoapp.indicators import SHADING, YEARLY, Indicator, add_derived, change_id, change_indicator
+from geoapp.indicators import (
+    SHADING,
+    YEARLY,
+    Indicator,
+    add_derived,
+    change_id,
+    change_indicator,
+)
 from geoapp.messages import N_
 
 # Bases that party branches are built on; training and remote-education sites are services,

@@ -22,8 +22,8 @@ from shapely.geometry import Point
 
 from geoapp import params
 from geoapp.analysis.index import JoinedTexts, grid_cells
-from geoapp.mercator import world_pixels
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
+from geoapp.mercator import world_pixels
 from geoapp.messages import N_
 from geoapp.params import ParamError, plain_number
 

@@ -15,7 +15,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from geoapp.analysis import CountyAnalysis
@@ -27,19 +26,12 @@ from geoapp.crs import (
     STORAGE_CRS,
     geometry_to_metric,
 )
+from geoapp.data.sites import SiteError, site_industry
 from geoapp.layers import INDUSTRIES
-from geoapp.messages import N_, UserError
-from geoapp.params import depth, json_kind
+from geoapp.messages import N_
 
 SERVICE_RADIUS_M = 3_000
 NEAREST_SAME_INDUSTRY = 3
-# What one public analysis may cost is bounded by the site's shape (bench/worst_analyse.py):
-# overlays grow with the square of the vertices where an outline crosses borders many times
-# (a 10,000-vertex star took 8 s; 3,000 vertices take under 1 s). A drawn site has tens of
-# vertices; an uploaded parcel with more is simplified to fit before it is analysed.
-MAX_VERTICES = 3_000
-MAX_PARTS = 500      # a base in more separate plots than this is not one base
-MAX_HOLES = 500
 REACH_CELL_M = 200   # the service area is measured on a grid of this spacing (see `service_area`)
 CANDIDATE_SPACING_M = 1_000
 CANDIDATE_MIN_SEPARATION_M = 2_000
@@ -56,93 +48,6 @@ WEIGHTS = {"near_industry_bases": 0.35, "near_industry_cooperatives": 0.15, "zon
            "near_branch": 0.25, "elevation_fit": 0.25}
 DECAY_M = {"near_industry_bases": 5_000, "near_industry_cooperatives": 5_000, "zone_coverage": 3_000,
            "near_branch": 3_000, "elevation_fit": 200}
-
-
-class SiteError(UserError):
-    """A proposed site cannot be analysed; `status` is the HTTP status that says why."""
-
-
-# Reading a proposed site -------------------------------------------------------------------
-
-def _count_vertices(geometry: BaseGeometry) -> int:
-    return int(shapely.get_num_coordinates(geometry))
-
-
-def _polygon_shape(geometry: BaseGeometry) -> tuple[int, int]:
-    """(parts, holes) of a Point, Polygon or MultiPolygon."""
-    parts = shapely.get_parts(geometry)
-    holes = int(sum(shapely.get_num_interior_rings(p) for p in parts)) if geometry.geom_type != "Point" else 0
-    return len(parts), holes
-
-
-def site_geometry(geometry_json) -> BaseGeometry:
-    """A site's geometry (WGS-84) from its GeoJSON, within the bounds every analysis can afford:
-    a Point, Polygon or MultiPolygon of at most MAX_VERTICES vertices, MAX_PARTS parts and
-    MAX_HOLES holes, valid, in lon/lat degrees. SiteError (400, 413 or 422) says what is wrong."""
-    if not isinstance(geometry_json, dict):
-        raise SiteError(N_("geometry must be a GeoJSON geometry object, not %(kind)s"), status=422,
-                        kind=json_kind(geometry_json))
-    kind = geometry_json.get("type")
-    if kind not in ("Point", "Polygon", "MultiPolygon"):
-        raise SiteError(N_("a site is a Point, Polygon or MultiPolygon, not %(kind)s"), status=422,
-                        kind=repr(kind)[:40])
-    coordinates = geometry_json.get("coordinates")
-    if not isinstance(coordinates, list) or depth(coordinates) != {"Point": 1, "Polygon": 3, "MultiPolygon": 4}[kind]:
-        raise SiteError(N_("the %(kind)s's coordinates are not nested as GeoJSON nests them"), status=422, kind=kind)
-    try:
-        geometry = shape({"type": kind, "coordinates": coordinates})
-    except Exception as err:  # shapely raises several kinds for malformed coordinates
-        raise SiteError(N_("the geometry's coordinates cannot be read: %(reason)s"), status=422,
-                        reason=str(err)[:120]) from None
-    if geometry.is_empty:
-        raise SiteError(N_("the geometry is empty"), status=422)
-    vertices = _count_vertices(geometry)
-    parts, holes = _polygon_shape(geometry)
-    if vertices > MAX_VERTICES or parts > MAX_PARTS or holes > MAX_HOLES:
-        raise SiteError(N_("the geometry has %(vertices)s vertices, %(parts)s parts and %(holes)s holes; a site may "
-                           "have at most %(max_vertices)s vertices, %(max_parts)s parts and %(max_holes)s holes"),
-                        status=413, vertices=vertices, parts=parts, holes=holes, max_vertices=MAX_VERTICES,
-                        max_parts=MAX_PARTS, max_holes=MAX_HOLES)
-    bounds = np.asarray(geometry.bounds, dtype=float)
-    minx, miny, maxx, maxy = bounds
-    if not np.isfinite(bounds).all() or not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise SiteError(N_("the coordinates are not longitude/latitude degrees: send WGS-84 lon/lat (a projected "
-                           "file must be converted first)"), status=422)
-    if not geometry.is_valid:
-        raise SiteError(N_("invalid geometry: %(reason)s"), status=422, reason=shapely.is_valid_reason(geometry))
-    return geometry
-
-
-def site_industry(value) -> str:
-    """The industry a site is analysed for: one of INDUSTRIES, never a guess."""
-    if not isinstance(value, str) or value not in INDUSTRIES:
-        raise SiteError(N_("choose the industry of the base: one of %(industries)s"), status=422, parameter="industry",
-                        industries=", ".join(INDUSTRIES))
-    return value
-
-
-def parse_site(payload, industry: str | None = None) -> tuple[BaseGeometry, str]:
-    """(geometry in WGS-84, industry) from a GeoJSON Feature — or a FeatureCollection of one
-    feature, as an uploaded file is — with `properties.industry` (or `industry` given).
-    Anything of another shape is a SiteError naming the part that is wrong."""
-    if not isinstance(payload, dict):
-        raise SiteError(N_("send a GeoJSON Feature (an object with type, geometry and properties), not %(kind)s"),
-                        status=422, kind=json_kind(payload))
-    if payload.get("type") == "FeatureCollection":
-        features = payload.get("features")
-        if not isinstance(features, list) or len(features) != 1:
-            raise SiteError(N_("the FeatureCollection must hold exactly one feature, not %(count)s"), status=422,
-                            count=len(features) if isinstance(features, list) else 0)
-        payload = features[0]
-    if not isinstance(payload, dict) or payload.get("type") != "Feature":
-        raise SiteError(N_("send a GeoJSON Feature with a geometry"), status=422)
-    properties = payload.get("properties")
-    if properties is None:
-        properties = {}
-    if not isinstance(properties, dict):
-        raise SiteError(N_("properties must be an object, not %(kind)s"), status=422, parameter="properties",
-                        kind=json_kind(properties))
-    return site_geometry(payload.get("geometry")), site_industry(industry or properties.get("industry"))
 
 
 # The context: layers projected once --------------------------------------------------------

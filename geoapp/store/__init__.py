@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from geoapp.store.derived import DerivedTexts
 from geoapp.store.base import LayerStore, ProposalStore, UserStore
+from geoapp.store.derived import DerivedTexts
 from geoapp.store.photos import PhotoFiles
 
 PROPOSALS_FILE = "geoapp.gpkg"  # in the instance folder: proposals and users

@@ -37,7 +37,14 @@ from geoapp.crs import STORAGE_CRS
 from geoapp.layers import LAYERS, spec
 from geoapp.messages import N_
 from geoapp.store import gpkg
-from geoapp.store.base import Progress, StoreError, Version, checked_read, rollback, table_name
+from geoapp.store.base import (
+    Progress,
+    StoreError,
+    Version,
+    checked_read,
+    rollback,
+    table_name,
+)
 from geoapp.store.roundtrip import differences
 
 STORE_FILE = "layers.gpkg"

@@ -17,7 +17,16 @@ TABLE = "proposals"
 def _candidate(text: str):
     return json.loads(text) if text else None
 
-from geoapp.store.base import COLUMNS, Proposal, Revision, check_changes, difference, now, revision_action
+from geoapp.store.base import (
+    COLUMNS,
+    Proposal,
+    Revision,
+    check_changes,
+    difference,
+    now,
+    revision_action,
+)
+
 
 class GeoPackageProposalStore:
     """The `geoapp.store.base.ProposalStore` of an instance GeoPackage: each write and its

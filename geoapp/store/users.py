@@ -17,6 +17,7 @@ from geoapp.store import gpkg
 from geoapp.store.base import User, check_new_user, password_matches
 from geoapp.store.schema import migrate_sqlite
 
+
 class GeoPackageUserStore:
     """The `geoapp.store.base.UserStore` of an instance GeoPackage."""
 

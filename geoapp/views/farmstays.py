@@ -30,7 +30,12 @@ from geoapp.analysis.farmstays import (
 )
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.elements import render_parts
-from geoapp.maps.farmstays import farm_stay_map, farm_stay_page_map, festival_dates_text, stars_text
+from geoapp.maps.farmstays import (
+    farm_stay_map,
+    farm_stay_page_map,
+    festival_dates_text,
+    stars_text,
+)
 from geoapp.messages import N_, UserError, plural_translator, translator
 from geoapp.params import ParamError
 from geoapp.views.served import ServedVersion

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from geoapp import params
-from geoapp.analysis.planning import analyse_site, candidate_sites, parse_site
-from geoapp.data.imports import SUPPORTED, read_site_file
+from geoapp.analysis.planning import analyse_site, candidate_sites
+from geoapp.data.readers import SUPPORTED
+from geoapp.data.sites import parse_site, read_site_file
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.elements import control_words, render_parts
 from geoapp.maps.planning import planning_map

@@ -13,7 +13,8 @@ import json
 import shapely
 
 from geoapp import params, workflow
-from geoapp.analysis.planning import analyse_site, parse_site, site_geometry, site_industry
+from geoapp.analysis.planning import analyse_site
+from geoapp.data.sites import parse_site, site_geometry, site_industry
 from geoapp.data.validate import unstorable
 from geoapp.messages import N_, Listed, Message, UserError, message
 from geoapp.params import ParamError

@@ -8,7 +8,12 @@ Counts about people are shown to the public only when there are at least five of
 from __future__ import annotations
 
 from geoapp import formats
-from geoapp.analysis.linkages import OUTPUT_INDICATORS, OUTSIDE, zone_linkages, zone_summaries
+from geoapp.analysis.linkages import (
+    OUTPUT_INDICATORS,
+    OUTSIDE,
+    zone_linkages,
+    zone_summaries,
+)
 from geoapp.figures import STRANDS
 from geoapp.indicators import BY_ID as INDICATORS
 from geoapp.layers import ACTIVITY_KINDS, INDUSTRIES

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from geoapp.views.tiles import cut_township_tiles_ahead
 from geoapp.web import (
     admin,
     api,
@@ -18,11 +19,10 @@ from geoapp.web import (
     planning,
     proposals,
     security,
+    state,
     tiles,
     zones,
 )
-from geoapp.views.tiles import cut_township_tiles_ahead
-from geoapp.web import state
 from geoapp.web.counties import CountyPrefix
 
 

@@ -30,8 +30,8 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from geoapp.crs import DECLARABLE
+from geoapp.data.export import EXPORT_FORMATS
 from geoapp.data.imports import (
-    EXPORT_FORMATS,
     MAX_IMPORT_BYTES,
     SUPPORTED,
     prepare_import,
@@ -202,7 +202,7 @@ def rollback(layer_id: str, version_number: int):
 @bp.get("/export/<layer_id>/<fmt>")
 @roles_required("admin")
 def export(layer_id: str, fmt: str):
-    from geoapp.data.imports import export_frame
+    from geoapp.data.export import export_frame
     ext = f".{fmt}"
     if layer_id not in LAYERS or ext not in EXPORT_FORMATS:
         abort(404, _("There is no export of %(layer)s as %(format)s; the formats are %(formats)s.", layer=layer_id,

@@ -34,8 +34,8 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from geoapp.store.base import session_subject
-from geoapp.web.errors import error_response
 from geoapp.views import PUBLIC, Viewer
+from geoapp.web.errors import error_response
 from geoapp.web.state import served
 
 bp = Blueprint("auth", __name__)
