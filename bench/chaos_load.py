@@ -76,7 +76,7 @@ def main() -> None:
     port = free_port()
     master = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
                                "--timeout", "60", "geoapp.wsgi:app"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w"))
+                              stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w"))  # noqa: SIM115
     try:
         for _ in range(600):
             try:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the generator lives in tests/
 
-from geoapp.config import ROOT  # noqa: E402
-from geoapp.data.imports import prepare_import, publish_import  # noqa: E402
-from geoapp.data.load import load_store, open_dataset  # noqa: E402
-from geoapp.store import open_stores  # noqa: E402
-from tests.test_imports import many_farm_stays  # noqa: E402
+from geoapp.config import ROOT
+from geoapp.data.imports import prepare_import, publish_import
+from geoapp.data.load import load_store, open_dataset
+from geoapp.store import open_stores
+from tests.test_imports import many_farm_stays
 
 
 def main() -> None:

@@ -58,7 +58,7 @@ done = function(summary, latency, requests)
     summary.errors.status + summary.errors.timeout + summary.errors.read + summary.errors.connect,
     latency:percentile(50) / 1000))
 end
-""" % {"w": WIDTH * 0.1, "h": HEIGHT * 0.1, "x0": LON0, "y0": LAT0, "W": WIDTH, "H": HEIGHT}
+""" % {"w": WIDTH * 0.1, "h": HEIGHT * 0.1, "x0": LON0, "y0": LAT0, "W": WIDTH, "H": HEIGHT}  # noqa: UP031 (a Lua script: its braces are Lua's)
 
 
 def random_points(n: int, seed: int = 42) -> gpd.GeoDataFrame:
@@ -193,14 +193,14 @@ def main() -> None:
                         5102, f"/collections/mem_{tag}/items?limit=1", {"BASELINE_SIZES": tag}, bare_dir)
         servers["bare"] = (bare, 5102, "", f"mem_{tag}")
         if args.anchor and (args.anchor / "venv" / "bin" / "pygeoapi").exists():
-            pygeoapi, _ = start(["bash", "start_gunicorn.sh", str(args.workers)], 5000,
+            _pygeoapi, _ = start(["bash", "start_gunicorn.sh", str(args.workers)], 5000,
                                 f"/collections/ogr_gpkg_{tag}/items?limit=1&f=json", {}, args.anchor)
             servers["pygeoapi"] = (None, 5000, "", f"ogr_gpkg_{tag}")
         results = {name: [] for name in servers}
         for rep in range(args.reps):
             for name, (_process, port, prefix, collection) in servers.items():
                 results[name].append(load(port, prefix, collection, args.seconds, rep + 1, lua))
-        for name, (process, *_rest) in servers.items():
+        for process, *_rest in servers.values():
             if process is not None:
                 stop(process)
         if "pygeoapi" in servers:

@@ -41,10 +41,10 @@ def main() -> None:
     client = app.test_client()
     print(f"{'what':<44}{'median ms':>10}{'p95 ms':>9}")
     for name, site in (("point", POINT), ("polygon across borders", POLYGON)):
-        median, p95 = timings(lambda: analyse_site(context, site, "pear"), args.runs)
+        median, p95 = timings(lambda site=site: analyse_site(context, site, "pear"), args.runs)
         print(f"{'analyse_site, ' + name:<44}{median:>10.1f}{p95:>9.1f}")
         body = {"type": "Feature", "properties": {"industry": "pear"}, "geometry": mapping(site)}
-        median, p95 = timings(lambda: client.post("/api/plan/analyse", json=body), args.runs)
+        median, p95 = timings(lambda body=body: client.post("/api/plan/analyse", json=body), args.runs)
         print(f"{'POST /api/plan/analyse, ' + name:<44}{median:>10.1f}{p95:>9.1f}")
     median, p95 = timings(lambda: [client.get(f"/api/plan/candidates?industry={i}&n=10") for i in INDUSTRIES], 5)
     print(f"{'GET /api/plan/candidates, all 8 industries':<44}{median:>10.1f}{p95:>9.1f}")

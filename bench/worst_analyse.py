@@ -22,9 +22,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from geoapp import create_app  # noqa: E402
-from geoapp.config import ROOT  # noqa: E402
-from geoapp.crs import METRIC_CRS, STORAGE_CRS  # noqa: E402
+from geoapp import create_app
+from geoapp.config import ROOT
+from geoapp.crs import METRIC_CRS, STORAGE_CRS
 
 CENTRE = (500_000.0, 3_250_000.0)  # UTM 48N, replaced by a point inside the county below
 

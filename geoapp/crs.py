@@ -5,7 +5,7 @@ distances are measured in EPSG:32648 (UTM zone 48N, metres), which covers Hanyua
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import geopandas as gpd
 import numpy as np
@@ -40,7 +40,7 @@ def area_km2(frame: gpd.GeoDataFrame | gpd.GeoSeries):
     return to_metric(frame).area / 1e6
 
 
-@lru_cache(maxsize=None)
+@cache
 def _transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
 

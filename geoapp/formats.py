@@ -13,7 +13,7 @@ def significant(value: float, digits: int = 3) -> str:
     """`value` to `digits` significant figures, without trailing zeros: 4.14, 302, 0.5."""
     if value == 0 or not math.isfinite(value):
         return "0"
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
     text = f"{value:.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -42,7 +42,7 @@ def number(value, lang: str = "zh", unit: str = "", digits: int = 4) -> str:
     if value.is_integer():
         text = f"{value:,.0f}"
     else:
-        decimals = max(0, digits - 1 - int(math.floor(math.log10(magnitude)))) if magnitude else 0
+        decimals = max(0, digits - 1 - math.floor(math.log10(magnitude))) if magnitude else 0
         text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
     return f"{text} {unit}".strip()
 

@@ -23,7 +23,7 @@ MAX_JSON_DEPTH = 32          # GeoJSON needs 5 levels (MultiPolygon coordinates)
 MAX_JSON_NUMBER_TEXT = 40    # digits of a number inside a JSON body
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
-_WHOLE = re.compile(r"\A[0-9]{1,%d}\Z" % MAX_DIGITS, re.ASCII)
+_WHOLE = re.compile(rf"\A[0-9]{{1,{MAX_DIGITS}}}\Z", re.ASCII)
 _DECIMAL = re.compile(r"\A[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?\Z", re.ASCII)
 _DATE = re.compile(r"\A([0-9]{4})-([0-9]{2})-([0-9]{2})\Z", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -117,8 +117,8 @@ def bbox(args: Mapping[str, str], name: str = "bbox") -> tuple[float, float, flo
     parts = [p.strip() for p in raw.split(",")]
     values = [float(p) if len(p) <= MAX_NUMBER_TEXT and _DECIMAL.match(p) else math.nan for p in parts]
     if (len(values) != 4 or not all(math.isfinite(v) for v in values) or values[0] > values[2]
-            or values[1] > values[3] or not (-180 <= values[0] and values[2] <= 180)
-            or not (-90 <= values[1] and values[3] <= 90)):
+            or values[1] > values[3] or not (values[0] >= -180 and values[2] <= 180)
+            or not (values[1] >= -90 and values[3] <= 90)):
         raise ParamError(N_("%(name)s must be minLon,minLat,maxLon,maxLat in degrees (WGS-84), not “%(value)s”"),
                          parameter=name, name=name, value=shown(raw))
     return values[0], values[1], values[2], values[3]

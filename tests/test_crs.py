@@ -70,6 +70,7 @@ def test_the_transforms_are_vectorised():
     lat = np.linspace(29.1, 29.7, 10_000)
     back_lon, back_lat = gcj02_to_wgs84(*wgs84_to_gcj02(lon, lat))
     assert back_lon.shape == (10_000,) and np.max(np.abs(back_lon - lon)) < 1e-8
+    assert np.max(np.abs(back_lat - lat)) < 1e-8
 
 
 def test_declared_systems_convert_a_frame_to_wgs84():

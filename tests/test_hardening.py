@@ -152,7 +152,7 @@ def test_opening_the_store_during_an_import_leaves_the_import_alone(tmp_path):
             open_stores(instance)  # as a restarted worker or `geoapp history` does
             assert cli(env, "history", "farm_stays").returncode == 0
         time.sleep(0.05)
-    out, err = running.communicate()
+    _out, err = running.communicate()
     assert running.returncode == 0, err
     assert seen_temporary, "the import was seen at work"
     assert open_stores(instance).layers.current_versions()["farm_stays"] == 2
@@ -221,7 +221,7 @@ def test_gunicorn_workers_forked_from_one_load_answer_and_follow_imports(backend
     from tests.processes import children, free_port
     port = free_port()
     env = {**os.environ, **backend, "GEOAPP_TILES": "blank", "SECRET_KEY": "test"}
-    log = open(tmp_path / "gunicorn.log", "w")
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (the server writes to it while it runs)
     master = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
                                "geoapp.wsgi:app"], env=env, cwd=ROOT, stdout=log, stderr=log)
 

@@ -13,7 +13,8 @@ CATALOG = ROOT / "translations" / "zh_Hans" / "LC_MESSAGES"
 def test_every_message_has_its_chinese_and_the_compiled_catalog_is_current():
     with open(CATALOG / "messages.po", "rb") as po_file:
         catalog = read_po(po_file)
-    compiled = gettext.GNUTranslations(open(CATALOG / "messages.mo", "rb"))
+    with open(CATALOG / "messages.mo", "rb") as mo_file:
+        compiled = gettext.GNUTranslations(mo_file)
     untranslated = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
     assert untranslated == [], "run scripts/translations and fill these in messages.po"
     for message in catalog:

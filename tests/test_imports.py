@@ -336,7 +336,7 @@ def test_the_corpus_has_thirty_or_more_different_mistakes():
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c[0] for c in CORPUS])
 def test_a_bad_file_is_refused_everywhere_with_its_message(case, seeded, tmp_path, monkeypatch, capsys):
-    name, layer, build, crs, encoding, message = case
+    _name, layer, build, crs, encoding, message = case
     instance, app = seeded
     store_file = instance / "layers.gpkg"
     before = digest(store_file)

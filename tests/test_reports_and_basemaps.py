@@ -67,7 +67,7 @@ def test_the_report_pages_are_drawn_with_names_and_a_legend(report_pdf):
     assert len(pages) == 8
     from PIL import Image
     county_map = np.asarray(Image.open(pages[1]).convert("RGB"), dtype=int)
-    blues = ((county_map[..., 2] > county_map[..., 0] + 40)).mean()
+    blues = (county_map[..., 2] > county_map[..., 0] + 40).mean()
     assert blues > 0.02, "the county map is shaded"
 
 

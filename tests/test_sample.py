@@ -5,8 +5,8 @@ import geopandas as gpd
 import pytest
 
 from geoapp.crs import to_metric
-from geoapp.sample import write_sample
 from geoapp.layers import LAYERS
+from geoapp.sample import write_sample
 from tests.conftest import DATA_DIR
 
 POINT_LAYERS = ("party_organisations", "cooperatives", "farm_stays", "festivals")
@@ -49,10 +49,10 @@ def test_five_zones_each_cross_township_borders_and_do_not_overlap(dataset):
     assert zones.area.sum() == pytest.approx(zones.union_all().area, rel=1e-6)
 
 
-@pytest.mark.parametrize("layer", POINT_LAYERS + ("industry_bases",))
+@pytest.mark.parametrize("layer", (*POINT_LAYERS, "industry_bases"))
 def test_every_feature_lies_in_the_township_and_zone_it_claims(dataset, layer):
     frame = dataset[layer]
-    anchors = frame.geometry if layer != "industry_bases" else frame.geometry
+    anchors = frame.geometry
     townships = dataset["townships"].set_index("code").geometry
     zones = dataset["zones"].set_index("id").geometry
     for row, shape in zip(frame.itertuples(), anchors):

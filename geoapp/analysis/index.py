@@ -127,7 +127,7 @@ class DatasetIndex:
         self._layers: dict[str, LayerIndex] = {}
         self._lock = threading.Lock()
 
-    def warm(self, specs) -> "DatasetIndex":
+    def warm(self, specs) -> DatasetIndex:
         """Warm the index of each layer `specs` (`geoapp.layers.LayerSpec`s) names; see `LayerIndex.warm`."""
         for spec in specs:
             if spec.id in self.dataset and not spec.is_table:

@@ -58,7 +58,7 @@ def people_count(value: int, disclose: bool) -> int | None:
 
 
 def _int(value) -> int:
-    return int(round(float(value))) if pd.notna(value) else 0
+    return round(float(value)) if pd.notna(value) else 0
 
 
 LOCATED_BY_BRANCH = ("branch_activities",)  # tables placed by where their branch lies
@@ -72,7 +72,7 @@ def scoped_dataset(dataset: Dataset, scope: Scope) -> Dataset:
         return dataset
     scoped = dataset
     branches = scope.located(dataset["party_organisations"]).id
-    for layer_id, spec in LAYERS.items():
+    for layer_id in LAYERS:
         frame = dataset[layer_id]
         if layer_id == "zones":
             frame = frame[frame.id == scope.zone] if scope.zone != OUTSIDE else frame.iloc[0:0]
@@ -221,7 +221,7 @@ def team_linkage(analysis: CountyAnalysis, scope: Scope, disclose: bool = False)
         "pipeline_years": [str(y) for y in years],
         "pipeline": stages,
         "activities": {
-            "total": int(len(activities)),
+            "total": len(activities),
             "attendance": _int(activities.attendance.sum()),
             "branches": int(activities.branch.nunique()),
             "by_kind": {kind: int(by_kind.get(kind, 0)) for kind in ACTIVITY_KINDS},
@@ -265,13 +265,13 @@ def service_linkage(analysis: CountyAnalysis, scope: Scope, lang: str = "zh", di
                             if disclose or len(loans) >= MIN_PUBLIC_COUNT else {}),
         },
         "training": {  # 阵地联基地: sessions held at the training bases
-            "sessions": int(len(sessions)),
+            "sessions": len(sessions),
             "trainees": _int(sessions.participants.sum()),
             "bases": [{"id": base_id, "name": bases[name].get(base_id, base_id),
                        "sessions": int(row.sessions), "trainees": _int(row.trainees)}
                       for base_id, row in per_base.sort_values("trainees", ascending=False).iterrows()],
         },
-        "cooperatives": int(len(coops)),
+        "cooperatives": len(coops),
         "leading_enterprises": int((cooperatives.kind == "leading_enterprise").sum()),
         "models": {model: int(n) for model, n in coops.model.dropna().value_counts().items()},
         "network": network,
@@ -363,9 +363,9 @@ def development_linkage(analysis: CountyAnalysis, scope: Scope, lang: str = "zh"
                        "visits": _int(f.visits) if pd.notna(f.visits) else None,
                        "income_yuan": float(f.income_yuan) if pd.notna(f.income_yuan) else None}
                       for _i, f in festivals.iterrows()],
-        "farm_stays": int(len(stays)),
+        "farm_stays": len(stays),
         "farm_stays_by_stars": {str(k): int(v) for k, v in stays.stars.value_counts().sort_index().items()},
-        "bases": int(len(bases)),
+        "bases": len(bases),
         "base_area_mu": round(float(area_mu(bases).sum()), 1) if len(bases) else 0.0,
         "year": int(output.year.max()) if len(output) else None,
         **{indicator: _int(output[indicator].sum()) for indicator in OUTPUT_INDICATORS},

@@ -61,7 +61,7 @@ class Indexed:
     tree: shapely.STRtree
 
     @classmethod
-    def of(cls, frame: gpd.GeoDataFrame) -> "Indexed":
+    def of(cls, frame: gpd.GeoDataFrame) -> Indexed:
         geometries = frame.geometry.to_numpy()
         return cls(geometries, frame.drop(columns="geometry").to_dict("records"), shapely.STRtree(geometries))
 
@@ -85,7 +85,7 @@ class ReachGrid:
     cells_per_township: np.ndarray  # how many cells each township has (at least 1)
 
     @classmethod
-    def of(cls, townships: gpd.GeoDataFrame, spacing_m: float) -> "ReachGrid":
+    def of(cls, townships: gpd.GeoDataFrame, spacing_m: float) -> ReachGrid:
         minx, miny, maxx, maxy = townships.total_bounds
         xs, ys = np.meshgrid(np.arange(minx + spacing_m / 2, maxx, spacing_m),
                              np.arange(miny + spacing_m / 2, maxy, spacing_m))
@@ -136,7 +136,7 @@ class PlanningContext:
         return self._metric(coops[coops.kind == "cooperative"])
 
     @cached_property
-    def reach_grid(self) -> "ReachGrid":
+    def reach_grid(self) -> ReachGrid:
         return ReachGrid.of(self.townships, REACH_CELL_M)
 
     @cached_property
@@ -156,7 +156,7 @@ class PlanningContext:
     def __post_init__(self):
         self._same_industry: dict[str, Indexed] = {}
 
-    def warm(self) -> "PlanningContext":
+    def warm(self) -> PlanningContext:
         """Project every layer and build the spatial indexes now rather than on a request."""
         for frame in (self.townships, self.zones, self.bases, self.branches, self.training_bases, self.cooperatives):
             frame.sindex  # noqa: B018 - builds the index

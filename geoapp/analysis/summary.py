@@ -23,11 +23,11 @@ def weighted_income_gain(output: pd.DataFrame) -> float:
 def _pipeline_count(dataset: Dataset, stage: str, recorded: int, since: int | None = None) -> int:
     """People at `stage` of the member pipeline (since the year `since`), counted from its rows;
     the branches' own records (`recorded`) when the store has no pipeline rows."""
-    pipeline = dataset["members_pipeline"] if "members_pipeline" in dataset else None
+    pipeline = dataset.get("members_pipeline")
     if pipeline is None or pipeline.empty:
         return recorded
     rows = pipeline[pipeline.stage == stage]
-    return int(len(rows if since is None else rows[rows.year >= since]))
+    return len(rows if since is None else rows[rows.year >= since])
 
 
 def county_summary(dataset: Dataset) -> dict[str, int]:
@@ -69,4 +69,4 @@ def county_summary(dataset: Dataset) -> dict[str, int]:
         "tourism_income_yuan": output.tourism_income_yuan.sum(),
         "labour_transfer": output.labour_transfer.sum(),
     }
-    return {key: int(round(float(value))) for key, value in figures.items()}
+    return {key: round(float(value)) for key, value in figures.items()}

@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -24,7 +25,7 @@ from geoapp.layers import LAYERS, LayerSpec
 from geoapp.messages import N_, message
 from geoapp.store import LayerStore
 
-Frame = gpd.GeoDataFrame | pd.DataFrame
+Frame: TypeAlias = gpd.GeoDataFrame | pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Dataset(Mapping):
     def __len__(self) -> int:
         return len(self._frames)
 
-    def replace(self, layer_id: str, frame: Frame) -> "Dataset":
+    def replace(self, layer_id: str, frame: Frame) -> Dataset:
         """A copy with one layer replaced (for what-if analyses and tests)."""
         return Dataset({**self._frames, layer_id: frame}, self.source, self.versions, self.skipped)
 

@@ -35,7 +35,7 @@ class DataProblem:
     def __str__(self) -> str:
         return f"{self.file}: {self.row}: {self.message}" if self.row else f"{self.file}: {self.message}"
 
-    def named(self, file: str) -> "DataProblem":
+    def named(self, file: str) -> DataProblem:
         """The same problem said of another file name (the upload rather than the registry's)."""
         return DataProblem(file, self.row, self.message)
 
@@ -189,20 +189,20 @@ def check_columns(spec: LayerSpec, frame: pd.DataFrame, lines: bool | None = Non
             report.rows(~present, lambda i, c=column: message(N_("%(column)s: empty, but a value is required"),
                                                               column=c.name))
         if column.choices:
-            report.rows(present & ~values.isin(column.choices), lambda i, c=column: message(
+            report.rows(present & ~values.isin(column.choices), lambda i, c=column, raw=raw: message(
                 N_("%(column)s: %(value)s is not one of %(choices)s"), column=c.name, value=shown(raw.iloc[i]),
                 choices=", ".join(c.choices)))
         if column.pattern:
             rx = re.compile(column.pattern)
-            report.rows(present & ~values.map(lambda v: bool(rx.fullmatch(str(v))) if v is not None else True),
-                        lambda i, c=column: message(N_("%(column)s: %(value)s does not have the form %(form)s"),
+            report.rows(present & ~values.map(lambda v, rx=rx: bool(rx.fullmatch(str(v))) if v is not None else True),
+                        lambda i, c=column, raw=raw: message(N_("%(column)s: %(value)s does not have the form %(form)s"),
                                                     column=c.name, value=shown(raw.iloc[i]), form=c.pattern))
         if column.minimum is not None and column.type != "str":
-            report.rows(values.notna() & (values < column.minimum), lambda i, c=column: message(
+            report.rows(values.notna() & (values < column.minimum), lambda i, c=column, raw=raw: message(
                 N_("%(column)s: %(value)s is below the minimum %(minimum)s"), column=c.name,
                 value=shown(raw.iloc[i]), minimum=f"{c.minimum:g}"))
         if column.maximum is not None and column.type != "str":
-            report.rows(values.notna() & (values > column.maximum), lambda i, c=column: message(
+            report.rows(values.notna() & (values > column.maximum), lambda i, c=column, raw=raw: message(
                 N_("%(column)s: %(value)s is above the maximum %(maximum)s"), column=c.name,
                 value=shown(raw.iloc[i]), maximum=f"{c.maximum:g}"))
         frame[column.name] = values

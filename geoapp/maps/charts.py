@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from geoapp.maps.static import _style, cjk_family  # noqa: E402
+from geoapp.maps.static import _style, cjk_family
 
 # ColorBrewer Set2: five kinds of activity, pipeline stages, years
 SERIES_COLOURS = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494")

@@ -63,8 +63,8 @@ class MapLayer:
     title: str                                          # msgid: layer switcher and legend heading
     kind: str                                           # area, line or point
     source: str                                         # the dataset layer its features come from
-    frame: Callable[["CoverageMap"], gpd.GeoDataFrame]
-    symbols: Callable[["CoverageMap"], dict]            # style key -> Symbol
+    frame: Callable[[CoverageMap], gpd.GeoDataFrame]
+    symbols: Callable[[CoverageMap], dict]            # style key -> Symbol
     style_by: str | None = None                         # the column holding the style key
     base: dict = field(default_factory=dict)            # style shared by every symbol
     popup: str | None = None                            # which popup maker describes a feature
@@ -75,21 +75,21 @@ class MapLayer:
 
 
 def _bases(kinds):
-    def frame(layers: "CoverageMap") -> gpd.GeoDataFrame:
+    def frame(layers: CoverageMap) -> gpd.GeoDataFrame:
         bases = layers.analysis.dataset["industry_bases"]
         return bases[bases.kind.isin(kinds)]
     return frame
 
 
-def _organisations(layers: "CoverageMap") -> gpd.GeoDataFrame:
+def _organisations(layers: CoverageMap) -> gpd.GeoDataFrame:
     return layers.analysis.dataset["party_organisations"]
 
 
-def _cooperatives(layers: "CoverageMap") -> gpd.GeoDataFrame:
+def _cooperatives(layers: CoverageMap) -> gpd.GeoDataFrame:
     return layers.analysis.dataset["cooperatives"]
 
 
-def _links(layers: "CoverageMap") -> gpd.GeoDataFrame:
+def _links(layers: CoverageMap) -> gpd.GeoDataFrame:
     coops = layers.analysis.dataset["cooperatives"]
     enterprises = coops.set_index("id").geometry
     linked = coops[coops.enterprise.notna()]
@@ -97,13 +97,13 @@ def _links(layers: "CoverageMap") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": linked.id.to_numpy()}, geometry=lines, crs=coops.crs)
 
 
-def _gap_bases(layers: "CoverageMap") -> gpd.GeoDataFrame:
+def _gap_bases(layers: CoverageMap) -> gpd.GeoDataFrame:
     gaps = layers.analysis.gaps
     both = pd.concat([gaps.bases_outside_zones, gaps.bases_without_branch]).drop_duplicates("id")
     return gpd.GeoDataFrame(both, crs=STORAGE_CRS)
 
 
-def _township_symbols(layers: "CoverageMap") -> dict:
+def _township_symbols(layers: CoverageMap) -> dict:
     labels = layers.class_labels()
     symbols = {0: Symbol(labels[0], {"fillColor": ZERO_COLOUR}, "area", literal=True)}
     for i, label in enumerate(labels[1:], start=1):
@@ -111,7 +111,7 @@ def _township_symbols(layers: "CoverageMap") -> dict:
     return symbols
 
 
-def _zone_symbols(layers: "CoverageMap") -> dict:
+def _zone_symbols(layers: CoverageMap) -> dict:
     zones = layers.analysis.zones
     return {i: Symbol(name, {"color": ZONE_COLOURS[i % len(ZONE_COLOURS)], "fillColor": ZONE_COLOURS[i % len(ZONE_COLOURS)]},
                       "dashed", literal=True) for i, name in enumerate(zones[layers.name_column])}

@@ -12,20 +12,20 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")  # no screen on a server
-import matplotlib.patheffects  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.patheffects
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from geoapp.crs import METRIC_CRS, STORAGE_CRS  # noqa: E402
+from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.maps.coverage import (
     CLASS_COLOURS,
     GAP_COLOUR,
     LAYERS_BY_KEY,
     ZERO_COLOUR,
     ZONE_COLOURS,
-    CoverageMap,  # noqa: E402
+    CoverageMap,
     class_of,
     label_point,
 )

@@ -70,7 +70,7 @@ class PMTiles(TileArchive):
             import mmap
 
             from pmtiles.reader import Reader
-            handle = open(self.path, "rb")
+            handle = open(self.path, "rb")  # noqa: SIM115 (open while the archive is: its memory map)
             mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             self._local.reader = Reader(lambda offset, length: mapping[offset:offset + length])
         data = self._local.reader.get(z, x, y)

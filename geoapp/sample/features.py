@@ -176,7 +176,7 @@ class FeatureSteps:
             same = [e for e in enterprises if e["industry"] == industry] or enterprises
             enterprise = min(same, key=lambda e: e["geometry"].distance(point))
             ind_zh, ind_en = INDUSTRIES[industry]
-            for prefix_zh, prefix_en in rng.permutation(COOPERATIVE_PREFIXES):
+            for prefix_zh, prefix_en in rng.permutation(COOPERATIVE_PREFIXES):  # noqa: B007 (the one kept)
                 name_zh = f"汉源县{prefix_zh}{self.township_zh[township][:-1]}{ind_zh}专业合作社"
                 if name_zh not in used_names:
                     break

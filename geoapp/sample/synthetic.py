@@ -138,7 +138,7 @@ def replicate_counties(data_dir: Path, out: Path, counties: int) -> list[Path]:
                 copy["recipient"] = [f"{name}（{k + 1}）" for name in copy.recipient]
             if not spec.is_table:
                 copy = copy.set_geometry(shapely.transform(copy.geometry.to_numpy(),
-                                                           lambda xy, dx=k * SPACING_DEG: xy + [dx, 0]))
+                                                           lambda xy, dx=k * SPACING_DEG: xy + np.array([dx, 0.0])))
             copies.append(copy)
         joined = pd.concat(copies, ignore_index=True)
         path = out / spec.filename

@@ -14,13 +14,14 @@ storage protocol.
 """
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import geopandas as gpd
 import pandas as pd
@@ -33,6 +34,15 @@ from geoapp.messages import N_, UserError
 
 Frame: TypeAlias = gpd.GeoDataFrame | pd.DataFrame
 Bounds: TypeAlias = tuple[float, float, float, float]
+T = TypeVar("T")
+
+
+def created(record: T | None) -> T:
+    """The record (proposal, user) a store just wrote, read back: never None, as the read follows
+    the write's transaction."""
+    if record is None:
+        raise StoreError(N_("what was written cannot be read back"))
+    return record
 
 
 class StoreError(UserError):
@@ -62,7 +72,7 @@ def table_name(layer_id: str, version: int) -> str:
     return f"{layer_id}__v{version}"
 
 
-def checked_read(store: "LayerStore", layer_id: str, version: int | None,
+def checked_read(store: LayerStore, layer_id: str, version: int | None,
                  filters: dict | None) -> tuple[LayerSpec, int]:
     """(layer spec, version to read) for a read of either store; KeyError names what is unknown."""
     layer = spec(layer_id)
@@ -75,7 +85,7 @@ def checked_read(store: "LayerStore", layer_id: str, version: int | None,
     return layer, version
 
 
-def rollback(store: "LayerStore", layer_id: str, version: int, who: str) -> Version:
+def rollback(store: LayerStore, layer_id: str, version: int, who: str) -> Version:
     """Make an earlier `version` of a layer current again, recorded as a new version (either store)."""
     history = {v.version: v for v in store.history(layer_id)}
     if version not in history:
@@ -128,7 +138,7 @@ class Revision:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def check_changes(changes: dict) -> None:
@@ -222,7 +232,9 @@ def password_matches(password_hash: str | None, password: str) -> bool:
 class LayerStore(Protocol):
     """Every version of every layer and table; a new version is published whole or not at all."""
 
-    path: object  # what messages call the store (a file, or a database URL without password)
+    @property
+    def path(self) -> object:
+        """What messages call the store (a file, or a database URL without password)."""
 
     def exists(self) -> bool: ...
 
@@ -259,7 +271,7 @@ class TileCutter(Protocol):
 class ProposalStore(Protocol):
     """Proposed industry bases, each write one transaction."""
 
-    def list(self) -> list[Proposal]: ...
+    def list(self) -> builtins.list[Proposal]: ...
 
     def get(self, proposal_id: int) -> Proposal | None: ...
 
@@ -271,7 +283,7 @@ class ProposalStore(Protocol):
 
     def delete(self, proposal_id: int, who: str = "") -> bool: ...
 
-    def revisions(self, proposal_id: int) -> list[Revision]: ...
+    def revisions(self, proposal_id: int) -> builtins.list[Revision]: ...
 
 
 @runtime_checkable
@@ -286,7 +298,7 @@ class UserStore(Protocol):
 
     def end_sessions(self, name: str) -> None: ...
 
-    def record_failure(self, subjects: list[str], window_s: float) -> None: ...
+    def record_failure(self, subjects: builtins.list[str], window_s: float) -> None: ...
 
     def failures(self, subject: str, window_s: float) -> tuple[int, float | None]: ...
 

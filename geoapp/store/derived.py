@@ -57,6 +57,8 @@ class DerivedTexts:
         return [tuple(record.split(UNIT)) if record else () for record in records]
 
     def _write(self, path: Path, kind: str, made: list[tuple[str, ...]]) -> None:
+        if self.folder is None:
+            return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=self.folder)

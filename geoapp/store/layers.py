@@ -107,7 +107,7 @@ class GeoPackageLayerStore:
         """A layer (GeoDataFrame in EPSG:4326) or table (DataFrame), current or of `version`;
         only the features meeting `bbox` (lon/lat) and equal to `filters` ({column: value})."""
         layer, version = checked_read(self, layer_id, version, filters)
-        options = {"bbox": bbox} if bbox and not layer.is_table else {}
+        options: dict[str, object] = {"bbox": bbox} if bbox and not layer.is_table else {}
         if filters:  # OGR SQL takes no parameters: quote the values ourselves
             options["where"] = " AND ".join(f'"{name}" = {_sql_literal(value)}' for name, value in filters.items())
         return _read_table(self.path, table_name(layer_id, version), layer.is_table, **options)
@@ -132,7 +132,7 @@ class GeoPackageLayerStore:
         """Delete temporary copies left by a writer that died while publishing. A live writer
         holds the writer lock for its whole publish, so while the lock is taken nothing is
         removed; once it is free, every temporary copy is a dead writer's."""
-        removed = []
+        removed: list[Path] = []
         with self._writer_lock(wait=False) as held:
             if not held:
                 return removed
@@ -197,7 +197,7 @@ class GeoPackageLayerStore:
         for i, (layer, frame) in enumerate(frames.items()):
             progress(f"writing {layer}", 0.1 + 0.8 * i / max(1, len(frames)))
             write_table(temp, table_name(layer, versions[layer]), frame, LAYERS[layer].is_table)
-        created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         conn = sqlite3.connect(temp, isolation_level=None)
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -11,6 +11,7 @@ advisory lock, however many workers start at the same moment (`geoapp.store.sche
 """
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import os
@@ -41,6 +42,7 @@ from geoapp.store.base import (
     check_changes,
     check_new_user,
     checked_read,
+    created,
     difference,
     now,
     password_matches,
@@ -96,7 +98,7 @@ def _read_version(conn, layer: str, name: str, where: str = "", params=None):
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class PostgisLayerStore:
@@ -192,7 +194,8 @@ class PostgisLayerStore:
                 frames = {layer: frame for layer, frame in frames.items() if layer not in present}
                 if not frames:
                     return {}
-            latest = dict(conn.execute(text("SELECT layer, MAX(version) FROM layer_versions GROUP BY layer")).all())
+            latest: dict[str, int] = {layer: version for layer, version in conn.execute(
+                text("SELECT layer, MAX(version) FROM layer_versions GROUP BY layer")).all()}
             versions = {layer: (latest.get(layer) or 0) + 1 for layer in frames}
             for i, (layer, frame) in enumerate(frames.items()):
                 progress(f"writing {layer}", 0.1 + 0.8 * i / max(1, len(frames)))
@@ -255,7 +258,7 @@ class PostgisProposalStore:
                      {"p": proposal_id, "at": now(), "who": who, "action": action,
                       "changes": json.dumps(changes, ensure_ascii=False), "comment": comment})
 
-    def list(self) -> list[Proposal]:
+    def list(self) -> builtins.list[Proposal]:
         with self.engine.connect() as conn:
             return [self._proposal(r) for r in conn.execute(text(self._SELECT + " ORDER BY fid")).mappings()]
 
@@ -277,7 +280,7 @@ class PostgisProposalStore:
                  "candidate": json.dumps(candidate, ensure_ascii=False) if candidate else ""}).scalar_one()
             self._record(conn, new_id, owner, "created", difference(None, {
                 "name": name, "industry": industry, "notes": notes, "status": status, "geometry": geometry}))
-        return self.get(new_id)
+        return created(self.get(new_id))
 
     def update(self, proposal_id: int, who: str, comment: str = "", **changes) -> Proposal | None:
         check_changes(changes)
@@ -307,7 +310,7 @@ class PostgisProposalStore:
                 self._record(conn, proposal_id, who, "deleted", {})
         return deleted
 
-    def revisions(self, proposal_id: int) -> list[Revision]:
+    def revisions(self, proposal_id: int) -> builtins.list[Revision]:
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT * FROM proposal_revisions WHERE proposal_id = :p ORDER BY id"),
                                 {"p": proposal_id}).mappings().all()
@@ -330,7 +333,7 @@ class PostgisUserStore:
                   "UPDATE SET role = excluded.role, password_hash = excluded.password_hash, "
                   "session_version = users.session_version + 1",
                   {"name": name, "role": role, "hash": generate_password_hash(password)})
-        return self.get(name)
+        return created(self.get(name))
 
     def get(self, name: str) -> User | None:
         row = self._run("SELECT name, role, session_version FROM users WHERE name = :name", {"name": name}).first()
@@ -346,7 +349,7 @@ class PostgisUserStore:
     def end_sessions(self, name: str) -> None:
         self._run("UPDATE users SET session_version = session_version + 1 WHERE name = :name", {"name": name})
 
-    def record_failure(self, subjects: list[str], window_s: float) -> None:
+    def record_failure(self, subjects: builtins.list[str], window_s: float) -> None:
         now = time.time()
         with self.engine.begin() as conn:
             conn.execute(text("DELETE FROM login_failures WHERE at < :old"), {"old": now - window_s})

@@ -3,12 +3,23 @@ change kept as a revision (`proposal_revisions`: who, when, what changed, the si
 after) — the same records as the PostGIS twin in `geoapp.store.postgis`."""
 from __future__ import annotations
 
+import builtins
 import json
 from pathlib import Path
 
 from shapely.geometry.base import BaseGeometry
 
 from geoapp.store import gpkg
+from geoapp.store.base import (
+    COLUMNS,
+    Proposal,
+    Revision,
+    check_changes,
+    created,
+    difference,
+    now,
+    revision_action,
+)
 from geoapp.store.schema import migrate_sqlite
 
 TABLE = "proposals"
@@ -16,16 +27,6 @@ TABLE = "proposals"
 
 def _candidate(text: str):
     return json.loads(text) if text else None
-
-from geoapp.store.base import (
-    COLUMNS,
-    Proposal,
-    Revision,
-    check_changes,
-    difference,
-    now,
-    revision_action,
-)
 
 
 class GeoPackageProposalStore:
@@ -54,7 +55,7 @@ class GeoPackageProposalStore:
                      "VALUES (?,?,?,?,?,?)", (proposal_id, now(), who, action,
                                               json.dumps(changes, ensure_ascii=False), comment))
 
-    def list(self) -> list[Proposal]:
+    def list(self) -> builtins.list[Proposal]:
         conn = self._connect()
         try:
             return [self._proposal(r) for r in conn.execute(f"SELECT * FROM {TABLE} ORDER BY fid")]
@@ -85,7 +86,7 @@ class GeoPackageProposalStore:
                 gpkg.touch_contents(conn, TABLE)
         finally:
             conn.close()
-        return self.get(new_id)
+        return created(self.get(new_id))
 
     def update(self, proposal_id: int, who: str, comment: str = "", **changes) -> Proposal | None:
         """Change some of the EDITABLE fields, recording a revision; None if there is no such
@@ -123,7 +124,7 @@ class GeoPackageProposalStore:
             conn.close()
         return bool(deleted)
 
-    def revisions(self, proposal_id: int) -> list[Revision]:
+    def revisions(self, proposal_id: int) -> builtins.list[Revision]:
         conn = self._connect()
         try:
             rows = conn.execute("SELECT * FROM proposal_revisions WHERE proposal_id=? ORDER BY id", (proposal_id,))

@@ -85,7 +85,7 @@ _RECORD = "CREATE TABLE IF NOT EXISTS geoapp_schema (version INTEGER PRIMARY KEY
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def migrate_sqlite(conn: sqlite3.Connection, migrations=MIGRATIONS) -> list[int]:

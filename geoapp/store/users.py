@@ -14,7 +14,7 @@ from pathlib import Path
 from werkzeug.security import generate_password_hash
 
 from geoapp.store import gpkg
-from geoapp.store.base import User, check_new_user, password_matches
+from geoapp.store.base import User, check_new_user, created, password_matches
 from geoapp.store.schema import migrate_sqlite
 
 
@@ -45,7 +45,7 @@ class GeoPackageUserStore:
         self._run("INSERT INTO users (name, role, password_hash) VALUES (?,?,?) ON CONFLICT(name) DO UPDATE SET "
                   "role=excluded.role, password_hash=excluded.password_hash, session_version=session_version+1",
                   (name, role, generate_password_hash(password)), write=True)
-        return self.get(name)
+        return created(self.get(name))
 
     def get(self, name: str) -> User | None:
         rows = self._run("SELECT name, role, session_version FROM users WHERE name=?", (name,))

@@ -129,7 +129,7 @@ class Popups:
         return [(N_("Gap"), ("; " if self.words.lang == "en" else "；").join(reasons))] if reasons else []
 
     def _indicator_rows(self, row, scope: str) -> list[tuple[str, object]]:
-        rows = []
+        rows: list[tuple[str, object]] = []
         for indicator in indicators.in_popup(scope):
             if indicator.id == self.layers.metric.id or indicator.id not in row:
                 continue  # the shaded indicator is the first row already
@@ -171,7 +171,8 @@ class Popups:
             return None
         organisations = self.version.dataset["party_organisations"]
         serving = organisations[organisations.base == base_id][self.words.name_column]
-        return self._details(b, self._gap_rows(base_id) + [
+        return self._details(b, [
+            *self._gap_rows(base_id),
             (N_("Industry"), self.words.industry(b.industry)), (N_("Kind"), self.words.word(BASE_KIND_WORDS, b.kind)),
             (N_("Area"), self.words.number(b.area_mu, N_("mu"))), (N_("Township"), self.words.name_of(b.township_at)),
             (N_("Zone"), self.words.name_of(b.zone_at) or self._("outside every zone")),

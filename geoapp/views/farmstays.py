@@ -113,7 +113,7 @@ def stay_card(version: ServedVersion, stay, lang: str, urls: Urls, festival_name
         "address": in_language(row, "address", lang), "season": in_language(row, "season", lang),
         "dishes": in_language(row, "dishes", lang), "phone": row["phone"], "tel": phone_link(row["phone"]),
         "photos": photos_of(version, row["id"], lang, urls),
-        "festivals_on": [festival_names.get(f, f) for f in on] if festival_names else on,
+        "festivals_on": [festival_names.get(f, f) for f in on or []] if festival_names else on,
         "open_status": row.get("open_status") if isinstance(row.get("open_status"), str) else None,
         "distance_km": None if distance is None or distance != distance else round(float(distance) / 1000, 1),
         "lat": round(shown.y, 6), "lon": round(shown.x, 6),
@@ -185,8 +185,9 @@ def search_page(version: ServedVersion, static_root: str, args: Mapping[str, str
     figure = farm_stay_map(festivals, analysis.dataset["county"], lang, version.tiles, static_root,
                            near=query.near, today=today).get_root()
     on = None
-    if query.date_from or query.date_to:
-        on = set(festivals_on(festivals, query.date_from or query.date_to, query.date_to or query.date_from).id)
+    first, last = query.date_from or query.date_to, query.date_to or query.date_from
+    if first is not None and last is not None:
+        on = set(festivals_on(festivals, first, last).id)
     names = festival_names(version, lang)
     cards = [stay_card(version, row, lang, urls, names) for _, row in found.rows(offset, offset + LIST_PAGE).iterrows()]
     return {"map": render_parts(figure), "query": query, "args": query.as_args(), "errors": errors, "cards": cards,
@@ -249,7 +250,7 @@ def search_geojson(version: ServedVersion, args: Mapping[str, str], lang: str, u
     features = []
     for _index, row in found.rows(offset, offset + limit).iterrows():
         card = stay_card(version, row, lang, urls, names)
-        distance = row["distance_m"] if "distance_m" in row else None
+        distance = row.get("distance_m")
         features.append({"type": "Feature", "id": card["id"], "properties": {
             **card, "name_zh": row["name_zh"], "name_en": row["name_en"], "township_code": row["township"],
             "zone": row["zone"] if isinstance(row["zone"], str) else None,
@@ -310,7 +311,7 @@ def map_geojson(version: ServedVersion, args: Mapping[str, str], lang: str) -> d
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
                          "properties": {"count": group["count"], "bounds": group["bounds"],
                                         "price_text": f"¥{group['price_min']:g}", "stars_max": group["stars_max"]}})
-    return {"type": "FeatureCollection", "features": features, "numberMatched": int(len(in_view)),
+    return {"type": "FeatureCollection", "features": features, "numberMatched": len(in_view),
             "grouped": bool(drawn.groups)}
 
 

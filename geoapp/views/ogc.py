@@ -82,8 +82,7 @@ class FeaturesAPI:
     index: DatasetIndex | None = None  # kept per data version by the caller; built here if not given
 
     def __post_init__(self):
-        if self.index is None:
-            self.index = DatasetIndex(self.dataset)
+        self._index = self.index if self.index is not None else DatasetIndex(self.dataset)
 
     # helpers ---------------------------------------------------------------------------------
     def _collection_or_404(self, collection_id: str):
@@ -130,7 +129,7 @@ class FeaturesAPI:
     def _features(self, layer, rows: np.ndarray, columns: list[str]) -> list[dict]:
         """The features at row positions `rows`, read from the index's arrays: the cost is the
         page, whatever the layer's size."""
-        index = self.index.layer(layer.id)
+        index = self._index.layer(layer.id)
         ids = [str(k) for k in index.array(layer.key_columns[0])[rows].tolist()]
         values = []
         for column in columns:
@@ -138,7 +137,7 @@ class FeaturesAPI:
             values.append(array[rows].tolist() if plain else plain_values(array[rows]))
         points = index.point_coordinates
         if points is not None:
-            geometries = [{"type": "Point", "coordinates": xy} for xy in points[rows].tolist()]
+            geometries: list[dict | None] = [{"type": "Point", "coordinates": xy} for xy in points[rows].tolist()]
         else:
             geometries = [json.loads(g) if g is not None else None
                           for g in shapely.to_geojson(index.geometries[rows]).tolist()]
@@ -195,12 +194,12 @@ class FeaturesAPI:
                            names=", ".join(sorted(repr(u)[:40] for u in unknown))[:200], id=collection_id,
                            known=", ".join(c.name for c in layer.columns))
         columns = self._properties(layer, args)
-        index = self.index.layer(collection_id)
+        index = self._index.layer(collection_id)
         rows = index.in_box(_checked(lambda: params.bbox(args)))
         for name in sorted(set(args) - RESERVED):
             column = layer.column(name)
             if column.type in ("int", "float"):
-                value = _checked(lambda: params.number(args, name, -1e15, 1e15))
+                value = _checked(lambda name=name: params.number(args, name, -1e15, 1e15))
                 rows = index.where_equal(rows, name, float(value))
             else:
                 rows = index.where_equal(rows, name, args[name])
@@ -210,7 +209,7 @@ class FeaturesAPI:
             links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
         if offset > 0:
             links.append(self._items_link(collection_id, query, max(0, offset - limit), limit, "prev"))
-        return ItemsPage(layer, rows[offset:offset + limit], columns, int(len(rows)), links)
+        return ItemsPage(layer, rows[offset:offset + limit], columns, len(rows), links)
 
     def _items_link(self, collection_id, query, offset, limit, rel) -> dict:
         from urllib.parse import urlencode
@@ -218,8 +217,8 @@ class FeaturesAPI:
         return self._link(f"/collections/{collection_id}/items?{params}", rel, GEOJSON)
 
     def item(self, collection_id: str, feature_id: str) -> dict:
-        layer, frame = self._collection_or_404(collection_id)
-        position = self.index.layer(collection_id).position(layer.key_columns[0], feature_id)
+        layer, _frame = self._collection_or_404(collection_id)
+        position = self._index.layer(collection_id).position(layer.key_columns[0], feature_id)
         if position is None:
             raise OGCError(404, "NotFound", N_("no feature %(id)s in %(collection)s"), id=repr(feature_id)[:60],
                            collection=collection_id)
@@ -230,7 +229,7 @@ class FeaturesAPI:
 
     def openapi(self) -> dict:
         """The OpenAPI 3.0 definition of this API, one items path per collection."""
-        common = {"limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+        common: dict[str, dict] = {"limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                        "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
                   "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                   "properties": {"name": "properties", "in": "query", "style": "form", "explode": False,
@@ -239,7 +238,7 @@ class FeaturesAPI:
                   "bbox": {"name": "bbox", "in": "query", "style": "form", "explode": False,
                            "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}}}
         ok = lambda media, text: {"200": {"description": text, "content": {media: {"schema": {"type": "object"}}}}}  # noqa: E731
-        paths = {
+        paths: dict[str, dict] = {
             "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "responses": ok(JSON, "links")}},
             "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
                                      "responses": ok(JSON, "conformance classes")}},

@@ -142,9 +142,10 @@ def _move(proposal: Proposal, status, viewer: Viewer) -> None:
     owner = proposal.owner == viewer.name
     if not workflow.may_move(proposal.status, status, viewer.role or "", owner):
         allowed = workflow.moves_from(proposal.status, viewer.role or "", owner)
-        raise Forbidden(N_("You may not move this proposal from %(from)s to %(to)s; you may move it to: %(allowed)s."),
-                        **{"from": message(proposal.status), "to": message(status),
-                           "allowed": Listed(tuple(allowed)) if allowed else message(N_("nothing"))})
+        raise Forbidden(message(
+            N_("You may not move this proposal from %(from)s to %(to)s; you may move it to: %(allowed)s."),
+            **{"from": message(proposal.status), "to": message(status),
+               "allowed": Listed(tuple(allowed)) if allowed else message(N_("nothing"))}))
 
 
 def update(store: ProposalStore, version: ServedVersion, proposal_id: int, payload, viewer: Viewer) -> dict:
@@ -168,6 +169,8 @@ def update(store: ProposalStore, version: ServedVersion, proposal_id: int, paylo
         if status in workflow.LOCKED:
             changes.update(reviewer=viewer.name, review_comment=comment)
     updated = store.update(proposal_id, viewer.name or "", comment, **changes)
+    if updated is None:  # deleted meanwhile
+        raise NoProposal(N_("There is no proposal %(id)s."), id=proposal_id)
     return as_feature(version, updated, viewer)
 
 

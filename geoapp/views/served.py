@@ -6,6 +6,7 @@ The data is loaded, validated and analysed once per version; requests only read 
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import logging
@@ -59,16 +60,25 @@ class ServedVersion:
         """What `build()` returns, made once for this version and kept under `key` (reports, zone
         pages' figures and charts, maps); with `keep`, only the `keep` most recently used of its
         kind (`key[0]`) are kept (vector tiles: there is no end of them)."""
-        made = self.made if keep is None else self.recent.setdefault(key[0], OrderedDict())
+        if keep is not None:
+            return self._recently_made(key, build, keep)
         with self.lock:
+            if key in self.made:
+                return self.made[key]
+        value = build()
+        with self.lock:
+            return self.made.setdefault(key, value)
+
+    def _recently_made(self, key: tuple, build: Callable[[], T], keep: int) -> T:
+        with self.lock:
+            made = self.recent.setdefault(key[0], OrderedDict())
             if key in made:
-                if keep is not None:
-                    made.move_to_end(key)
+                made.move_to_end(key)
                 return made[key]
         value = build()
         with self.lock:
             made[key] = value
-            if keep is not None and len(made) > keep:
+            if len(made) > keep:
                 made.popitem(last=False)
         return value
 
@@ -105,7 +115,7 @@ class Served:
         self._served = self._version_of(analyse(dataset, stores.derived))
 
     @classmethod
-    def open(cls, settings: dict) -> "Served":
+    def open(cls, settings: dict) -> Served:
         """The served data of an app's settings (`geoapp.config`): the stores of its instance
         folder (or PostGIS), seeded from its data dir on first use."""
         static_root = settings.get("STATIC_ROOT", "/static")
@@ -223,10 +233,8 @@ def release_freed_memory() -> None:
     peaks at 1.5 GB, and glibc keeps freed memory for reuse (measured at 500,000 farm stays:
     a worker holds 1.0 GB after start with this, 1.07 GB without)."""
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 def report_skipped(dataset: Dataset) -> None:

@@ -46,7 +46,7 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.problems and self.frame is not None
 
-    def problem(self, msgid: str, row: Message | None = None, **params) -> "ImportReport":
+    def problem(self, msgid: str, row: Message | None = None, **params) -> ImportReport:
         self.problems.append(DataProblem(self.file, row, message(msgid, **params)))
         return self
 
