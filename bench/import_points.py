@@ -19,7 +19,7 @@ from geoapp.config import ROOT
 from geoapp.data.imports import prepare_import, publish_import
 from geoapp.data.load import load_store, open_dataset
 from geoapp.store import open_stores
-from tests.test_imports import many_farm_stays
+from tests.test_data_imports import many_farm_stays
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The command line (BRIEF §7): serve, summary, sample, validate, import, export, history,
+"""The command line (docs/BRIEF.md §7): serve, summary, sample, validate, import, export, history,
 rollback, create-user.
 
 Each command calls the same functions the web app does. A failure prints what is wrong,

@@ -1,4 +1,4 @@
-"""Configuration from the environment (BRIEF §7); every setting has a default that works."""
+"""Configuration from the environment (docs/BRIEF.md §7); every setting has a default that works."""
 from __future__ import annotations
 
 import os

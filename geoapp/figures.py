@@ -1,4 +1,4 @@
-"""The county figures the source article gives (BRIEF §3).
+"""The county figures the source article gives (docs/BRIEF.md §3).
 
 These are targets, not data: the generator aims at them, tests compare the summary computed
 from the rows with them, and pages show the article's words beside the computed value.

@@ -1,16 +1,25 @@
-"""Fixtures: the committed data, writable copies of it, the app, a live server, a browser.
+"""Fixtures: the committed data, writable copies of it, the app, a client, a person logged in
+(`auth`), the command line (`runner`), a live server, a browser, a throw-away PostGIS.
 
-Tests run against the real files, a real Flask app and a real chromium: no mocks.
+Tests run against the real files, a real Flask app, a real PostGIS and a real chromium: no
+mocks. The test files are named by the room they test: `test_data_*`, `test_store_*`,
+`test_analysis_*`, `test_views_*` (a page family through its routes), `test_web_*` (what every
+route shares: security, languages, workers), `test_browser_*` (a person in chromium).
 """
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from werkzeug.serving import make_server
 
 from geoapp import create_app
@@ -19,6 +28,11 @@ from geoapp.data.load import load_dataset
 from geoapp.layers import LAYERS
 
 DATA_DIR = ROOT / "geodata"
+
+# hypothesis: no deadline (CI machines may be busy), and module-scoped apps are fine to share
+settings.register_profile("geoapp", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                          HealthCheck.too_slow])
+settings.load_profile("geoapp")
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -99,6 +113,80 @@ def client(app):
     return app.test_client()
 
 
+PASSWORD = "correct horse battery"
+
+
+def login(client, name: str, password: str = PASSWORD, next_page: str = ""):
+    """Log `client` in through the log-in form; the answer (a 302 when it worked). The form's CSRF
+    token is kept as `client.csrf` and sent from then on as the X-CSRFToken header."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"name": name, "password": password, "csrf_token": token,
+                                           "next": next_page})
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    client.csrf = token
+    return response
+
+
+class Auth:
+    """People with accounts on an app, logging in as a person does: the log-in form with its
+    CSRF token, which the client then sends as the X-CSRFToken header (as the pages' scripts do)
+    and keeps as `client.csrf` (for forms)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def user(self, name: str, role: str, password: str = PASSWORD):
+        return self.app.extensions["geoapp"].users.create(name, password, role)
+
+    def login(self, client, name: str, password: str = PASSWORD, next_page: str = ""):
+        return login(client, name, password, next_page)
+
+    def client(self, name: str, role: str | None = None, password: str = PASSWORD):
+        """A client logged in as `name` (made a user with `role` first, when given)."""
+        if role is not None:
+            self.user(name, role, password)
+        client = self.app.test_client()
+        assert self.login(client, name, password).status_code == 302, f"{name} could not log in"
+        return client
+
+
+@pytest.fixture
+def auth(app) -> Auth:
+    return Auth(app)
+
+
+CLI = [sys.executable, "-m", "geoapp.cli"]
+
+
+def run_cli(env: dict, *args, timeout=300) -> subprocess.CompletedProcess:
+    """`geoapp ARGS` in a process of its own, with `env` added to the environment."""
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT,
+                          timeout=timeout)
+
+
+@pytest.fixture(params=["geopackage", "postgis"])
+def backend(request, tmp_path) -> dict:
+    """The environment of one deployment, on either store: an instance folder over the committed
+    data, and with PostGIS a fresh database."""
+    env = {"GEOAPP_INSTANCE": str(tmp_path / "instance"), "GEOAPP_DATA_DIR": str(DATA_DIR)}
+    if request.param == "postgis":
+        env["DATABASE_URL"] = request.getfixturevalue("database_url")
+    return env
+
+
+def app_of(env: dict, **extra):
+    """The app of a `backend` environment."""
+    return make_app(DATA_DIR, Path(env["GEOAPP_INSTANCE"]), DATABASE_URL=env.get("DATABASE_URL"), **extra)
+
+
+@pytest.fixture
+def runner(tmp_path):
+    """The command line on a fresh instance folder over the committed data: runner("history", "zones")."""
+    env = {"GEOAPP_INSTANCE": str(tmp_path / "instance"), "GEOAPP_DATA_DIR": str(DATA_DIR)}
+    return lambda *args, **options: run_cli(env, *args, **options)
+
+
 class LiveServer:
     """A real HTTP server for an app, in a thread, on a free port of 127.0.0.1."""
 
@@ -170,6 +258,29 @@ class WatchedPage:
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
+# Animations off in the tests' pages (popups fade, pages scroll smoothly): a test then waits for
+# a state, never for a time, and its screenshot shows the page settled.
+NO_ANIMATION = """document.addEventListener("DOMContentLoaded", () => {
+  const style = document.createElement("style");
+  style.textContent = "*, *::before, *::after { transition: none !important; animation: none !important; "
+                    + "scroll-behavior: auto !important; }";
+  document.head.appendChild(style);
+});"""
+# Resolves when the map has stopped moving (a pan or zoom animation has ended).
+MAP_SETTLED = """() => new Promise(done => {
+  const map = geoapp.map;
+  const moving = map._animatingZoom || (map._panAnim && map._panAnim._inProgress);
+  if (!moving) { done(true); return; }
+  map.once("moveend", () => done(true));
+})"""
+
+
+def settled(page) -> None:
+    """Wait until the page's map is still and two frames have been drawn since."""
+    page.evaluate(MAP_SETTLED)
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 @pytest.fixture
 def open_page(browser):
     """open_page(url_base, path, width=1280, height=800, locale='zh-CN', **context options) -> WatchedPage."""
@@ -180,6 +291,7 @@ def open_page(browser):
         context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
                                       **context_options)
         contexts.append(context)
+        context.add_init_script(NO_ANIMATION)
         page = context.new_page()
         watched = WatchedPage(page, base)
         page.goto(base + path)

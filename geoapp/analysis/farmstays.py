@@ -251,8 +251,8 @@ def _seasons(stays: gpd.GeoDataFrame) -> tuple[np.ndarray, list[tuple[str | None
 def _rank(values: pd.Series) -> np.ndarray:
     """Each value's place among the distinct values in sorted order (equal values share it), for
     sorting by several keys at once. Short texts are sorted as one fixed-width numpy array
-    (2.5× faster than comparing Python strings: 0.26 s for 500,000 names); a long one would
-    make that array huge, so then pandas sorts the strings."""
+    (faster than comparing Python strings: bench/README.md, start-up); a long one would make
+    that array huge, so then pandas sorts the strings."""
     texts = values.astype(object).where(values.notna(), "").astype(str).tolist()
     longest = max(map(len, texts), default=0)
     if longest <= 64:

@@ -89,7 +89,7 @@ def scoped_dataset(dataset: Dataset, scope: Scope) -> Dataset:
 
 
 def zone_summaries(analysis: CountyAnalysis, disclose: bool = False) -> dict[str, dict[str, int | None]]:
-    """The county figures (BRIEF §3) for each zone and for OUTSIDE, computed the way the
+    """The county figures (docs/BRIEF.md §3) for each zone and for OUTSIDE, computed the way the
     county's are; counts of people under five hidden unless `disclose`."""
     summaries = {}
     for zone in [*analysis.zones.id, OUTSIDE]:

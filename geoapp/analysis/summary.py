@@ -1,4 +1,4 @@
-"""The county figures of BRIEF §3, computed from the rows — never typed in."""
+"""The county figures of docs/BRIEF.md §3, computed from the rows — never typed in."""
 from __future__ import annotations
 
 import pandas as pd
@@ -31,7 +31,7 @@ def _pipeline_count(dataset: Dataset, stage: str, recorded: int, since: int | No
 
 
 def county_summary(dataset: Dataset) -> dict[str, int]:
-    """Every key of BRIEF §3 with its value computed from the dataset's rows."""
+    """Every key of docs/BRIEF.md §3 with its value computed from the dataset's rows."""
     organisations = dataset["party_organisations"]
     bases = dataset["industry_bases"]
     cooperatives = dataset["cooperatives"]

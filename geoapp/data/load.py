@@ -1,5 +1,5 @@
 """Reading the data: the data dir (one GeoJSON file per layer and one CSV file per table,
-BRIEF §4) and the instance store, which holds every version and is the truth once seeded.
+docs/BRIEF.md §4) and the instance store, which holds every version and is the truth once seeded.
 
 The app serves, for each layer, the newest version that passes the same check an import
 passes (`geoapp.data.validate.check_frame`). A version that does not load — written by an

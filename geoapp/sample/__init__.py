@@ -2,7 +2,7 @@
 synthetic data the scale tests and benches use (`synthetic`).
 
 Real inputs, in `geodata/reference/`: the county boundary and the township reference table.
-Everything else the article gives only as county totals (BRIEF §3); this package builds rows
+Everything else the article gives only as county totals (docs/BRIEF.md §3); this package builds rows
 that add up to those totals, placed plausibly on the real map, from a fixed random seed. Its
 output is committed in `geodata/`, so the app starts without running it, and nothing the app
 serves imports it.

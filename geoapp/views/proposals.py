@@ -1,6 +1,6 @@
 """Proposals that are worked on: saved, edited (never duplicated), reviewed through the
 workflow of `geoapp.workflow`, every change kept as a revision, compared side by side, and
-printed as a one-page sheet for the approval file (BRIEF §7: /api/proposals).
+printed as a one-page sheet for the approval file (docs/BRIEF.md §7: /api/proposals).
 
 Each function takes the proposal store, the served version, who asks (`Viewer`) and what they
 sent, and returns plain data (GeoJSON features); it raises `Forbidden` (403), `NoProposal`

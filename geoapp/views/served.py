@@ -229,9 +229,8 @@ def version_of_dataset(dataset: Dataset, tiles: Tiles | None = None, dem: Path |
 
 
 def release_freed_memory() -> None:
-    """Give the memory a load used and freed back to the system: loading half a million rows
-    peaks at 1.5 GB, and glibc keeps freed memory for reuse (measured at 500,000 farm stays:
-    a worker holds 1.0 GB after start with this, 1.07 GB without)."""
+    """Give the memory a load used and freed back to the system: glibc keeps freed memory for
+    reuse, and a load of many rows frees much (bench/README.md, start-up and memory)."""
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)

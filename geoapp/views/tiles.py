@@ -20,7 +20,7 @@ from geoapp.messages import N_, UserError
 from geoapp.store.base import LayerStore, TileCutter
 from geoapp.views.served import Served, ServedVersion
 
-TILES_KEPT = 512      # vector tiles kept cut per data version (a tile of 15,000 polygons takes 0.6 s to cut)
+TILES_KEPT = 512      # vector tiles kept cut per data version (a crowded tile is dear to cut: bench/README.md)
 AHEAD_ZOOMS = range(6, 12)   # the zooms the coverage page opens at, on a phone to a wide screen
 TOWNSHIP_TILE_PROPERTIES = ["code"]   # what the coverage map's township tiles carry: colours join by code
 

@@ -1,4 +1,4 @@
-"""The JSON API (BRIEF §7): the twins of the pages, and what the coverage map asks for."""
+"""The JSON API (docs/BRIEF.md §7): the twins of the pages, and what the coverage map asks for."""
 from __future__ import annotations
 
 import shapely

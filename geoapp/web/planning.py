@@ -1,5 +1,5 @@
 """Planning new industry bases: the page, the public analysis, candidate sites, and a site read
-from a file (BRIEF §7: /api/plan/analyse, /api/plan/candidates), over `geoapp.views.planning`."""
+from a file (docs/BRIEF.md §7: /api/plan/analyse, /api/plan/candidates), over `geoapp.views.planning`."""
 from __future__ import annotations
 
 import csv

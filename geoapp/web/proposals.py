@@ -1,4 +1,4 @@
-"""Proposals (BRIEF §7: /api/proposals): a few lines per route over `geoapp.views.proposals`,
+"""Proposals (docs/BRIEF.md §7: /api/proposals): a few lines per route over `geoapp.views.proposals`,
 where the review workflow lives."""
 from __future__ import annotations
 

@@ -74,6 +74,7 @@
     edit: {featureGroup: siteLayer, remove: false}
   });
   map.addControl(drawControl);
+  geoapp.planning.drawControl = drawControl;  // (the tests wait on its drawing's state)
   map.on(L.Draw.Event.CREATED, function (event) { setSite(event.layer.toGeoJSON().geometry, false); });
   map.on(L.Draw.Event.EDITED, function () {  // the site's corners were dragged
     var layers = siteLayer.getLayers();

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from tests.conftest import HOSTILE_EN, HOSTILE_ZH, LiveServer
+from tests.conftest import HOSTILE_EN, HOSTILE_ZH, LiveServer, settled
 
 pytestmark = pytest.mark.browser
 
@@ -153,7 +153,7 @@ def test_printing_gives_the_whole_map_and_whole_tables(live_server, open_page):
     page = watched.page
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-    page.wait_for_timeout(300)
+    page.wait_for_function("() => geoapp.map.getSize().x === geoapp.map.getContainer().clientWidth")
     map_box = page.locator(".map-pane").bounding_box()
     assert map_box["width"] > 900 and map_box["height"] < 700, "the map fits one A4 landscape page"
     for table in page.locator("table.data").all():
@@ -280,7 +280,7 @@ def test_townships_drawn_from_vector_tiles_are_coloured_by_the_indicator(tiled_s
     before = len(tiles)
     page.select_option("#metric", "loan_amount_yuan")
     page.wait_for_function("() => document.getElementById('metric-heading').textContent === '扶持贷款金额'")
-    page.wait_for_timeout(300)
+    settled(page)
     drawn, expected = fill_at_township("loan_amount_yuan")
     assert near(drawn, expected), "another indicator recolours the same tiles"
     assert len(tiles) == before, "no new tiles for another indicator"
@@ -288,7 +288,7 @@ def test_townships_drawn_from_vector_tiles_are_coloured_by_the_indicator(tiled_s
     popup = page.locator(".leaflet-popup-content .geoapp-identify-first")
     popup.wait_for(timeout=5000)
     assert popup.locator(".geoapp-popup-title").inner_text() == analysis.townships.set_index("code").name_zh[code]
-    page.wait_for_timeout(300)  # the popup fades in (0.2 s): the picture shows it settled
+    settled(page)
     watched.screenshot("coverage-from-tiles-zh")
     assert watched.errors == [] and watched.foreign_requests == []
 
@@ -329,16 +329,17 @@ def test_three_thousand_townships_come_as_tiles_and_the_page_stays_small(many_to
     popup.wait_for(timeout=10000)
     assert popup.locator(".geoapp-popup-title").inner_text() == gap.inner_text()
     p.evaluate("() => { geoapp.map.closePopup(); }")
-    p.wait_for_timeout(600)  # the popup's pan into view ends before the view is set again
+    settled(p)  # the popup's pan into view ends before the view is set again
     township = server.townships.iloc[2500]  # a small one, not among the named
     spot = township.geometry.representative_point()
     p.evaluate("([lat, lon]) => { geoapp.map.setView([lat, lon], 14, {animate: false}); }", [spot.y, spot.x])
     p.evaluate("() => { window.scrollTo({top: 0, behavior: 'instant'}); }")  # the gap link scrolled to the map
-    p.wait_for_timeout(300)
+    p.wait_for_function("() => window.scrollY === 0")
+    settled(p)
     click_at(watched, spot.x, spot.y)
     popup = p.locator(".leaflet-popup-content .geoapp-identify-first")
     popup.wait_for(timeout=10000)
     assert popup.locator(".geoapp-popup-title").inner_text() == township.name_zh
-    p.wait_for_timeout(300)  # the popup fades in (0.2 s): the picture shows it settled
+    settled(p)
     watched.screenshot("coverage-3000-townships-zh")
     assert watched.errors == [] and watched.foreign_requests == []

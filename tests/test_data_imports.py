@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -28,10 +29,9 @@ from geoapp.crs import wgs84_to_gcj02
 from geoapp.data.imports import prepare_import
 from geoapp.data.load import open_dataset
 from geoapp.layers import LAYERS
+from geoapp.store import open_stores
 from geoapp.store.layers import GeoPackageLayerStore as LayerStore
-from tests.conftest import DATA_DIR, make_app
-
-PASSWORD = "correct horse battery"
+from tests.conftest import DATA_DIR, PASSWORD, Auth, login, make_app, run_cli
 
 
 def geojson(layer: str) -> dict:
@@ -320,12 +320,7 @@ def seeded(tmp_path_factory):
 
 
 def admin_client(app, name="keeper"):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}).status_code == 302
-    client.csrf = token
-    return client
+    return Auth(app).client(name)
 
 
 def test_the_corpus_has_thirty_or_more_different_mistakes():
@@ -543,3 +538,47 @@ def test_every_column_name_survives_a_shapefile():
     for layer in LAYERS.values():
         short = [c.name[:10] for c in layer.columns]
         assert len(short) == len(set(short)), layer.id
+
+
+# 8. Imports are bounded and leave nothing behind ------------------------------------------------------
+
+def test_an_oversized_file_is_refused_by_the_command_line_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(201 * 1024 * 1024)  # sparse: 201 MB on paper, nothing on disk
+    env = {"GEOAPP_INSTANCE": str(tmp_path / "instance")}
+    result = run_cli(env, "validate", "farm_stays", str(path))
+    assert result.returncode == 1 and "the file is 201 MB; at most 200 MB can be imported" in result.stderr
+
+
+def test_validating_importing_and_exporting_leave_no_temporary_files(tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"GEOAPP_INSTANCE": str(tmp_path / "instance"), "TMPDIR": str(temporary)}
+    for command in ("validate", "import"):
+        assert run_cli(env, command, "festivals", str(DATA_DIR / "festivals.geojson")).returncode == 0
+    assert run_cli(env, "export", "zones", str(tmp_path / "zones.zip")).returncode == 0
+    assert list(temporary.iterdir()) == []
+    # the data page's export too
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    app.extensions["geoapp"].users.create("keeper", PASSWORD, "admin")
+    client = app.test_client()
+    login(client, "keeper")
+    before = set(Path(tempfile.gettempdir()).glob("geoapp-export-*"))
+    for fmt in ("zip", "gpkg", "geojson", "csv"):
+        assert client.get(f"/admin/data/export/zones/{fmt}").status_code == 200
+    assert set(Path(tempfile.gettempdir()).glob("geoapp-export-*")) == before
+
+
+def test_a_geojson_crs_member_is_honoured_by_name(tmp_path):
+    festivals = gpd.read_file(DATA_DIR / "festivals.geojson")
+    projected = json.loads(festivals.to_crs(4547).to_json())
+    projected["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4547"}}
+    path = tmp_path / "festivals.geojson"
+    path.write_text(json.dumps(projected), encoding="utf-8")
+    env = {"GEOAPP_INSTANCE": str(tmp_path / "instance")}
+    result = run_cli(env, "import", "festivals", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "urn:ogc:def:crs:EPSG::4547" in result.stdout
+    stored = open_stores(tmp_path / "instance").layers.read("festivals").to_crs(32648)
+    assert stored.distance(festivals.to_crs(32648), align=False).max() < 0.01

@@ -17,9 +17,7 @@ import shapely
 from shapely.geometry import Point, mapping
 
 from geoapp.config import ROOT
-from tests.conftest import DATA_DIR, make_app
-
-PASSWORD = "correct horse battery"
+from tests.conftest import DATA_DIR, PASSWORD, Auth, make_app
 
 
 def feature(geometry, industry="pear", **properties) -> dict:
@@ -48,12 +46,7 @@ def csrf_token(client) -> str:
 
 
 def logged_in(app, name: str):
-    client = app.test_client()
-    token = csrf_token(client)
-    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    client.environ_base["HTTP_X_CSRFTOKEN"] = token
-    return client
+    return Auth(app).client(name)
 
 
 @pytest.fixture(scope="module")

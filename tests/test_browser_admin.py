@@ -6,10 +6,9 @@ import json
 import pytest
 
 from geoapp.crs import wgs84_to_gcj02
-from tests.conftest import ARTIFACTS, DATA_DIR, LiveServer, make_app
+from tests.conftest import ARTIFACTS, DATA_DIR, PASSWORD, LiveServer, make_app
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 
 
 def test_check_import_and_watch_progress(tmp_path, browser):

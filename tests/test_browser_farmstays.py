@@ -12,11 +12,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from tests.conftest import DATA_DIR, LiveServer, make_app
+from tests.conftest import DATA_DIR, PASSWORD, LiveServer, make_app, settled
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844, "has_touch": True, "is_mobile": True}
-PASSWORD = "correct horse battery"
 
 
 def list_ids(page) -> list[str]:
@@ -49,7 +48,7 @@ def test_on_a_phone_the_list_comes_first_and_the_map_shows_prices(live_server, o
     watched.screenshot(f"farmstays-phone-list-{lang}")
     page.locator(".view-toggle [data-view=map]").tap()
     page.wait_for_function("() => geoapp.farmstays.mapLoads >= 2")  # the view at its real size
-    page.wait_for_timeout(300)
+    settled(page)
     assert page.locator(".folium-map").is_visible() and not page.locator("#results").is_visible()
     pins = page.locator(".leaflet-marker-pane .price-pin:visible")
     groups = page.locator(".leaflet-marker-pane .marker-cluster span").all_inner_texts()
@@ -308,6 +307,6 @@ def test_a_listed_stay_inside_a_group_opens_on_the_map(crowded_server, open_page
     title.wait_for(timeout=10000)
     assert title.inner_text() == name
     assert page.locator("#search-area").is_hidden(), "our own move is not the visitor's"
-    page.wait_for_timeout(400)  # the popup's fade
+    settled(page)
     watched.screenshot("farmstays-wide-6000-popup")
     assert watched.errors == [] and watched.foreign_requests == []

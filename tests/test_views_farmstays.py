@@ -243,7 +243,7 @@ def test_the_links_agree_with_published_reference_pairs():
 def test_photos_that_are_not_safe_photos_are_refused(tmp_path):
     import io
 
-    from tests.test_farmstays_browser import PASSWORD, jpeg_with_gps
+    from tests.test_browser_farmstays import PASSWORD, jpeg_with_gps
     app = make_app(DATA_DIR, tmp_path / "instance")
     app.extensions["geoapp"].users.create("keeper", PASSWORD, "admin")
     client = app.test_client()

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DATA_DIR, LiveServer, make_app
+from tests.conftest import DATA_DIR, PASSWORD, LiveServer, make_app
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 CORNERS = [(29.49, 102.60), (29.49, 102.63), (29.51, 102.63), (29.51, 102.60)]  # lat, lon
+
+
+CORNER_DRAWN = """n => {
+  const mode = geoapp.planning.drawControl._toolbars.draw._activeMode;
+  return mode && mode.handler._markers.length >= n && !mode.handler._disableMarkers;
+}"""
 
 
 def draw_polygon(page, corners):
     page.locator(".leaflet-draw-draw-polygon").click()
     box = page.locator(".folium-map").bounding_box()
     points = [page.evaluate("ll => geoapp.map.latLngToContainerPoint(ll)", list(c)) for c in corners]
-    for point in points + points[:1]:  # clicking the first corner again closes the polygon
+    for number, point in enumerate(points + points[:1]):  # clicking the first corner again closes it
         page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
-        page.wait_for_timeout(120)
+        if number < len(points):  # each corner is drawn, and the tool ready for the next, before the next click
+            page.wait_for_function(CORNER_DRAWN, arg=number + 1)
 
 
 def test_draw_analyse_log_in_save_restart_and_find_it(tmp_path, browser):
@@ -129,7 +135,7 @@ def test_no_analysis_until_an_industry_is_chosen_and_the_conclusion_shows_first(
     watched = open_page(live_server.url, "/planning?lang=en")
     page = watched.page
     draw_polygon(page, CORNERS)
-    page.wait_for_timeout(300)
+    page.wait_for_function("() => document.getElementById('planning-status').textContent.includes('industry')")
     assert "Choose the industry of the base first" in page.locator("#planning-status").inner_text()
     assert page.evaluate("geoapp.planning.analysis") is None, "never analysed as a guessed industry"
     page.select_option("#industry", "pear")

@@ -7,12 +7,11 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import DATA_DIR, make_app
+from conftest import DATA_DIR, PASSWORD, Auth, make_app
 
 from geoapp.analysis.linkages import MIN_PUBLIC_COUNT, OUTSIDE
 from geoapp.layers import ACTIVITY_KINDS
 
-PASSWORD = "correct horse battery staple"
 SECTIONS = ("organisation", "team", "service", "development")
 
 
@@ -24,11 +23,7 @@ def linkage_app(tmp_path_factory):
 
 
 def office_client(app):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"name": "officer", "password": PASSWORD, "csrf_token": token}).status_code == 302
-    return client
+    return Auth(app).client("officer")
 
 
 def zone_ids(app) -> list[str]:

@@ -1,0 +1,108 @@
+"""Serving as production does: gunicorn workers forked from one load answer, follow an import
+and survive a killed sibling; a slow reload runs beside the requests, which keep the version
+they started with."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from geoapp.config import ROOT
+from geoapp.data.load import load_store
+from tests.conftest import DATA_DIR, make_app
+from tests.conftest import run_cli as cli
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # a new connection: any worker
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _five_star(port: int) -> int:
+    status, body = _get(port, "/ogc/collections/farm_stays/items?stars=5&limit=1")
+    assert status == 200, body[:300]
+    return json.loads(body)["numberMatched"]
+
+
+def test_gunicorn_workers_forked_from_one_load_answer_and_follow_imports(backend, tmp_path):
+    """gunicorn as the README runs it (the repository's gunicorn.conf.py: the app loaded once,
+    then the workers forked): every worker answers rightly — on PostGIS each with its own
+    connections — an import reaches every worker, and a worker gunicorn forks again after one
+    dies serves the new data, not the load it was forked from."""
+    import signal
+
+    from tests.processes import children, free_port
+    port = free_port()
+    env = {**os.environ, **backend, "GEOAPP_TILES": "blank", "SECRET_KEY": "test"}
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (the server writes to it while it runs)
+    master = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                               "geoapp.wsgi:app"], env=env, cwd=ROOT, stdout=log, stderr=log)
+
+    def workers() -> list[int]:
+        return children(master.pid)
+    try:
+        for _ in range(600):
+            try:
+                if _five_star(port) == 3 and len(workers()) == 2:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail((tmp_path / "gunicorn.log").read_text())
+        answers = [_five_star(port) for _ in range(20)]
+        found = [_get(port, "/api/farmstays?q=qingxi&limit=5") for _ in range(6)]
+        assert answers == [3] * 20 and all(status == 200 and json.loads(body)["numberMatched"] > 0
+                                           for status, body in found)
+        stays = json.loads((DATA_DIR / "farm_stays.geojson").read_text(encoding="utf-8"))
+        next(f for f in stays["features"] if f["properties"]["stars"] == 4)["properties"]["stars"] = 5
+        changed = tmp_path / "stays.geojson"
+        changed.write_text(json.dumps(stays, ensure_ascii=False), encoding="utf-8")
+        imported = cli(backend, "import", "farm_stays", str(changed), "--who", "test")
+        assert imported.returncode == 0, imported.stderr
+        assert [_five_star(port) for _ in range(20)] == [4] * 20
+        before = set(workers())
+        os.kill(min(before), signal.SIGKILL)
+        for _ in range(600):
+            if len(set(workers()) - before) == 1 and len(workers()) == 2:
+                break
+            time.sleep(0.1)
+        assert [_five_star(port) for _ in range(20)] == [4] * 20, "a worker forked again serves the new version"
+    finally:
+        master.send_signal(signal.SIGTERM)
+        master.wait(30)
+
+
+def test_a_slow_reload_runs_beside_the_requests_which_keep_their_version(data_copy, tmp_path):
+    """A new version whose load is slow (GEOAPP_BACKGROUND_RELOAD_AFTER=0 makes every load count
+    as slow) is loaded in a thread: the request that notices it is answered at once from the
+    version it had, and later requests get the new one, whole."""
+    import time
+
+    app = make_app(data_copy, tmp_path / "instance", GEOAPP_BACKGROUND_RELOAD_AFTER=0)
+    client = app.test_client()
+    state = app.extensions["geoapp"]
+    def stays_served() -> int:
+        return client.get("/api/farmstays?limit=1").get_json()["numberMatched"]
+    before = stays_served()
+    stays = load_store(state.layers)["farm_stays"]
+    state.layers.publish({"farm_stays": stays.iloc[:5]}, "keeper", {"farm_stays": "five.geojson"},
+                         {"farm_stays": "sha256:five"})
+    noticed = stays_served()
+    assert noticed == before, "the request that notices the version is not held up by its load"
+    deadline = time.time() + 60
+    while stays_served() != 5 or state.reloading:
+        assert time.time() < deadline, "the new version was never served"
+        time.sleep(0.05)
+    assert client.get(f"/farmstays/{stays.id.iloc[0]}").status_code == 200
+    assert client.get(f"/farmstays/{stays.id.iloc[-1]}").status_code == 404, "the new version, whole"
