@@ -96,6 +96,20 @@ def text(args: Mapping[str, str], name: str, max_length: int) -> str | None:
     return raw or None
 
 
+def names(args: Mapping[str, str], name: str, known: Collection[str], most: int = 50) -> list[str]:
+    """A comma-separated list of some of `known` (an empty list when absent), in the order given."""
+    raw = _raw(args, name)
+    if len(raw) > most * 64:
+        raise ParamError(N_("%(name)s is %(length)s characters long; at most %(most)s"),
+                         parameter=name, name=name, length=len(raw), most=most * 64)
+    chosen = [part.strip() for part in raw.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in known]
+    if unknown or len(chosen) > most:
+        raise ParamError(N_("%(name)s: there is no “%(value)s”; choose from %(known)s"), parameter=name, name=name,
+                         value=shown(unknown[0] if unknown else raw), known=", ".join(known))
+    return chosen
+
+
 def lat_lon(args: Mapping[str, str], name: str) -> tuple[float, float] | None:
     """LAT,LON in degrees, or None when absent."""
     raw = _raw(args, name)

@@ -156,6 +156,15 @@ def auth(app) -> Auth:
     return Auth(app)
 
 
+def log_in_page(page, base: str, name: str, next_path: str, password: str = PASSWORD) -> None:
+    """Log in in the browser as a person does (the log-in form), landing on `next_path`."""
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.locator("form.login-form button").click()
+    page.wait_for_url(f"**{next_path.split('?')[0]}**")
+
+
 CLI = [sys.executable, "-m", "geoapp.cli"]
 
 

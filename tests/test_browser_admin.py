@@ -6,7 +6,7 @@ import json
 import pytest
 
 from geoapp.crs import wgs84_to_gcj02
-from tests.conftest import ARTIFACTS, DATA_DIR, PASSWORD, LiveServer, make_app
+from tests.conftest import ARTIFACTS, DATA_DIR, PASSWORD, LiveServer, log_in_page, make_app
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +26,7 @@ def test_check_import_and_watch_progress(tmp_path, browser):
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
     try:
-        page.goto(server.url + "/admin/data/?lang=en")
-        page.fill("input[name=name]", "keeper")
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form.login-form button").click()
-        page.wait_for_url("**/admin/data/**")
+        log_in_page(page, server.url, "keeper", "/admin/data/?lang=en")
         page.select_option("select[name=layer]", "farm_stays")
         page.set_input_files("input[name=file]", str(upload))
         page.locator(".upload-form button[type=submit]").click()

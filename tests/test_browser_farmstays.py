@@ -12,7 +12,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from tests.conftest import DATA_DIR, PASSWORD, LiveServer, make_app, settled
+from tests.conftest import DATA_DIR, PASSWORD, LiveServer, log_in_page, make_app, settled
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844, "has_touch": True, "is_mobile": True}
@@ -206,11 +206,7 @@ def test_an_admins_photo_shows_on_the_stay_with_no_exif_left(tmp_path, browser):
     try:
         photo = tmp_path / "gps.jpg"
         photo.write_bytes(jpeg_with_gps())
-        page.goto(server.url + "/login?next=/farmstays/FS02")
-        page.fill("input[name=name]", "keeper")
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form.login-form button").click()
-        page.wait_for_url("**/farmstays/FS02**")
+        log_in_page(page, server.url, "keeper", "/farmstays/FS02")
         page.set_input_files("input[name=photo]", str(photo))
         page.fill("input[name=caption_zh]", "院子")
         page.fill("input[name=credit]", "汉源县文旅局")

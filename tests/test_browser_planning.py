@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DATA_DIR, PASSWORD, LiveServer, make_app
+from tests.conftest import DATA_DIR, PASSWORD, LiveServer, log_in_page, make_app
 
 pytestmark = pytest.mark.browser
 CORNERS = [(29.49, 102.60), (29.49, 102.63), (29.51, 102.63), (29.51, 102.60)]  # lat, lon
@@ -179,11 +179,7 @@ def test_an_approved_proposal_offers_its_planner_no_edit(tmp_path, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(server.url + "/login?next=/planning")
-        page.fill("input[name=name]", "ann")
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form.login-form button").click()
-        page.wait_for_url("**/planning**")
+        log_in_page(page, server.url, "ann", "/planning")
         item = page.locator(f'#proposals li[data-id="{proposal.id}"]')
         item.wait_for()
         assert "已批准" in item.inner_text()

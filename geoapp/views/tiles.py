@@ -29,23 +29,13 @@ class NoTile(UserError):
     status = 404
 
 
-class BadTileRequest(UserError):
-    status = 400
-
-
-def checked_request(layer_id: str, z: int, x: int, y: int, wanted: list[str]) -> None:
-    """NoTile (404) for a layer or tile address that does not exist; BadTileRequest (400) for
-    properties the layer's tiles do not carry."""
+def checked_request(layer_id: str, z: int, x: int, y: int) -> None:
+    """NoTile (404) for a layer or tile address that does not exist."""
     if layer_id not in PUBLIC_LAYERS:
         raise NoTile(N_("There is no layer “%(layer)s” as tiles; the layers are %(known)s."), layer=layer_id[:60],
                      known=", ".join(PUBLIC_LAYERS))
     if not 0 <= z <= MAX_VECTOR_ZOOM or not 0 <= x < (1 << z) or not 0 <= y < (1 << z):
         raise NoTile(N_("There is no tile %(z)s/%(x)s/%(y)s."), z=z, x=x, y=y)
-    carried = tile_properties(layer_id)
-    unknown = [c for c in wanted if c not in carried]
-    if unknown:
-        raise BadTileRequest(N_("properties: %(unknown)s is not in these tiles; they carry %(known)s."),
-                             unknown=unknown[0][:40], known=", ".join(carried))
 
 
 def variant(shifted: bool, wanted: list[str]) -> str:

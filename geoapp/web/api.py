@@ -80,14 +80,14 @@ def coverage_identify():
     zoom = params.number(request.args, "zoom", 0, 22, default=12)
     if lat is None or lon is None:
         raise params.ParamError(N_("lat and lon are required"), parameter="lat")
-    layers_on = params.text(request.args, "layers", 500)
+    layers_on = params.names(request.args, "layers", LAYER_KEYS)
     aimed = params.text(request.args, "aimed", 200)
     current = version()
     point = current.tiles.from_display(shapely.points([lon], [lat]))[0]  # the browser's datum to WGS-84
     found = coverage_views.identify(
         current, current_metric(), current_lang(), point.x, point.y, zoom or 12,
         tuple(aimed.split(":", 1)) if aimed and ":" in aimed else None,  # type: ignore[arg-type]
-        set(layers_on.split(",")) if layers_on else None, viewer().disclose)
+        set(layers_on) if layers_on else None, viewer().disclose)
     return jsonify({"features": found})
 
 

@@ -11,6 +11,8 @@ import zlib
 from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import gettext as _
 
+from geoapp import params
+from geoapp.maps.vectortiles import tile_properties
 from geoapp.views import tiles as tile_views
 from geoapp.views.served import ServedVersion
 from geoapp.web.compression import accepts_gzip
@@ -40,8 +42,8 @@ def tile(z: int, x: int, y: int):
 @bp.get("/tiles/<layer_id>/<int:z>/<int:x>/<int:y>.mvt")
 def vector_tile(layer_id: str, z: int, x: int, y: int):
     """A public layer as a Mapbox Vector Tile, cut from the data version being served."""
-    wanted = [c for c in request.args.get("properties", "").split(",") if c]
-    tile_views.checked_request(layer_id, z, x, y, wanted)
+    tile_views.checked_request(layer_id, z, x, y)
+    wanted = params.names(request.args, "properties", tile_properties(layer_id))
     shifted = request.args.get("display") == "1"
     etag = (f'"{zlib.crc32(repr(served().stamp).encode()):x}-{layer_id}-{z}-{x}-{y}'
             f'{tile_views.variant(shifted, wanted)}"')
