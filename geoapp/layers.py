@@ -14,7 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from geoapp.dates import PATTERN as MONTH_DAY
+
 ColumnType = Literal["str", "int", "float", "bool"]
+MAX_TEXT = 2_000   # characters in any text column
+MAX_NAME = 120     # characters in a name (drawn on maps and in the report, where a longer one is no name)
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class Column:
     maximum: float | None = None
     references: str | None = None  # id of the layer whose key this column holds
     pattern: str | None = None     # a regular expression the text must match fully
+    month_day: bool = False        # a day of the year, "03-15": a real one (`geoapp.dates`)
+    max_length: int = MAX_TEXT     # characters a text may have (names are shorter)
 
 
 @dataclass(frozen=True)
@@ -94,13 +100,14 @@ PLAN_INDICATORS = ("base_area_mu", "households_benefiting", "tourist_visits", "t
 _POLYGONS = ("Polygon", "MultiPolygon")
 _POINTS = ("Point",)
 _PROVENANCE = Column("source")
-_MONTH_DAY = r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+def _month_day(name: str, **options) -> Column:
+    return Column(name, pattern=MONTH_DAY, month_day=True, **options)
 # Ids appear in addresses (/farmstays/<id>, OGC items): letters, digits, '.', '_', '-' only.
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 
 
 def _names() -> tuple[Column, Column]:
-    return Column("name_zh"), Column("name_en")
+    return Column("name_zh", max_length=MAX_NAME), Column("name_en", max_length=MAX_NAME)
 
 
 def _where() -> tuple[Column, Column]:
@@ -195,7 +202,8 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "farm_stays", "星级农家乐", "Star-rated farm stays", key="id", geometry=_POINTS,
         columns=(
-            Column("id", pattern=ID_PATTERN), Column("name_zh"), Column("name_en", nullable=True),  # pinyin when missing
+            Column("id", pattern=ID_PATTERN), Column("name_zh", max_length=MAX_NAME),
+            Column("name_en", nullable=True, max_length=MAX_NAME),  # pinyin when missing
             Column("stars", "int", minimum=1, maximum=5),
             Column("price", "float", minimum=0),
             Column("beds", "int", minimum=0),
@@ -209,8 +217,8 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("address_en", required=False, nullable=True),
             Column("season_en", required=False, nullable=True),
             Column("dishes_en", required=False, nullable=True),
-            Column("open_from_md", required=False, nullable=True, pattern=_MONTH_DAY),  # the season it opens
-            Column("open_to_md", required=False, nullable=True, pattern=_MONTH_DAY),    # (none: all year)
+            _month_day("open_from_md", required=False, nullable=True),  # the season it opens
+            _month_day("open_to_md", required=False, nullable=True),    # (none: all year)
         ),
         description="Star-rated farm stays (price in yuan per person per day).",
     ),
@@ -218,9 +226,8 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
         "festivals", "节会", "Festivals", key="id", geometry=_POINTS,
         columns=(
             Column("id", pattern=ID_PATTERN), *_names(),
-            Column("start_md", pattern=_MONTH_DAY),
-            Column("end_md", pattern=_MONTH_DAY),
-            Column("venue_zh"), Column("venue_en"),
+            _month_day("start_md"), _month_day("end_md"),
+            Column("venue_zh", max_length=MAX_NAME), Column("venue_en", max_length=MAX_NAME),
             *_where(),
             Column("industry", nullable=True, choices=tuple(INDUSTRIES)),
             _PROVENANCE,

@@ -23,6 +23,7 @@ from shapely.geometry import Point
 from geoapp import params
 from geoapp.analysis.index import JoinedTexts, grid_cells
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
+from geoapp.dates import in_year
 from geoapp.mercator import world_pixels
 from geoapp.messages import N_
 from geoapp.params import ParamError, plain_number
@@ -114,9 +115,8 @@ def parse_query(args: Mapping[str, str], townships: set[str], festivals: set[str
 
 def festival_dates(start_md: str, end_md: str, year: int) -> tuple[dt.date, dt.date]:
     """The festival's first and last day in `year` (an end before the start runs into the next year)."""
-    start = dt.date.fromisoformat(f"{year}-{start_md}")
-    end = dt.date.fromisoformat(f"{year}-{end_md}")
-    return start, end if end >= start else end.replace(year=year + 1)
+    start, end = in_year(start_md, year), in_year(end_md, year)
+    return start, end if end >= start else in_year(end_md, year + 1)
 
 
 def festival_is_on(start_md: str, end_md: str, date_from: dt.date, date_to: dt.date) -> bool:

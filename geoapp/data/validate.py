@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from geoapp.crs import STORAGE_CRS
+from geoapp.dates import month_day
 from geoapp.layers import Column, LayerSpec
 from geoapp.messages import N_, Message, message
 
@@ -192,7 +193,18 @@ def check_columns(spec: LayerSpec, frame: pd.DataFrame, lines: bool | None = Non
             report.rows(present & ~values.isin(column.choices), lambda i, c=column, raw=raw: message(
                 N_("%(column)s: %(value)s is not one of %(choices)s"), column=c.name, value=shown(raw.iloc[i]),
                 choices=", ".join(c.choices)))
-        if column.pattern:
+        if column.type == "str":
+            text_of = values.astype(object).where(present)
+            too_long = present & (text_of.map(lambda v: len(v) if isinstance(v, str) else 0) > column.max_length)
+            report.rows(too_long, lambda i, c=column, text_of=text_of: message(
+                N_("%(column)s is %(length)s characters long; at most %(most)s"), column=c.name,
+                length=len(text_of.iloc[i]), most=c.max_length))
+        if column.month_day:
+            real = values.map(lambda v: month_day(v) is not None if v is not None else True)
+            report.rows(present & ~real.astype(bool), lambda i, c=column, raw=raw: message(
+                N_("%(column)s: %(value)s is not a day of the year (month-day such as 03-15; 02-29 is one, "
+                   "02-30 is not)"), column=c.name, value=shown(raw.iloc[i])))
+        elif column.pattern:
             rx = re.compile(column.pattern)
             report.rows(present & ~values.map(lambda v, rx=rx: bool(rx.fullmatch(str(v))) if v is not None else True),
                         lambda i, c=column, raw=raw: message(N_("%(column)s: %(value)s does not have the form %(form)s"),

@@ -28,6 +28,7 @@ from geoapp.analysis.farmstays import (
     parse_query,
     search_farm_stays,
 )
+from geoapp.dates import LEAP_YEAR, in_year
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.elements import render_parts
 from geoapp.maps.farmstays import (
@@ -228,8 +229,8 @@ def open_season(stay, lang: str) -> str | None:
         return None
 
     def day(md: str) -> str:
-        month, date = (int(v) for v in md.split("-"))
-        return f"{month}月{date}日" if lang != "en" else dt.date(2001, month, date).strftime("%-d %b")
+        date = in_year(md, LEAP_YEAR)
+        return f"{date.month}月{date.day}日" if lang != "en" else date.strftime("%-d %b")
     _ = translator(lang)
     return _("Open from %(start)s to %(end)s") % {"start": day(start), "end": day(end)}
 
