@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoapp.crs import STORAGE_CRS
+from geoapp.data.export import unguarded
 from geoapp.data.files import file_checksum
 from geoapp.data.validate import DataError, DataProblem, check_frame, check_references
 from geoapp.layers import LAYERS, LayerSpec
@@ -68,7 +69,7 @@ def read_raw(spec: LayerSpec, path: Path) -> tuple[Frame | None, list[DataProble
                                                       layer=spec.id, path=str(path)))]
     try:
         if spec.is_table:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"), []
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(unguarded), []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return gpd.read_file(path, engine="pyogrio"), []

@@ -2,13 +2,11 @@
 tables (CSV, XLSX) and the committee's report (PDF)."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from geoapp import params
+from geoapp.data.export import Sheet, csv_text, workbook
 from geoapp.indicators import DEFAULT_SHADING
 from geoapp.params import ParamError
 from geoapp.views import coverage as coverage_views
@@ -60,39 +58,18 @@ def coverage():
 def coverage_tables_csv():
     table = params.choice(request.args, "table", coverage_views.TABLES) or "townships"
     headers, rows = coverage_views.coverage_table(version(), table, current_lang(), viewer().disclose)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    name = f"hanyuan-{table}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # the BOM tells Excel it is UTF-8
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(csv_text(headers, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="hanyuan-{table}.csv"'})
 
 
 @bp.get("/coverage/tables.xlsx")
 def coverage_tables_xlsx():
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
     lang = current_lang()
-    book = Workbook()
-    book.remove(book.active)
-    for table, title in (("zones", _("Zones")), ("townships", _("Townships"))):
-        sheet = book.create_sheet(title)
-        headers, rows = coverage_views.coverage_table(version(), table, lang, viewer().disclose)
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "B2"
-        for column in sheet.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(40, max(8, width * 1.6))
-    note = book.create_sheet(_("About"))
-    note.append([_("Illustrative data: only the county boundary and the township seats are real.")])
-    data = io.BytesIO()
-    book.save(data)
-    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    sheets = [Sheet(title, *coverage_views.coverage_table(version(), table, lang, viewer().disclose))
+              for table, title in (("zones", _("Zones")), ("townships", _("Townships")))]
+    sheets.append(Sheet(_("About"), [_("Illustrative data: only the county boundary and the township seats are "
+                                       "real.")], []))
+    return Response(workbook(sheets), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="hanyuan-coverage.xlsx"'})
 
 

@@ -2,8 +2,6 @@
 from a file (docs/BRIEF.md §7: /api/plan/analyse, /api/plan/candidates), over `geoapp.views.planning`."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import tempfile
 from pathlib import Path
@@ -12,6 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from geoapp import params
+from geoapp.data.export import csv_text
 from geoapp.messages import N_
 from geoapp.params import ParamError, json_document
 from geoapp.views import planning as planning_views
@@ -63,11 +62,8 @@ def candidates_export(fmt: str):
     rows = planning_views.candidate_rows(found, current_lang())
     name = f"candidates-{found['industry']}"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else [_("Rank")], lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+        headers = list(rows[0]) if rows else [_("Rank")]
+        return Response(csv_text(headers, [list(row.values()) for row in rows]), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
                  "properties": row} for c, row in zip(found["candidates"], rows)]

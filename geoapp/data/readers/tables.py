@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geoapp.data.export import unguarded
 from geoapp.data.readers.common import (
     MAX_WORKBOOK_BYTES,
     ImportReport,
@@ -28,6 +29,7 @@ def read_csv(path: Path, layer: LayerSpec, report: ImportReport, encoding: str |
         report.problem(N_("cannot be read as CSV: %(reason)s"), reason=first_line(err))
         return None
     table.columns = [str(c).strip() for c in table.columns]
+    table = table.map(unguarded)  # a CSV this app exported keeps formula-like text after an apostrophe
     return table if layer.is_table else geometry_from_columns(table, report)
 
 
