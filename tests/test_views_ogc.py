@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import schemathesis
 import shapely
 from openapi_spec_validator import validate
+from schemathesis import GenerationMode
 
 from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from tests.conftest import DATA_DIR
@@ -168,3 +170,42 @@ def test_a_large_page_is_written_in_pieces_and_reads_as_the_small_pages_do(tmp_p
         small += page.get_json()["features"]
     assert body["features"] == small
     assert [link["rel"] for link in body["links"]] == ["self", "next", "prev"]
+
+
+@pytest.mark.parametrize("column", [c.name for layer in PUBLIC_LAYERS for c in LAYERS[layer].columns
+                                    if c.type in ("int", "float")][:40])
+@pytest.mark.parametrize("value", ["", " ", "%20%20"])
+def test_a_blank_property_filter_is_a_400_naming_it(client, column, value):
+    layer = next(layer for layer in PUBLIC_LAYERS if any(c.name == column for c in LAYERS[layer].columns))
+    response = client.get(f"/ogc/collections/{layer}/items?{column}={value}&lang=en")
+    assert response.status_code == 400, (layer, column, response.status_code)
+    assert column in response.get_json()["description"]
+
+
+def test_the_ogc_api_answers_whatever_schemathesis_sends_without_a_500(tmp_path):
+    """schemathesis reads the app's own OpenAPI definition of /ogc and sends, to every operation,
+    values of the declared types and values that break them (blank, wrong type, out of range):
+    about 300 requests. None may answer 5xx; every error is JSON saying what is wrong."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+
+    from tests.conftest import make_app
+    schema = schemathesis.openapi.from_wsgi("/ogc/api", make_app(DATA_DIR, tmp_path / "instance"))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 3 * len(PUBLIC_LAYERS)
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def answers(case):
+                response = case.call()
+                assert response.status_code < 500, (case.path, case.query, response.text[:300])
+                if response.status_code >= 400:
+                    media = {k.lower(): v for k, v in response.headers.items()}["content-type"]
+                    assert str(media[0] if isinstance(media, list) else media).startswith("application/json"), \
+                        "errors are JSON"
+                    assert response.json()["description"], "and say what is wrong"
+            try:
+                answers()
+            except Unsatisfiable:  # nothing of this operation can be broken (any text is a feature id)
+                assert mode is GenerationMode.NEGATIVE

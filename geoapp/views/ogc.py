@@ -197,6 +197,9 @@ class FeaturesAPI:
         index = self._index.layer(collection_id)
         rows = index.in_box(_checked(lambda: params.bbox(args)))
         for name in sorted(set(args) - RESERVED):
+            if not args[name].strip():
+                raise OGCError(400, "InvalidParameterValue", N_("%(name)s is empty: give the value the features must "
+                                                                "have"), name=name)
             column = layer.column(name)
             if column.type in ("int", "float"):
                 value = _checked(lambda name=name: params.number(args, name, -1e15, 1e15))
