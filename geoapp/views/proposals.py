@@ -67,11 +67,17 @@ def _candidate(properties: dict) -> dict | None:
             "reasons": value.get("reasons") or []}
 
 
-def proposal_or_404(store: ProposalStore, proposal_id: int) -> Proposal:
+def proposal_or_404(store: ProposalStore, proposal_id: int, viewer: Viewer) -> Proposal:
+    """The proposal, if it exists and the viewer may read it (another planner's draft is not
+    theirs to see: 404, as if it did not exist)."""
     proposal = store.get(proposal_id)
-    if proposal is None:
+    if proposal is None or not readable(proposal, viewer):
         raise NoProposal(N_("There is no proposal %(id)s."), id=proposal_id)
     return proposal
+
+
+def readable(proposal: Proposal, viewer: Viewer) -> bool:
+    return workflow.may_read(proposal.status, viewer.role or "", proposal.owner == viewer.name)
 
 
 def as_feature(version: ServedVersion, proposal: Proposal, viewer: Viewer) -> dict:
@@ -87,11 +93,12 @@ def as_feature(version: ServedVersion, proposal: Proposal, viewer: Viewer) -> di
 
 
 def listing(store: ProposalStore, version: ServedVersion, viewer: Viewer) -> dict:
-    return {"type": "FeatureCollection", "features": [as_feature(version, p, viewer) for p in store.list()]}
+    return {"type": "FeatureCollection",
+            "features": [as_feature(version, p, viewer) for p in store.list() if readable(p, viewer)]}
 
 
 def detail(store: ProposalStore, version: ServedVersion, proposal_id: int, viewer: Viewer) -> dict:
-    feature = as_feature(version, proposal_or_404(store, proposal_id), viewer)
+    feature = as_feature(version, proposal_or_404(store, proposal_id, viewer), viewer)
     feature["revisions"] = [r.as_dict() for r in store.revisions(proposal_id)]
     return feature
 
@@ -151,7 +158,7 @@ def _move(proposal: Proposal, status, viewer: Viewer) -> None:
 def update(store: ProposalStore, version: ServedVersion, proposal_id: int, payload, viewer: Viewer) -> dict:
     """Edit name, notes, industry or site (while not locked), and/or move the status as the
     workflow allows, with a review comment. One revision records it all."""
-    proposal = proposal_or_404(store, proposal_id)
+    proposal = proposal_or_404(store, proposal_id, viewer)
     properties = params.field_of(payload, "properties", dict, message(N_("an object")), required=False) or {}
     unknown = set(properties) - EDITABLE
     if unknown:
@@ -175,7 +182,7 @@ def update(store: ProposalStore, version: ServedVersion, proposal_id: int, paylo
 
 
 def delete(store: ProposalStore, proposal_id: int, viewer: Viewer) -> dict:
-    proposal = proposal_or_404(store, proposal_id)
+    proposal = proposal_or_404(store, proposal_id, viewer)
     if not workflow.may_delete(proposal.status, viewer.role or "", proposal.owner == viewer.name):
         raise _not_yours(proposal, message(N_("This proposal is %(status)s and locked; only an admin may delete it."),
                                            status=message(proposal.status)))
@@ -193,7 +200,7 @@ def compare(store: ProposalStore, version: ServedVersion, ids_text: str | None, 
         raise ParamError(N_("ids must be two to four proposal numbers, e.g. 3,5"), parameter="ids")
     columns = []
     for proposal_id in ids:
-        proposal = proposal_or_404(store, proposal_id)
+        proposal = proposal_or_404(store, proposal_id, viewer)
         columns.append({"proposal": as_feature(version, proposal, viewer),
                         "analysis": analyse_site(version.planning, proposal.geometry, proposal.industry)})
     return {"proposals": columns}

@@ -46,6 +46,8 @@ THROTTLE_WINDOW_S = 15 * 60
 MAX_FAILURES_PER_NAME = 10      # then that name is refused for the rest of the window
 MAX_FAILURES_PER_ADDRESS = 30   # and so is an address trying many names
 MAX_FIELD = 200
+PRIVATE_ENDPOINTS = ("auth.login", "auth.logout")          # the form's token is this session's
+SHARED_ENDPOINTS = ("static", "farmstays.photo", "tiles.")  # the same bytes for everyone, logged in or not
 
 
 class SessionCookies(SecureCookieSessionInterface):
@@ -70,6 +72,19 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(bp)
+
+    @app.after_request
+    def private_answers_are_not_kept(response):
+        """Everything that needs a login, or shows what only a logged-in person sees, says
+        `Cache-Control: no-store`: no browser, proxy or shared office PC keeps it after logout.
+        (Static files, photos and tiles are the same for everyone and stay cacheable.)"""
+        endpoint = request.endpoint or ""
+        view = app.view_functions.get(endpoint)
+        if getattr(view, "needs_login", False) or endpoint in PRIVATE_ENDPOINTS or (
+                not endpoint.startswith(SHARED_ENDPOINTS) and current_user.is_authenticated):
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_refused(err: CSRFError):
@@ -111,6 +126,7 @@ def roles_required(*roles: str):
             if current_user.role not in roles:
                 abort(403, _("This needs the role %(roles)s.", roles=" / ".join(roles)))
             return view(*args, **kwargs)
+        wrapped.needs_login = True  # type: ignore[attr-defined]
         return wrapped
     return decorate
 

@@ -66,7 +66,7 @@ def proposal_sheet(proposal_id: int):
     except OSError:
         abort(503, _("The PDF report needs the pango library on the server (Debian: apt install libpango-1.0-0 "
                      "libpangoft2-1.0-0 fonts-noto-cjk)."))
-    proposal = proposal_views.proposal_or_404(served().proposals, proposal_id)
+    proposal = proposal_views.proposal_or_404(served().proposals, proposal_id, viewer())
     pdf = proposal_sheet_pdf(version(), proposal, served().proposals.revisions(proposal_id), current_lang())
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="proposal-{proposal_id}.pdf"'})
