@@ -213,15 +213,37 @@ def cmd_rollback(args) -> int:
 
 
 def cmd_report(args) -> int:
-    """Write the county committee's coverage report (A4 landscape PDF)."""
-    from geoapp.views.documents import coverage_report_pdf
+    """Write the county committee's coverage report (A4 landscape PDF): to OUT, or with
+    --to-shelf into the instance's document shelf, where the web serves it (the web starts
+    this to make a report off its request path: `geoapp.views.shelf`)."""
+    from geoapp.analysis.counties import county_codes, county_slice
+    from geoapp.config import settings_from_environment
+    from geoapp.views.documents import coverage_report_pdf, report_name
     from geoapp.views.served import version_of_dataset
-    version = version_of_dataset(_current(args)[0])
+    from geoapp.views.shelf import Shelf, version_key
+    dataset = _current(args)[0]
+    if args.county is not None:
+        if args.county not in county_codes(dataset):
+            print(f"geoapp report: there is no county {args.county!r}; the data holds "
+                  f"{', '.join(county_codes(dataset))}", file=sys.stderr)
+            return EXIT_USAGE
+        dataset = county_slice(dataset, args.county)
+    version = version_of_dataset(dataset)
     if args.metric not in version.analysis.metrics:
         print(f"geoapp report: unknown indicator {args.metric!r}; choose one of {', '.join(version.analysis.metrics)}",
               file=sys.stderr)
         return EXIT_USAGE
-    pdf = coverage_report_pdf(version, args.metric, args.lang)
+    def make() -> bytes:
+        return coverage_report_pdf(version, args.metric, args.lang, disclose=args.exact)
+    if args.to_shelf:
+        shelf = Shelf(Path(settings_from_environment()["GEOAPP_INSTANCE"]) / "documents")
+        path = shelf.render(version_key(version, args.county), report_name(args.metric, args.lang), make)
+        print(f"shelved {path}" if path else "another renderer is at work; nothing made", flush=True)
+        return 0
+    if not args.out:
+        print("geoapp report: name the PDF to write (or --to-shelf)", file=sys.stderr)
+        return EXIT_USAGE
+    pdf = make()
     from geoapp.data.files import write_bytes
     write_bytes(Path(args.out), pdf)
     print(f"wrote {args.out} ({len(pdf) / 1e6:.1f} MB)")
@@ -322,9 +344,14 @@ def parser() -> argparse.ArgumentParser:
     rollback.add_argument("--who")
     rollback.set_defaults(run=cmd_rollback)
     report = commands.add_parser("report", help="write the county committee's coverage report as a PDF")
-    report.add_argument("out", help="the PDF to write, e.g. report.pdf")
+    report.add_argument("out", nargs="?", help="the PDF to write, e.g. report.pdf")
     report.add_argument("--metric", default="industry_branches", help="the indicator the townships are shaded by")
     report.add_argument("--lang", choices=("zh", "en"), default="zh")
+    report.add_argument("--county", help="one county's report, when the data holds several")
+    report.add_argument("--exact", action="store_true",
+                        help="show counts of people under five exactly (for the office; the public sees "
+                             "'fewer than 5')")
+    report.add_argument("--to-shelf", action="store_true", help=argparse.SUPPRESS)
     report.set_defaults(run=cmd_report)
     basemap = commands.add_parser("basemap", help="base maps for use without internet")
     basemap_commands = basemap.add_subparsers(dest="basemap_command", required=True)

@@ -38,6 +38,8 @@ def settings_from_environment(overrides: dict | None = None) -> dict:
         "GEOAPP_PROXIES": int(env.get("GEOAPP_PROXIES") or 0),
         "GEOAPP_TILED_TOWNSHIPS_FROM": int(env.get("GEOAPP_TILED_TOWNSHIPS_FROM") or 2000),
         "GEOAPP_BACKGROUND_RELOAD_AFTER": float(env.get("GEOAPP_BACKGROUND_RELOAD_AFTER") or 5.0),
+        # make the committee's report (default indicator, Chinese) as soon as a version is served
+        "GEOAPP_PREPARE_REPORT": (env.get("GEOAPP_PREPARE_REPORT") or "1").lower() not in ("0", "false", "no"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

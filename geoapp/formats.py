@@ -47,6 +47,15 @@ def number(value, lang: str = "zh", unit: str = "", digits: int = 4) -> str:
     return f"{text} {unit}".strip()
 
 
+MAX_LABEL = 24   # characters of a name drawn on a map (the page or table beside it has it whole)
+
+
+def clipped(name, most: int = MAX_LABEL) -> str:
+    """A name as a map draws it: at most `most` characters, cut with an ellipsis."""
+    text = str(name)
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
 def is_positive(value) -> bool:
     number = _number_or_none(value)
     return number is not None and number > 0

@@ -17,6 +17,7 @@ import pandas as pd
 from geoapp.messages import N_
 
 TOWNSHIP, ZONE = "township", "zone"
+MIN_PUBLIC_COUNT = 5   # counts of people from 1 to 4 are not shown to the public (a loan's amount would be a person's)
 BOTH = (TOWNSHIP, ZONE)
 
 
@@ -108,6 +109,28 @@ def change_id(indicator: str, since: int) -> str:
 def change_indicator(indicator: str, since: int) -> Indicator:
     """The change of a yearly indicator since the year `since`."""
     return replace(BY_ID[indicator], id=change_id(indicator, since), since=since, derive=None)
+
+
+def people_count(value, disclose: bool) -> int | None:
+    """A count of people as the public may see it: None when 1–4 (and `disclose` is False)."""
+    value = int(value)
+    return value if disclose or value == 0 or value >= MIN_PUBLIC_COUNT else None
+
+
+def hidden(row, indicator: Indicator, disclose: bool) -> bool:
+    """Whether `indicator`'s value in `row` (a mapping with the deciding count) is withheld from
+    this viewer: the one rule, for every scope and every door (popups, tables, exports, JSON,
+    the map's shading, the report)."""
+    count_of = indicator.private_unless
+    if disclose or count_of is None:
+        return False
+    count = row.get(count_of)
+    return count is not None and count == count and people_count(count, False) is None
+
+
+def public_values(row: dict, disclose: bool) -> dict:
+    """`row` (an indicator per key) with each value the viewer may not see set to None."""
+    return {key: None if key in BY_ID and hidden(row, BY_ID[key], disclose) else value for key, value in row.items()}
 
 
 def add_derived(table: pd.DataFrame, scope: str) -> pd.DataFrame:

@@ -71,8 +71,13 @@ def data_copy(tmp_path) -> Path:
 
 
 def make_app(data_dir: Path, instance: Path, **extra):
+    """The app on `data_dir`, as the tests use it: a blank base map; no report made ahead (a test
+    of that turns it on); a reload is always done by the request that notices it (the test of
+    slow reloads in the background sets GEOAPP_BACKGROUND_RELOAD_AFTER itself), so that a test
+    that imports and then reads does not depend on the machine's speed."""
     return create_app({"GEOAPP_DATA_DIR": data_dir, "GEOAPP_INSTANCE": instance, "GEOAPP_TILES": "blank",
-                       "TESTING": True, "SECRET_KEY": "test", **extra})
+                       "TESTING": True, "SECRET_KEY": "test", "GEOAPP_PREPARE_REPORT": False,
+                       "GEOAPP_BACKGROUND_RELOAD_AFTER": 1e9, **extra})
 
 
 # Names built to break out of HTML, of a JS template literal, and of a <script> element.

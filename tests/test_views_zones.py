@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from conftest import DATA_DIR, PASSWORD, Auth, make_app
 
-from geoapp.analysis.linkages import MIN_PUBLIC_COUNT, OUTSIDE
+from geoapp.analysis.linkages import OUTSIDE
+from geoapp.indicators import MIN_PUBLIC_COUNT
 from geoapp.layers import ACTIVITY_KINDS
 
 SECTIONS = ("organisation", "team", "service", "development")

@@ -106,3 +106,43 @@ def test_a_slow_reload_runs_beside_the_requests_which_keep_their_version(data_co
         time.sleep(0.05)
     assert client.get(f"/farmstays/{stays.id.iloc[0]}").status_code == 200
     assert client.get(f"/farmstays/{stays.id.iloc[-1]}").status_code == 404, "the new version, whole"
+
+
+def test_reports_are_made_off_the_request_path_one_at_a_time(tmp_path):
+    """Four people ask at once for four reports: each is told at once that it is being prepared
+    (202, Retry-After), at most one renderer process works at a time whatever the number of
+    requests, the rest of the site answers meanwhile, and asking again finds each report made —
+    once, for every worker (the shelf is in the instance folder)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geoapp.views.shelf import RENDERERS
+    from tests.conftest import LiveServer
+    from tests.processes import running
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    server = LiveServer(app)
+    metrics = ["industry_branches", "loans", "tourist_visits", "farm_stays"]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            first = list(pool.map(lambda m: _get(server.server.server_port, f"/coverage/report.pdf?metric={m}"),
+                                  metrics))
+        assert [status for status, _body in first] == [202] * 4
+        assert "正在准备".encode() in first[0][1] or b"being prepared" in first[0][1]
+        made: dict[str, bytes] = {}
+        deadline = time.monotonic() + 600
+        while len(made) < len(metrics):
+            assert len(running("--to-shelf")) <= RENDERERS, "renderers are bounded"
+            status, _ = _get(server.server.server_port, "/api/summary")
+            assert status == 200, "the site answers while reports are made"
+            for metric in metrics:
+                if metric not in made:
+                    status, body = _get(server.server.server_port, f"/coverage/report.pdf?metric={metric}")
+                    assert status in (200, 202), status
+                    if status == 200:
+                        made[metric] = body
+            assert time.monotonic() < deadline, f"reports never made: {set(metrics) - set(made)}"
+            time.sleep(0.5)
+        assert all(body.startswith(b"%PDF") for body in made.values())
+        again = make_app(DATA_DIR, tmp_path / "instance").test_client()  # another worker of the same instance
+        assert again.get("/coverage/report.pdf?metric=loans").data == made["loans"], "made once, for every worker"
+    finally:
+        server.stop()

@@ -22,10 +22,10 @@ from geoapp.analysis.coverage import SERVED_BASE_KINDS
 from geoapp.analysis.summary import county_summary, latest_output
 from geoapp.crs import area_mu
 from geoapp.data.load import Dataset
+from geoapp.indicators import MIN_PUBLIC_COUNT, people_count
 from geoapp.layers import ACTIVITY_KINDS, LAYERS, PIPELINE_STAGES
 
 OUTSIDE = "outside"          # the scope of what lies outside every zone
-MIN_PUBLIC_COUNT = 5         # smaller counts of people are hidden from the public
 OUTPUT_INDICATORS = ("households_benefiting", "tourist_visits", "tourism_income_yuan", "labour_transfer")
 FORM_OF_KIND = {"general": "regional", "industry": "industry", "association": "industry", "sector": "sector"}
 
@@ -49,12 +49,6 @@ class Scope:
         if self.zone == OUTSIDE:
             return frame[frame[column].isna()]
         return frame[frame[column] == self.zone]
-
-
-def people_count(value: int, disclose: bool) -> int | None:
-    """A count of people as the public may see it: None when 1–4 (and `disclose` is False)."""
-    value = int(value)
-    return value if disclose or value == 0 or value >= MIN_PUBLIC_COUNT else None
 
 
 def _int(value) -> int:

@@ -28,6 +28,7 @@ from geoapp import formats
 from geoapp.analysis import CountyAnalysis
 from geoapp.analysis.coverage import SERVED_BASE_KINDS
 from geoapp.crs import METRIC_CRS, STORAGE_CRS, area_km2
+from geoapp.indicators import hidden
 from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.display import (
     anchors,
@@ -42,6 +43,7 @@ from geoapp.vocabulary import ORGANISATION_KIND_WORDS
 # ColorBrewer PuBu 5: blue, so the red party markers and red gap rings stand out on top.
 CLASS_COLOURS = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
 ZERO_COLOUR = "#ffffff"
+WITHHELD, WITHHELD_COLOUR = -1, "#d9d9d9"   # the class of a figure about fewer than 5 people, for the public
 ZONE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
 GAP_COLOUR = "#e31a1c"
 SERVICE_BASE_KINDS = ("training", "remote-education")
@@ -108,6 +110,8 @@ def _township_symbols(layers: CoverageMap) -> dict:
     symbols = {0: Symbol(labels[0], {"fillColor": ZERO_COLOUR}, "area", literal=True)}
     for i, label in enumerate(labels[1:], start=1):
         symbols[i] = Symbol(label, {"fillColor": CLASS_COLOURS[i - 1]}, "area", literal=True)
+    if layers.withheld.any():
+        symbols[WITHHELD] = Symbol(N_("fewer than 5 (not shown)"), {"fillColor": WITHHELD_COLOUR}, "area")
     return symbols
 
 
@@ -201,14 +205,19 @@ class CoverageMap:
     lean GeoJSON, styles, the classes of the shading, and the names on the map."""
 
     def __init__(self, analysis: CountyAnalysis, metric: str, lang: str, translate: Translate,
-                 to_display: Callable | None = None):
+                 to_display: Callable | None = None, disclose: bool = True):
         self.analysis = analysis
         self.metric = analysis.metrics[metric]
         self.lang = lang
         self._ = translate
         self.to_display = to_display  # shifts geometry for a GCJ-02 base map (None: as stored)
         self.name_column = "name_en" if lang == "en" else "name_zh"
-        self.values = analysis.townships[self.metric.id].astype(float)
+        townships = analysis.townships
+        # a figure about fewer than 5 people is not shaded for the public (`geoapp.indicators.hidden`)
+        self.withheld = np.array([hidden(row, self.metric, disclose) for row in townships[
+            [self.metric.private_unless]].to_dict("records")], dtype=bool) if self.metric.private_unless and \
+            not disclose else np.zeros(len(townships), dtype=bool)
+        self.values = townships[self.metric.id].astype(float).where(~self.withheld)
         self.breaks = class_breaks(self.values)
         self._data: dict[str, dict] = {}
         self._ids: dict[str, frozenset] = {}
@@ -227,7 +236,8 @@ class CoverageMap:
     def class_labels(self) -> list[str]:
         """The legend's words for class 0 ("none") and each class: non-overlapping, rounded,
         in the page's units ("1–3", "4–8"; "0–700万元", "700万–1500万元")."""
-        whole = bool(np.all(self.values % 1 == 0))
+        known = self.values.dropna()
+        whole = bool(np.all(known % 1 == 0))
         labels = [self._("no increase") if self.metric.since is not None else self._("none")]
         low = 1.0 if whole else 0.0
         for high in self.breaks:
@@ -274,7 +284,7 @@ class CoverageMap:
         layer = LAYERS_BY_KEY[key]
         frame = layer.frame(self)
         if key == "townships":
-            frame = frame.assign(cls=[class_of(v, self.breaks) for v in self.values])
+            frame = frame.assign(cls=self.classes())
             shown = simplified_coverage(frame)
         elif layer.anchors:
             shown = anchors(frame)
@@ -317,9 +327,14 @@ class CoverageMap:
         """The townships a side table lists: the `limit` with the highest value of the indicator."""
         return self.analysis.townships.sort_values(self.metric.id, ascending=False, kind="stable").head(limit)
 
+    def classes(self) -> list[int]:
+        """Each township's class for this indicator, in the townships' order (WITHHELD where the
+        figure is about fewer than 5 people and the map is the public's)."""
+        return [WITHHELD if out else class_of(v, self.breaks) for v, out in zip(self.values, self.withheld)]
+
     def township_classes(self) -> dict[str, int]:
         """Each township's class for this indicator (for switching indicators in place)."""
-        return {code: class_of(v, self.breaks) for code, v in zip(self.analysis.townships.code, self.values)}
+        return dict(zip(self.analysis.townships.code, self.classes()))
 
     # names on the map ---------------------------------------------------------------------------
     def labels(self, most_townships: int | None = None) -> list[dict]:
@@ -349,7 +364,7 @@ class CoverageMap:
             if key == "townships" and self.lang == "en":  # "Xiaobao", as English maps write it
                 names = names.str.replace(r" (Ethnic )?(Town|Township)$", "", regex=True)
             for point, name, size, fid in zip(points, names, sizes, frame.id):
-                labels.append({"lat": round(point.y, 5), "lon": round(point.x, 5), "text": name, "kind": key,
+                labels.append({"lat": round(point.y, 5), "lon": round(point.x, 5), "text": formats.clipped(name), "kind": key,
                                "id": fid, "minZoom": layer.label_min_zoom,
                                "priority": (3 if key == "zones" else 2 if key == "townships" else 1) * 1e12 + size})
         return labels

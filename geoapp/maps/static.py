@@ -19,14 +19,16 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
+from geoapp.formats import clipped
 from geoapp.maps.coverage import (
     CLASS_COLOURS,
     GAP_COLOUR,
     LAYERS_BY_KEY,
+    WITHHELD,
+    WITHHELD_COLOUR,
     ZERO_COLOUR,
     ZONE_COLOURS,
     CoverageMap,
-    class_of,
     label_point,
 )
 
@@ -93,7 +95,7 @@ def _draw_labels(ax, points: gpd.GeoSeries, names, fontsize: float, taken: list,
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer=renderer)
     for point, name in zip(points, names):
-        text = ax.text(point.x, point.y, name, ha="center", va="center", fontsize=fontsize, weight=weight,
+        text = ax.text(point.x, point.y, clipped(name), ha="center", va="center", fontsize=fontsize, weight=weight,
                        color=colour, zorder=9, clip_on=True,
                        path_effects=[matplotlib.patheffects.withStroke(linewidth=2.5, foreground="white")])
         box = text.get_window_extent(renderer=renderer).expanded(1.05, 1.15)
@@ -130,9 +132,9 @@ def coverage_figure(layers: CoverageMap, zone_id: str | None = None, size=(10.6,
         key_ax = figure.add_axes((0.72, 0.03, 0.27, 0.96))
         ax.set_axis_off()
         key_ax.set_axis_off()
-        colours = [ZERO_COLOUR, *CLASS_COLOURS]
-        classes = [class_of(v, layers.breaks) for v in layers.values]
-        townships.plot(ax=ax, color=[colours[c] for c in classes], edgecolor="#666", linewidth=0.5, zorder=1)
+        colours = {0: ZERO_COLOUR, WITHHELD: WITHHELD_COLOUR, **dict(enumerate(CLASS_COLOURS, start=1))}
+        townships.plot(ax=ax, color=[colours[c] for c in layers.classes()], edgecolor="#666", linewidth=0.5,
+                       zorder=1)
         unserved = townships[~townships.served]
         unserved.boundary.plot(ax=ax, color=GAP_COLOUR, linewidth=1.2, linestyle=(0, (1, 2)), zorder=3)
         county.boundary.plot(ax=ax, color="#7f1d1d", linewidth=1.4, zorder=4)

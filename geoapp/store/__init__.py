@@ -24,6 +24,7 @@ class Stores:
     users: UserStore
     photos: PhotoFiles
     derived: DerivedTexts   # texts dear to derive (pinyin of names), kept per content
+    instance: Path          # the instance folder (files kept beside the stores: photos, documents)
 
 
 def open_stores(instance: str | Path, database_url: str | None = None) -> Stores:
@@ -42,10 +43,10 @@ def open_stores(instance: str | Path, database_url: str | None = None) -> Stores
         )
         engine = connect(database_url)
         return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine), photo_files,
-                      derived)
+                      derived, Path(instance))
     from geoapp.store.layers import GeoPackageLayerStore
     from geoapp.store.proposals import GeoPackageProposalStore
     from geoapp.store.users import GeoPackageUserStore
     path = Path(instance) / PROPOSALS_FILE
     return Stores(GeoPackageLayerStore(Path(instance)), GeoPackageProposalStore(path), GeoPackageUserStore(path),
-                  photo_files, derived)
+                  photo_files, derived, Path(instance))

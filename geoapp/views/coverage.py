@@ -66,10 +66,22 @@ def parse_query(args: Mapping[str, str], metrics: Mapping[str, Indicator]) -> Co
     return CoverageQuery(metric, offset)
 
 
-def coverage_layers(version: ServedVersion, metric: str, lang: str) -> CoverageMap:
-    """The coverage map's layers for `metric` in `lang`, made once per data version."""
-    return version.made_once(("coverage-layers", metric, lang), lambda: CoverageMap(
-        version.analysis, metric, lang, translator(lang), version.tiles.to_display), keep=MAPS_KEPT)
+def coverage_layers(version: ServedVersion, metric: str, lang: str, disclose: bool = False) -> CoverageMap:
+    """The coverage map's layers for `metric` in `lang`, as the public sees them (or with
+    `disclose`, a logged-in office user), made once per data version."""
+    disclose = disclose and any(i.private_unless for i in (version.analysis.metrics[metric],))
+    return version.made_once(("coverage-layers", metric, lang, disclose), lambda: CoverageMap(
+        version.analysis, metric, lang, translator(lang), version.tiles.to_display, disclose), keep=MAPS_KEPT)
+
+
+def public_records(frame: pd.DataFrame, columns: list[str] | None, disclose: bool) -> list[dict]:
+    """`records` of a township or zone table with each figure about fewer than 5 people set to
+    None for the public (`geoapp.indicators.hidden`, the one rule)."""
+    wanted = columns or [c for c in frame.columns if c != "geometry"]
+    deciding = [i.private_unless for i in indicators.INDICATORS if i.private_unless and i.id in wanted
+                and i.private_unless in frame.columns]
+    rows = records(frame, list(dict.fromkeys([*wanted, *deciding])))
+    return [{key: row[key] for key in wanted} for row in (indicators.public_values(r, disclose) for r in rows)]
 
 
 # the legend ------------------------------------------------------------------------------------
@@ -133,6 +145,9 @@ class Popups:
         for indicator in indicators.in_popup(scope):
             if indicator.id == self.layers.metric.id or indicator.id not in row:
                 continue  # the shaded indicator is the first row already
+            if indicators.hidden(row, indicator, self.disclose):
+                rows.append((indicator.label, self._("fewer than 5")))
+                continue
             value = row[indicator.id]
             text = (f"{formats.significant(value, 3)}%" if indicator.unit == "%"
                     else self.words.number(value, indicator.unit))
@@ -144,7 +159,9 @@ class Popups:
         if t is None:
             return None
         metric = self.layers.metric
-        rows = [(metric.title(self._), self.layers.metric_value(t[metric.id])), (N_("Zones"), self.words.names_of(t.zones) or self._("none")),
+        shown = (self._("fewer than 5") if indicators.hidden(t, metric, self.disclose)
+                 else self.layers.metric_value(t[metric.id]))
+        rows = [(metric.title(self._), shown), (N_("Zones"), self.words.names_of(t.zones) or self._("none")),
                 (N_("Kind"), self.words.word(TOWNSHIP_KIND_WORDS, t.kind))]
         return self._details(t, self._gap_rows(code) + rows + self._indicator_rows(t, indicators.TOWNSHIP))
 
@@ -205,7 +222,7 @@ class Popups:
 
 def popup(version: ServedVersion, metric: str, lang: str, key: str, feature_id: str,
           disclose: bool = False) -> dict | None:
-    return Popups(version, coverage_layers(version, metric, lang), disclose).of(key, feature_id)
+    return Popups(version, coverage_layers(version, metric, lang, disclose), disclose).of(key, feature_id)
 
 
 # what a click finds --------------------------------------------------------------------------------
@@ -217,7 +234,7 @@ def identify(version: ServedVersion, metric: str, lang: str, lon: float, lat: fl
     at (`aimed` = (layer key, id)) at the top: points within IDENTIFY_TOLERANCE_PX, then bases,
     zones and the township holding it; only the layers in `layers_on` (default all). Each layer
     is asked through its STRtree: a click costs what lies under it."""
-    layers = coverage_layers(version, metric, lang)
+    layers = coverage_layers(version, metric, lang, disclose)
     tolerance = IDENTIFY_TOLERANCE_PX * metres_per_pixel(lat, zoom)
     found: list[tuple[int, float, str, str]] = []
     for rank, key in enumerate(IDENTIFY_ORDER):
@@ -275,9 +292,10 @@ def township_rows(version: ServedVersion, layers: CoverageMap, limit: int = SIDE
     metric = layers.metric
     listed = layers.listed_townships(limit)
     rows = []
-    for t in listed.itertuples():
-        rows.append({"code": t.code, "at": layers.township_points[t.code], "name": getattr(t, words.name_column),
-                     "value": layers.metric_value(getattr(t, metric.id)),
+    for _index, t in listed.iterrows():
+        value = words._("fewer than 5") if indicators.hidden(t, metric, disclose) else layers.metric_value(t[metric.id])
+        rows.append({"code": t.code, "at": layers.township_points[t.code], "name": t[words.name_column],
+                     "value": value,
                      "branches": words.number(t.industry_branches), "served": bool(t.served),
                      "share": f"{formats.significant(t.zone_share, 3)}%", "zones": words.names_of(t.zones)})
     return rows
@@ -305,7 +323,7 @@ def coverage_page(version: ServedVersion, query: CoverageQuery, lang: str, discl
     chosen one, its legend, the side tables, the coverage check, the county figures; the
     townships' figures (API_TOWNSHIPS at a time, from `query.offset`)."""
     analysis = version.analysis
-    layers = coverage_layers(version, query.metric, lang)
+    layers = coverage_layers(version, query.metric, lang, disclose)
     townships = analysis.townships
     page = townships.iloc[query.offset:query.offset + API_TOWNSHIPS]
     return {
@@ -315,9 +333,9 @@ def coverage_page(version: ServedVersion, query: CoverageQuery, lang: str, discl
         "listed": township_rows(version, layers, SIDE_LIST_LIMIT, disclose),
         "list_limit": SIDE_LIST_LIMIT,
         "township_total": len(townships),
-        "townships": records(page),
+        "townships": public_records(page, None, disclose),
         "townships_offset": query.offset,
-        "zones": records(analysis.zones, ZONE_COLUMNS),
+        "zones": public_records(analysis.zones, ZONE_COLUMNS, disclose),
         "gaps": {kind: records(frame) for kind, frame in analysis.gaps.as_dict().items()},
         "gap_lists": gap_rows(version, lang),
         "location_mismatches": records(analysis.mismatches),
@@ -328,7 +346,7 @@ def coverage_page(version: ServedVersion, query: CoverageQuery, lang: str, discl
 def coverage_switch(version: ServedVersion, metric: str, lang: str, disclose: bool = False) -> dict:
     """What changes on the coverage page when another indicator is chosen: the townships'
     classes, the legend, the layer's name and the township table."""
-    layers = coverage_layers(version, metric, lang)
+    layers = coverage_layers(version, metric, lang, disclose)
     rows = township_rows(version, layers, SIDE_LIST_LIMIT, disclose)
     return {"shown": len(rows), "total": len(version.analysis.townships), "metric": layers.metric.id,
             "title": layers.metric_title(), "layer_name": layers.layer_name("townships"),
@@ -337,22 +355,23 @@ def coverage_switch(version: ServedVersion, metric: str, lang: str, disclose: bo
 
 
 def coverage_map_parts(version: ServedVersion, static_root: str, metric: str, lang: str, layer_url: str,
-                       identify_url: str, township_tiles: str | None = None) -> MapParts:
+                       identify_url: str, township_tiles: str | None = None, disclose: bool = False) -> MapParts:
     """The coverage map for `metric` in `lang`, rendered once per data version; with
     `township_tiles` (a `{z}/{x}/{y}` address) the townships are drawn from those tiles."""
-    layers = coverage_layers(version, metric, lang)
-    return version.made_once(("coverage-map", metric, lang, layer_url, identify_url, township_tiles),
+    layers = coverage_layers(version, metric, lang, disclose)
+    return version.made_once(("coverage-map", metric, lang, layer_url, identify_url, township_tiles,
+                              layers.withheld.any()),
                              lambda: render_parts(coverage_map(layers, version.tiles, static_root, layer_url,
                                                                identify_url, legend(layers),
                                                                control_words(lang, identify=True),
                                                                township_tiles).get_root()), keep=MAPS_KEPT)
 
 
-def layer_data(version: ServedVersion, metric: str, lang: str, key: str) -> dict | None:
+def layer_data(version: ServedVersion, metric: str, lang: str, key: str, disclose: bool = False) -> dict | None:
     """One layer of the coverage map as lean GeoJSON (ids and style keys), None for no such layer."""
     if key not in LAYERS_BY_KEY:
         return None
-    return coverage_layers(version, metric, lang).data(key)
+    return coverage_layers(version, metric, lang, disclose).data(key)
 
 
 # the tables, for the committee's own spreadsheets ----------------------------------------------------
@@ -382,11 +401,12 @@ def coverage_table(version: ServedVersion, table: str, lang: str, disclose: bool
         "zones": [words.names_of(v) for v in frame.get("zones", pd.Series(dtype=object))],
         "served": [_("yes") if v else _("no") for v in frame.get("served", pd.Series(dtype=object))],
     }
-    figures = records(frame, [i.id for i in shown])
+    figures = public_records(frame, [i.id for i in shown], disclose)
+    fewer = _("fewer than 5")
     rows = []
     for position, figure in enumerate(figures):
         rows.append([identity[column][position] for column, _label in TABLE_IDENTITY[table]]
-                    + [figure[i.id] for i in shown])
+                    + [fewer if figure[i.id] is None and i.private_unless else figure[i.id] for i in shown])
     headers = [_(label) for _column, label in TABLE_IDENTITY[table]] + [i.heading(_) for i in shown]
     return headers, rows
 

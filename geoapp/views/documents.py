@@ -17,6 +17,7 @@ from geoapp import formats, workflow
 from geoapp.analysis.planning import analyse_site
 from geoapp.config import ROOT
 from geoapp.figures import ARTICLE_FIGURES
+from geoapp.indicators import public_values
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.static import cjk_family, coverage_figure, site_figure
 from geoapp.messages import translator
@@ -45,12 +46,17 @@ def _pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, base_url=str(ROOT)).write_pdf()
 
 
-def report_html(version: ServedVersion, metric: str, lang: str) -> str:
+def report_name(metric: str, lang: str) -> str:
+    """The shelf's name of a report (`geoapp.views.shelf`)."""
+    return f"report-{metric}-{lang}.pdf"
+
+
+def report_html(version: ServedVersion, metric: str, lang: str, disclose: bool = False) -> str:
     """The committee's report as HTML (what `coverage_report_pdf` makes into a PDF): the county
     figures beside the article's words, the coverage map, a page per zone, the gap lists."""
     _ = translator(lang)
     analysis = version.analysis
-    layers = coverage_layers(version, metric, lang)
+    layers = coverage_layers(version, metric, lang, disclose)
     words = wording(version, lang)
     summary = analysis.summary
     figures = [{"label": f.label_zh if lang == "zh" else f.label_en, "value": summary[f.key],
@@ -61,7 +67,7 @@ def report_html(version: ServedVersion, metric: str, lang: str) -> str:
     for _index, zone in analysis.zones.iterrows():
         farm_stays = analysis.farm_stays[analysis.farm_stays.zone_at == zone.id]
         zones.append({
-            "row": zone, "name": zone[words.name_column],
+            "row": public_values(zone.to_dict(), disclose), "name": zone[words.name_column],
             "map": _png(coverage_figure(layers, zone.id, size=(10.6, 5.4))),
             "townships": words.names_of(zone.townships), "industry": words.industry(zone.lead_industry),
             "branches": organisations[(organisations.zone_at == zone.id) & (organisations.kind == "industry")][
@@ -77,9 +83,10 @@ def report_html(version: ServedVersion, metric: str, lang: str) -> str:
         today=dt.date.today().isoformat(), font=cjk_family() or "sans-serif")
 
 
-def coverage_report_pdf(version: ServedVersion, metric: str, lang: str) -> bytes:
-    """The committee's report as PDF bytes (A4 landscape)."""
-    return _pdf(report_html(version, metric, lang))
+def coverage_report_pdf(version: ServedVersion, metric: str, lang: str, disclose: bool = False) -> bytes:
+    """The committee's report as PDF bytes (A4 landscape); counts of fewer than 5 people as the
+    public sees them unless `disclose`."""
+    return _pdf(report_html(version, metric, lang, disclose))
 
 
 def proposal_sheet_html(version: ServedVersion, proposal: Proposal, revisions: list[Revision], lang: str) -> str:

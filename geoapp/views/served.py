@@ -30,6 +30,7 @@ from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.tilearchive import TileArchive, open_archive
 from geoapp.messages import N_, UserError
 from geoapp.store import Stores, open_stores
+from geoapp.views.shelf import Shelf
 
 log = logging.getLogger("geoapp")
 T = TypeVar("T")
@@ -105,6 +106,8 @@ class Served:
         self.photos = stores.photos
         self.background_after = background_after
         self.tiled_townships_from = tiled_townships_from
+        self.shelf = Shelf(Path(stores.instance) / "documents")
+        self.environment: dict[str, str] = {}   # the settings a renderer process is started with
         self.stamp = self.layers.stamp()
         self.load_seconds = 0.0              # how long the last load and analysis took
         self.reloading = False               # a reload is running in a thread
@@ -130,6 +133,8 @@ class Served:
         served = cls(dataset, stores, tiles, static_root, Path(dem) if dem else None,
                      float(settings["GEOAPP_BACKGROUND_RELOAD_AFTER"]), int(settings["GEOAPP_TILED_TOWNSHIPS_FROM"]))
         served.load_seconds = time.perf_counter() - began
+        served.environment = {name: str(settings[name]) for name in ("GEOAPP_DATA_DIR", "GEOAPP_INSTANCE",
+                              "DATABASE_URL", "GEOAPP_TILES", "GEOAPP_DEM") if settings.get(name)}
         del dataset  # the rows as read; the served version keeps the analysed copy
         release_freed_memory()
         return served

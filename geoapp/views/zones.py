@@ -3,7 +3,7 @@ their JSON twins (/api/zones, /api/zones/<id>): the four linkages — organisati
 service, development — in the article's order, each figure with the chart and the table behind it.
 
 Counts about people are shown to the public only when there are at least five of them
-(`geoapp.analysis.linkages.people_count`); with `disclose` (a logged-in office user) all are.
+(`geoapp.indicators.people_count`); with `disclose` (a logged-in office user) all are.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from geoapp.layers import ACTIVITY_KINDS, INDUSTRIES
 from geoapp.messages import N_, UserError, translator
 from geoapp.views.coverage import figure_rows
 from geoapp.views.served import ServedVersion
+from geoapp.views.shelf import Shelf, version_key
 from geoapp.vocabulary import (
     ACTIVITY_WORDS,
     MODEL_WORDS,
@@ -177,13 +178,14 @@ def zone_charts(version: ServedVersion, zone_id: str | None, lang: str, disclose
                              lambda: _charts(linkages_for(version, zone_id, lang, disclose), lang))
 
 
-def zone_map_png(version: ServedVersion, zone_id: str, lang: str) -> bytes:
-    """The zone on a map, drawn on the server: its townships, bases, organisations and names."""
+def zone_map_png(version: ServedVersion, zone_id: str, lang: str, shelf: Shelf, county: str | None = None) -> bytes:
+    """The zone on a map, drawn on the server: its townships, bases, organisations and names;
+    drawn once per data version for every worker (`geoapp.views.shelf`)."""
     from geoapp.maps.static import coverage_figure
     from geoapp.views.coverage import coverage_layers
     if scope_of(version, zone_id) == OUTSIDE:
         raise UnknownZone(N_("There is no linkage zone “%(id)s”."), id=zone_id)
-    return version.made_once(("zone-map", zone_id, lang), lambda: coverage_figure(
+    return shelf.made(version_key(version, county), f"zone-{zone_id}-{lang}.png", lambda: coverage_figure(
         coverage_layers(version, "industry_branches", lang), zone_id, size=(7.5, 5.2), dpi=110))
 
 

@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ogc.bp)
     app.register_blueprint(tiles.bp)
     served.on_serving.append(cut_township_tiles_ahead)
+    if app.config.get("GEOAPP_PREPARE_REPORT"):
+        served.on_serving.append(pages.prepare_report)
     app.register_blueprint(zones.bp)
     auth.init_app(app)
 

@@ -10,7 +10,6 @@ from geoapp.figures import ARTICLE_FIGURES
 from geoapp.indicators import DEFAULT_SHADING
 from geoapp.maps.coverage import LAYER_KEYS
 from geoapp.messages import N_
-from geoapp.records import records
 from geoapp.views import coverage as coverage_views
 from geoapp.web.auth import viewer
 from geoapp.web.i18n import current_lang
@@ -33,7 +32,7 @@ def summary():
     return jsonify({
         "county": analysis.summary,
         "article": article_figures(),
-        "zones": records(analysis.zones, coverage_views.ZONE_COLUMNS),
+        "zones": coverage_views.public_records(analysis.zones, coverage_views.ZONE_COLUMNS, viewer().disclose),
         "source": analysis.dataset.source,
     })
 
@@ -53,7 +52,7 @@ def current_metric() -> str:
 @bp.get("/coverage/layers/<key>")
 def coverage_layer(key: str):
     """One layer of the coverage map as lean GeoJSON (ids and style keys)."""
-    data = coverage_views.layer_data(version(), current_metric(), current_lang(), key)
+    data = coverage_views.layer_data(version(), current_metric(), current_lang(), key, viewer().disclose)
     if data is None:
         abort(404, _("There is no coverage layer “%(layer)s”; the layers are %(known)s.", layer=key,
                      known=", ".join(LAYER_KEYS)))

@@ -2,7 +2,9 @@
 tables (CSV, XLSX) and the committee's report (PDF)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+import sys
+
+from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
 
 from geoapp import params
@@ -11,7 +13,10 @@ from geoapp.indicators import DEFAULT_SHADING
 from geoapp.params import ParamError
 from geoapp.views import coverage as coverage_views
 from geoapp.views import zones as zone_views
+from geoapp.views.documents import report_name
+from geoapp.views.shelf import RETRY_AFTER_S, version_key
 from geoapp.web.auth import viewer
+from geoapp.web.counties import requested_county
 from geoapp.web.i18n import current_lang, translate
 from geoapp.web.state import served, version
 from geoapp.web.tiles import township_tiles_url
@@ -47,7 +52,8 @@ def coverage():
         query = coverage_views.CoverageQuery(DEFAULT_SHADING)
     tiles = township_tiles_url(current) if served().townships_tiled(current) else None
     parts = coverage_views.coverage_map_parts(current, served().static_root, query.metric, lang,
-                                              *coverage_urls(query.metric, lang), township_tiles=tiles)
+                                              *coverage_urls(query.metric, lang), township_tiles=tiles,
+                                              disclose=viewer().disclose)
     data = coverage_views.coverage_page(current, query, lang, viewer().disclose)
     return render_template("coverage.html", map=parts, error=error, **data), status
 
@@ -75,14 +81,41 @@ def coverage_tables_xlsx():
 
 @bp.get("/coverage/report.pdf")
 def coverage_report():
+    """The committee's report: from the shelf, made once per data version by a renderer process
+    of its own (`geoapp.views.shelf`); while it is being made, a page that says so and asks
+    again (202 with Retry-After), so no number of report requests holds up the site."""
     try:
-        from geoapp.views.documents import coverage_report_pdf
-    except OSError:  # WeasyPrint loads Debian's pango when imported
+        import weasyprint  # noqa: F401 (WeasyPrint loads Debian's pango when imported)
+    except OSError:
         abort(503, _("The PDF report needs the pango library on the server (Debian: apt install libpango-1.0-0 "
                      "libpangoft2-1.0-0 fonts-noto-cjk)."))
     current = version()
     metric = params.choice(request.args, "metric", current.analysis.metrics) or DEFAULT_SHADING
     lang = params.choice(request.args, "lang", ("zh", "en")) or current_lang()
-    pdf = current.made_once(("report", metric, lang), lambda: coverage_report_pdf(current, metric, lang))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="hanyuan-coverage-{metric}-{lang}.pdf"'})
+    county = requested_county(request.environ)
+    shelf, key, name = served().shelf, version_key(current, county), report_name(metric, lang)
+    found = shelf.find(key, name)
+    if found is not None:
+        return send_file(found, mimetype="application/pdf", download_name=f"hanyuan-coverage-{metric}-{lang}.pdf",
+                         as_attachment=False, conditional=True, max_age=0)
+    failed = shelf.failure(key, name)
+    if failed is not None:
+        abort(503, _("The report could not be made (%(reason)s); the server's log says more.", reason=failed))
+    shelf.request(key, name, report_command(metric, lang, county), served().environment)
+    page = render_template("preparing.html", retry=RETRY_AFTER_S, what=_("The committee's report"))
+    return page, 202, {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
+
+
+def prepare_report(served_data, current) -> None:
+    """When a version is served, start making its report (the default indicator, in Chinese), so
+    the first person who asks finds it made (an `on_serving` hook; GEOAPP_PREPARE_REPORT=0 turns
+    it off)."""
+    if current.whole:
+        served_data.shelf.request(version_key(current), report_name(DEFAULT_SHADING, "zh"),
+                                  report_command(DEFAULT_SHADING, "zh", None), served_data.environment)
+
+
+def report_command(metric: str, lang: str, county: str | None) -> list[str]:
+    """The renderer of one report: `geoapp report --to-shelf` in a process of its own."""
+    command = [sys.executable, "-m", "geoapp.cli", "report", "--to-shelf", "--metric", metric, "--lang", lang]
+    return command + (["--county", county] if county else [])

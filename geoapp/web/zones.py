@@ -2,12 +2,13 @@
 the list (/api/zones) and its server-drawn map (`geoapp.views.zones`)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from geoapp.views import zones as zone_views
 from geoapp.web.auth import viewer
+from geoapp.web.counties import requested_county
 from geoapp.web.i18n import current_lang, number
-from geoapp.web.state import version
+from geoapp.web.state import served, version
 
 bp = Blueprint("zones", __name__)
 
@@ -44,5 +45,6 @@ def plan_value(indicator: str, value) -> str:
 @bp.get("/zones/<zone_id>/map.png")
 def zone_map(zone_id: str):
     """The zone on a map, drawn on the server: its townships, bases, organisations and names."""
-    png = zone_views.zone_map_png(version(), zone_id, current_lang())
+    png = zone_views.zone_map_png(version(), zone_id, current_lang(), served().shelf,
+                                  requested_county(request.environ))
     return Response(png, mimetype="image/png", headers={"Cache-Control": "public, max-age=300"})
