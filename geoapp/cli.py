@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def cmd_serve(args) -> int:
     from geoapp import create_app
     overrides = {"GEOAPP_DATA_DIR": args.data_dir} if args.data_dir else {}
     app = create_app(overrides)
-    print(f"geoapp: serving {app.extensions['geoapp'].analysis.dataset.source} "
+    print(f"geoapp: serving {app.extensions['geoapp'].newest.dataset.source} "
           f"at http://{args.host}:{args.port}/", flush=True)
     if args.debug:
         app.run(host=args.host, port=args.port, debug=True)
@@ -179,6 +180,8 @@ def cmd_export(args) -> int:
     try:
         spec(args.layer)
         path = export_frame(store.read(args.layer, args.version), args.layer, args.file)
+    except UserError:  # a damaged store, a full disk: said by main
+        raise
     except (KeyError, ValueError) as err:
         print(f"geoapp export: {err.args[0]}", file=sys.stderr)
         return EXIT_USAGE
@@ -209,6 +212,56 @@ def cmd_rollback(args) -> int:
         print(f"geoapp rollback: {err.args[0]}; nothing was changed", file=sys.stderr)
         return EXIT_USAGE
     print(f"{args.layer} v{version.version} is now current: the data of v{args.version}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    """Check every page of the instance GeoPackages and their copies; say what is sound."""
+    from geoapp.config import settings_from_environment
+    from geoapp.store import instance_files
+    from geoapp.store.health import StoreDamaged, backup_path, check_file, keep_copy
+    settings = settings_from_environment()
+    if settings["DATABASE_URL"]:
+        print("geoapp check: the store is PostGIS (DATABASE_URL): PostgreSQL checks its own files")
+        return 0
+    instance = Path(settings["GEOAPP_INSTANCE"])
+    files = instance_files(instance)
+    sound = True
+    for path in [*files, *(backup_path(p) for p in files if backup_path(p).exists())]:
+        try:
+            check_file(path, full_check=True)
+            print(f"{path}: sound")
+        except StoreDamaged as err:
+            sound = False
+            print(f"{path}: {err}")
+    if sound:
+        for path in files:
+            if path.name != "layers.gpkg":
+                keep_copy(path)  # (the layer store's copy is made at each publish)
+    return 0 if sound else EXIT_BAD_DATA
+
+
+def cmd_restore(args) -> int:
+    """Put back the copy of a damaged store: the layers (made at the last publish) or, with
+    --proposals, the proposals and users (made at the last start or check)."""
+    from geoapp.config import settings_from_environment
+    from geoapp.store import PROPOSALS_FILE
+    from geoapp.store.health import restore
+    from geoapp.store.layers import STORE_FILE, GeoPackageLayerStore
+    settings = settings_from_environment()
+    if settings["DATABASE_URL"]:
+        print("geoapp restore: the store is PostGIS (DATABASE_URL): restore it with PostgreSQL's own backups",
+              file=sys.stderr)
+        return EXIT_USAGE
+    instance = Path(settings["GEOAPP_INSTANCE"])
+    if args.proposals:
+        copy = restore(instance / PROPOSALS_FILE)
+        print(f"{instance / PROPOSALS_FILE}: restored from {copy}")
+        return 0
+    copy = GeoPackageLayerStore(instance).restore()
+    versions = GeoPackageLayerStore(instance).current_versions()
+    print(f"{instance / STORE_FILE}: restored from {copy} ({len(versions)} layers; "
+          + ", ".join(f"{k} v{v}" for k, v in sorted(versions.items())) + ")")
     return 0
 
 
@@ -343,6 +396,12 @@ def parser() -> argparse.ArgumentParser:
     rollback.add_argument("version", type=int)
     rollback.add_argument("--who")
     rollback.set_defaults(run=cmd_rollback)
+    check = commands.add_parser("check", help="check every page of the instance store and its copies")
+    check.set_defaults(run=cmd_check)
+    restore = commands.add_parser("restore", help="put back the copy of a damaged store (made at the last import)")
+    restore.add_argument("--proposals", action="store_true",
+                         help="the proposals and users (geoapp.gpkg) instead of the layers")
+    restore.set_defaults(run=cmd_restore)
     report = commands.add_parser("report", help="write the county committee's coverage report as a PDF")
     report.add_argument("out", nargs="?", help="the PDF to write, e.g. report.pdf")
     report.add_argument("--metric", default="industry_branches", help="the indicator the townships are shaded by")
@@ -379,7 +438,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_DATA
     except UserError as err:  # a version the store refused to keep as given, and the like
-        print(f"geoapp {args.command}: {err}; nothing was changed", file=sys.stderr)
+        text = str(err)
+        print(f"geoapp {args.command}: {text}" + ("" if "nothing was changed" in text else "; nothing was changed"),
+              file=sys.stderr)
+        return EXIT_BAD_DATA
+    except Exception as err:  # a damaged store file, a full disk: said in one line; anything else is a bug
+        from geoapp.store.health import DAMAGED_FILE_WORDS, is_disk_full
+        if not (isinstance(err, sqlite3.DatabaseError) or is_disk_full(err)
+                or any(words in str(err).lower() for words in DAMAGED_FILE_WORDS)):
+            raise
+        from geoapp.config import settings_from_environment
+        from geoapp.store import diagnosis
+        found = diagnosis(Path(settings_from_environment()["GEOAPP_INSTANCE"]), err)
+        print(f"geoapp {args.command}: {found}", file=sys.stderr)
         return EXIT_BAD_DATA
     except ValueError as err:  # a wrong setting, such as GEOAPP_TILES
         print(f"geoapp {args.command}: {err}", file=sys.stderr)

@@ -8,6 +8,6 @@ from geoapp.data.validate import DataError
 
 try:
     app = create_app()
-except (DataError, ValueError) as err:
+except (DataError, ValueError) as err:  # (a damaged store, a full disk: UserError, a ValueError)
     print(f"geoapp cannot start:\n{err}", file=sys.stderr)
     raise SystemExit(1) from None

@@ -24,7 +24,7 @@ from geoapp.data.files import file_checksum
 from geoapp.data.validate import DataError, DataProblem, check_frame, check_references
 from geoapp.layers import LAYERS, LayerSpec
 from geoapp.messages import N_, message
-from geoapp.store import LayerStore
+from geoapp.store import DAMAGED_FILE_WORDS, LayerStore, damaged
 
 Frame: TypeAlias = gpd.GeoDataFrame | pd.DataFrame
 
@@ -144,6 +144,8 @@ def _first_loading(store: LayerStore, spec: LayerSpec, versions: list[int], skip
         try:
             raw = store.read(spec.id, version)
         except Exception as err:  # a table the store cannot even read (damaged, dropped)
+            if any(words in str(err).lower() for words in DAMAGED_FILE_WORDS):  # the file, not the version
+                raise damaged(Path(str(store.path)), str(err).strip().splitlines()[0].split(" failed: ")[-1]) from None
             skipped.append(SkippedVersion(spec.id, version, (DataProblem(f"{spec.id} v{version}", None, message(
                 N_("cannot be read from the store: %(reason)s"), reason=str(err).strip().splitlines()[0])),)))
             continue

@@ -45,6 +45,15 @@ from geoapp.store.base import (
     rollback,
     table_name,
 )
+from geoapp.store.health import (
+    DAMAGED_FILE_WORDS,
+    cannot_grow,
+    damaged,
+    full,
+    is_disk_full,
+    keep_copy,
+    restore,
+)
 from geoapp.store.roundtrip import differences
 
 STORE_FILE = "layers.gpkg"
@@ -73,6 +82,11 @@ class GeoPackageLayerStore:
         except FileNotFoundError:
             return None
         return status.st_ino, status.st_mtime_ns
+
+    def restore(self) -> Path:
+        """Put back the verified copy made at the last publish (`geoapp restore`)."""
+        with self._writer_lock():
+            return restore(self.path)
 
     def _connect(self, path: Path | None = None, write: bool = False) -> sqlite3.Connection:
         target = path or self.path
@@ -175,8 +189,13 @@ class GeoPackageLayerStore:
                 progress("reading back", 0.95)
                 self._check(temp, frames, versions)
                 self._sync(temp)
+                keep_copy(self.path, source=temp)  # the verified copy `geoapp restore` puts back
                 os.replace(temp, self.path)
                 self._sync_folder()
+            except Exception as err:
+                if is_disk_full(err) or cannot_grow(temp):  # (GDAL may say only "failed to commit")
+                    raise full(self.folder) from None
+                raise
             finally:
                 temp.unlink(missing_ok=True)
                 Path(f"{temp}-journal").unlink(missing_ok=True)
@@ -259,7 +278,12 @@ def _sql_literal(value) -> str:
 
 
 def _read_table(path: Path, table: str, is_table: bool, **options):
-    frame = pyogrio.read_dataframe(path, layer=table, read_geometry=not is_table, fid_as_index=False, **options)
+    try:
+        frame = pyogrio.read_dataframe(path, layer=table, read_geometry=not is_table, fid_as_index=False, **options)
+    except Exception as err:  # GDAL says a damaged file in its own words
+        if any(words in str(err).lower() for words in DAMAGED_FILE_WORDS):
+            raise damaged(path, str(err).split(" failed: ")[-1].strip()) from None
+        raise
     if is_table:
         return pd.DataFrame(frame)
     return frame.set_crs(STORAGE_CRS, allow_override=True)

@@ -29,7 +29,7 @@ from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.tilearchive import TileArchive, open_archive
 from geoapp.messages import N_, UserError
-from geoapp.store import Stores, open_stores
+from geoapp.store import Stores, check_instance, keep_start_copies, open_stores
 from geoapp.views.shelf import Shelf
 
 log = logging.getLogger("geoapp")
@@ -127,6 +127,9 @@ class Served:
         if dem and not Path(dem).is_file():
             raise ValueError(f"GEOAPP_DEM={dem}: no such file (an elevation GeoTIFF)")
         stores = open_stores(settings["GEOAPP_INSTANCE"], settings.get("DATABASE_URL"))
+        if not settings.get("DATABASE_URL"):  # every page of the instance GeoPackages read once at start
+            check_instance(Path(settings["GEOAPP_INSTANCE"]), full_check=True)
+            keep_start_copies(Path(settings["GEOAPP_INSTANCE"]))
         began = time.perf_counter()
         dataset = open_dataset(stores.layers, settings["GEOAPP_DATA_DIR"])
         report_skipped(dataset)

@@ -6,6 +6,8 @@ headers (a 405 its `Allow`, a 429 its `Retry-After`).
 """
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -34,7 +36,8 @@ def page_title(status: int) -> str:
     titles = {400: _("The request cannot be used"), 401: _("Please log in"), 403: _("Not allowed"),
               404: _("Not found"), 405: _("Not possible here"), 413: _("Too large"),
               415: _("Wrong kind of content"), 422: _("Cannot be used"), 429: _("Too many attempts"),
-              500: _("Something went wrong on our side")}
+              500: _("Something went wrong on our side"), 503: _("Not available right now"),
+              507: _("No room to save")}
     return titles.get(status, HTTP_STATUS_CODES.get(status, ""))
 
 
@@ -53,7 +56,21 @@ def init_app(app: Flask) -> None:
     def user_error(err: UserError):
         return user_error_response(err)
 
+    @app.errorhandler(sqlite3.DatabaseError)
+    def store_trouble(err: sqlite3.DatabaseError):
+        """A damaged store file or a full disk, found while answering: named, in the user's
+        language (the same words `geoapp check` says)."""
+        from pathlib import Path
+
+        from geoapp.store import diagnosis
+        found = diagnosis(Path(app.config["GEOAPP_INSTANCE"]), err)
+        app.logger.error("store: %s", found)
+        return user_error_response(found)
+
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        from geoapp.store.health import full, is_disk_full
+        if is_disk_full(err):
+            return user_error_response(full(app.config["GEOAPP_INSTANCE"]))
         app.logger.exception("unhandled error on %s", request.path)
         return http_error(InternalServerError())
