@@ -4,6 +4,7 @@ units. No Flask here: maps, pages, tables and the PDF report all format through 
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 WAN, YI = 10_000, 100_000_000
@@ -54,6 +55,27 @@ def clipped(name, most: int = MAX_LABEL) -> str:
     """A name as a map draws it: at most `most` characters, cut with an ellipsis."""
     text = str(name)
     return text if len(text) <= most else text[:most - 1] + "…"
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def beijing_time(moment, lang: str = "zh") -> str:
+    """A moment (an ISO text or seconds since 1970) as people here read it: in Beijing time,
+    year first ("2026年12月5日 14:03" / "5 Dec 2026, 14:03 Beijing time")."""
+    if moment is None or moment == "":
+        return "—"
+    try:
+        when = (dt.datetime.fromtimestamp(float(moment), dt.UTC) if isinstance(moment, (int, float))
+                else dt.datetime.fromisoformat(str(moment)))
+    except ValueError:
+        return str(moment)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    local = when.astimezone(BEIJING)
+    if lang == "zh":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.day} {local:%b %Y, %H:%M} Beijing time"
 
 
 def is_positive(value) -> bool:

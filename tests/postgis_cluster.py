@@ -45,6 +45,16 @@ class PostgisCluster:
                                      "postgres", name]), check=True, capture_output=True)
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
+    def pause(self) -> None:
+        """Stop the server, keeping its data (as a database server that goes down)."""
+        subprocess.run(_as_postgres([str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]),
+                       capture_output=True, check=True)
+
+    def resume(self) -> None:
+        subprocess.run(_as_postgres([str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.folder / "log"),
+                                     "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+                                     "-c fsync=off", "start"]), check=True, capture_output=True)
+
     def stop(self) -> None:
         subprocess.run(_as_postgres([str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]),
                        capture_output=True)

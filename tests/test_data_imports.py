@@ -596,3 +596,32 @@ def test_a_county_code_is_checked_like_an_id(code, tmp_path):
     env = {"GEOAPP_INSTANCE": str(tmp_path / "instance"), "GEOAPP_DATA_DIR": str(DATA_DIR)}
     refused = run_cli(env, "validate", "county", str(path))
     assert refused.returncode == 1 and "code" in refused.stderr, refused.stderr
+
+
+def test_the_importer_reads_their_import_on_any_worker_however_slow_its_load(seeded, tmp_path):
+    """A worker whose loads count as slow (GEOAPP_BACKGROUND_RELOAD_AFTER=0) loads a new version
+    in a thread and answers others from the old one meanwhile — but the person who imported sees
+    their import on their next request there (it waits for the load), and /admin/data says which
+    version each worker serves."""
+    instance, app = seeded
+    slow_worker = make_app(DATA_DIR, instance, GEOAPP_BACKGROUND_RELOAD_AFTER=0)
+    assert slow_worker.test_client().get("/api/summary").status_code == 200  # serving
+    collection = geojson("farm_stays")
+    collection["features"] = collection["features"][:9]
+    path = write_json(tmp_path / "nine.geojson", collection)
+    client = admin_client(app)
+    checked = client.post("/admin/data/check", data={"layer": "farm_stays", "csrf_token": client.csrf,
+                                                      "file": (io.BytesIO(path.read_bytes()), "nine.geojson")},
+                          content_type="multipart/form-data")
+    token = re.search(r'/admin/data/import/([0-9a-f]+)', checked.get_data(as_text=True)).group(1)
+    started = client.post(f"/admin/data/import/{token}", data={"layer": "farm_stays", "csrf_token": client.csrf})
+    deadline = time.monotonic() + 120
+    while (job := client.get(started.headers["Location"] + ".json").get_json())["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert job["state"] == "done", job
+    on_the_slow_worker = slow_worker.test_client()
+    on_the_slow_worker.set_cookie("session", client.get_cookie("session").value)  # the same person, another worker
+    assert on_the_slow_worker.get("/api/farmstays?limit=1").get_json()["numberMatched"] == 9
+    page = on_the_slow_worker.get("/admin/data/").get_data(as_text=True)
+    assert 'id="workers"' in page and f'data-pid="{os.getpid()}"' in page

@@ -344,3 +344,32 @@ def test_load_store_reads_only_through_the_protocol(backend):
     stores = open_stores(backend["GEOAPP_INSTANCE"], backend.get("DATABASE_URL"))
     open_dataset(stores.layers, DATA_DIR)
     assert load_store(stores.layers).versions["zones"] == 1
+
+
+def test_with_postgis_down_the_public_pages_go_on_and_come_back_with_it(tmp_path):
+    """PostGIS stops while the app serves: the public pages, the API, the OGC API and the tiles
+    go on from the version loaded (with a line in the log), logging in says the database cannot
+    be reached (503, not a 500); when PostGIS is back, logging in works and an import shows."""
+    from tests.postgis_cluster import PostgisCluster
+    cluster = PostgisCluster()  # its own server, so stopping it stops no other test
+    try:
+        url = cluster.new_database()
+        app = make_app(DATA_DIR, tmp_path / "instance", DATABASE_URL=url)
+        app.extensions["geoapp"].users.create("ann", PASSWORD, "planner")
+        client = app.test_client()
+        paths = ["/", "/coverage", "/api/summary", "/farmstays", "/api/farmstays?limit=3", "/zones/qingxi-pepper",
+                 "/ogc/collections/farm_stays/items?limit=2", "/tiles/townships/9/401/211.mvt"]
+        before = {path: client.get(path).status_code for path in paths}
+        assert set(before.values()) == {200}, before
+        cluster.pause()
+        during = {path: client.get(path).status_code for path in paths}
+        assert during == before, during
+        refused = login(app.test_client(), "ann")
+        assert refused.status_code == 503 and "数据库" in refused.get_data(as_text=True)
+        cluster.resume()
+        assert login(app.test_client(), "ann").status_code == 302
+        changed = app.extensions["geoapp"].layers.read("farm_stays").iloc[:4]
+        app.extensions["geoapp"].layers.publish({"farm_stays": changed}, "test", {}, {})
+        assert client.get("/api/farmstays?limit=1").get_json()["numberMatched"] == 4
+    finally:
+        cluster.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import json
 import logging
 import os
 import threading
@@ -111,6 +112,7 @@ class Served:
         self.stamp = self.layers.stamp()
         self.load_seconds = 0.0              # how long the last load and analysis took
         self.reloading = False               # a reload is running in a thread
+        self._unreachable_logged = -1e9      # when the log last said the store cannot be reached
         self._lock = threading.Lock()          # for what is kept per version
         self._reload_lock = threading.Lock()   # one reload at a time
         self.on_serving: list[Callable[[Served, ServedVersion], None]] = []  # run when a process begins serving a version
@@ -152,13 +154,22 @@ class Served:
         return self._served
 
     # which version answers ---------------------------------------------------------------------
-    def version_for(self, county: str | None) -> ServedVersion:
+    def version_for(self, county: str | None, at_least: dict[str, int] | None = None) -> ServedVersion:
         """The version a request for `county` (None: every county) is answered from: a newer
         version is loaded first if the store has one (see the class), and this process's
-        `on_serving` hooks run once per version."""
+        `on_serving` hooks run once per version. With `at_least` ({layer: version}: what this
+        person has just published), the request waits for a version that holds it, however long
+        the load takes: a person reads their own writes, whichever worker answers."""
         self.refresh_if_changed()
+        if at_least and not self._holds(at_least):
+            with self._reload_lock:  # waits for a reload already running in a thread
+                self._reload_now()
         self._begin_serving()
         return self._served if county is None else self.county_version(county)
+
+    def _holds(self, versions: dict[str, int]) -> bool:
+        served = self._served.dataset.versions
+        return all(served.get(layer, 0) >= version for layer, version in versions.items())
 
     def county_version(self, code: str) -> ServedVersion:
         """What is derived from county `code`'s slice of the version served, made on first use."""
@@ -176,8 +187,15 @@ class Served:
 
     # reloading -----------------------------------------------------------------------------------
     def refresh_if_changed(self) -> None:
-        """Reload when another process (the CLI, another worker) published a new version."""
-        if self.layers.stamp() == self.stamp:
+        """Reload when another process (the CLI, another worker) published a new version. When
+        the store cannot be asked (PostGIS is down), the version already loaded goes on being
+        served, and the log says so (once a minute)."""
+        try:
+            stamp = self.layers.stamp()
+        except Exception as err:  # sqlalchemy's OperationalError, and the like: the server, not the data
+            self._store_unreachable(err)
+            return
+        if stamp == self.stamp:
             return
         if self.load_seconds >= self.background_after:
             with self._lock:  # not the reload's own lock, which a running reload holds for seconds
@@ -189,6 +207,12 @@ class Served:
         with self._reload_lock:
             self._reload_now()
 
+    def _store_unreachable(self, err: Exception) -> None:
+        now = time.monotonic()
+        if now - self._unreachable_logged > 60:
+            self._unreachable_logged = now
+            log.warning("the store cannot be reached (%s); still serving the version loaded", str(err).splitlines()[0])
+
     def _reload(self) -> None:
         try:
             with self._reload_lock:
@@ -198,7 +222,11 @@ class Served:
 
     def _reload_now(self) -> None:
         """Load and analyse the store's current versions and serve them (under `_reload_lock`)."""
-        stamp = self.layers.stamp()
+        try:
+            stamp = self.layers.stamp()
+        except Exception as err:  # the server, not the data: keep serving what is loaded
+            self._store_unreachable(err)
+            return
         if stamp == self.stamp:
             return
         began = time.perf_counter()
@@ -224,8 +252,36 @@ class Served:
             if self._serving_in == os.getpid():
                 return
             self._serving_in = os.getpid()
+        self._say_what_this_process_serves()
         for hook in self.on_serving:
             hook(self, self._served)
+
+    def _say_what_this_process_serves(self) -> None:
+        """Write this process's served versions to `instance/workers/<pid>.json`, for /admin/data."""
+        folder = Path(self.stores.instance) / "workers"
+        with contextlib.suppress(OSError):  # (a full disk must not stop the serving)
+            folder.mkdir(parents=True, exist_ok=True)
+            record = {"pid": os.getpid(), "versions": self._served.dataset.versions, "since": time.time(),
+                      "load_seconds": round(self.load_seconds, 2)}
+            temp = folder / f".{os.getpid()}.tmp"
+            temp.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(temp, folder / f"{os.getpid()}.json")
+
+    def workers(self) -> list[dict]:
+        """What each live process serving this instance serves (its record, see above)."""
+        folder = Path(self.stores.instance) / "workers"
+        found = []
+        for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+                os.kill(int(record["pid"]), 0)  # alive?
+            except ProcessLookupError:
+                path.unlink(missing_ok=True)
+                continue
+            except (OSError, ValueError, KeyError):
+                continue
+            found.append(record)
+        return found
 
 
 def version_of_dataset(dataset: Dataset, tiles: Tiles | None = None, dem: Path | None = None) -> ServedVersion:

@@ -9,6 +9,7 @@ in-memory index (a county's slice; GCJ-02 for an Amap base map).
 from __future__ import annotations
 
 import gzip
+import logging
 import threading
 
 from geoapp.layers import PUBLIC_LAYERS
@@ -20,6 +21,7 @@ from geoapp.messages import N_, UserError
 from geoapp.store.base import LayerStore, TileCutter
 from geoapp.views.served import Served, ServedVersion
 
+log = logging.getLogger("geoapp")
 TILES_KEPT = 512      # vector tiles kept cut per data version (a crowded tile is dear to cut: bench/README.md)
 AHEAD_ZOOMS = range(6, 12)   # the zooms the coverage page opens at, on a phone to a wide screen
 TOWNSHIP_TILE_PROPERTIES = ["code"]   # what the coverage map's township tiles carry: colours join by code
@@ -53,8 +55,13 @@ def vector_tile(version: ServedVersion, store: LayerStore, layer_id: str, z: int
     def from_store() -> bytes | None:
         if shift is not None or stored_version is None or not version.whole or not isinstance(store, TileCutter):
             return None
-        return store.vector_tile(layer_id, stored_version, z, x, y, wanted or tile_properties(layer_id),
-                                 index.point_coordinates is not None, RULES)
+        try:
+            return store.vector_tile(layer_id, stored_version, z, x, y, wanted or tile_properties(layer_id),
+                                     index.point_coordinates is not None, RULES)
+        except Exception as err:  # the database is down: the version in memory cuts the same tile
+            log.warning("the store could not cut tile %s/%s/%s of %s (%s); cut from memory", z, x, y, layer_id,
+                        str(err).splitlines()[0])
+            return None
 
     def build() -> bytes:
         made = from_store()

@@ -41,7 +41,7 @@ from geoapp.layers import LAYERS
 from geoapp.messages import UserError
 from geoapp.web.auth import roles_required
 from geoapp.web.i18n import translate
-from geoapp.web.state import served, version
+from geoapp.web.state import published, served, version
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/data")
 
@@ -93,8 +93,10 @@ def page():
     layers = [{"id": layer_id, "title": layer.title_zh, "title_en": layer.title_en, "table": layer.is_table,
                "history": store.history(layer_id), "version": current.get(layer_id)}
               for layer_id, layer in LAYERS.items()]
+    workers = [{**w, "behind": {layer: v for layer, v in w["versions"].items() if current.get(layer, v) != v}}
+               for w in served().workers()]
     return render_template("admin_data.html", layers=layers, systems=list(DECLARABLE),
-                           supported=SUPPORTED, formats=EXPORT_FORMATS,
+                           supported=SUPPORTED, formats=EXPORT_FORMATS, workers=workers,
                            skipped=version().dataset.skipped, serving=version().dataset.versions)
 
 
@@ -176,7 +178,10 @@ def job_page(job_id: str):
 @bp.get("/jobs/<job_id>.json")
 @roles_required("admin")
 def job_status(job_id: str):
-    return jsonify(_job_or_404(job_id))
+    job = _job_or_404(job_id)
+    if job.get("state") == "done":  # the importer's next pages show it, on any worker
+        published({job["layer"]: job["version"]})
+    return jsonify(job)
 
 
 def _job_or_404(job_id: str) -> dict:
@@ -192,10 +197,10 @@ def rollback(layer_id: str, version_number: int):
     if layer_id not in LAYERS:
         abort(404, _("There is no layer “%(layer)s”.", layer=layer_id))
     try:
-        served().layers.rollback(layer_id, version_number, current_user.name)
+        made = served().layers.rollback(layer_id, version_number, current_user.name)
     except KeyError:
         abort(404, _("%(layer)s has no version %(version)s.", layer=layer_id, version=version_number))
-    served().refresh_if_changed()
+    published({layer_id: made.version})
     return redirect(url_for("admin.page"))
 
 
@@ -245,9 +250,9 @@ def add_photo():
                                                                         ignore_index=True))
     if problems:
         abort(400, translate(problems[0].message))
-    state.layers.publish({"farm_stay_photos": frame}, current_user.name, {"farm_stay_photos": upload.filename},
+    made = state.layers.publish({"farm_stay_photos": frame}, current_user.name, {"farm_stay_photos": upload.filename},
                          {"farm_stay_photos": "sha256:" + photo.digest}, note=f"photo for {stay}")
-    state.refresh_if_changed()
+    published(made)
     return redirect(url_for("farmstays.detail_page", stay_id=stay))
 
 
@@ -259,7 +264,7 @@ def remove_photo(photo_id: str):
     if photo_id not in set(current.id):
         abort(404, _("There is no photo “%(id)s”.", id=photo_id))
     stay = current.loc[current.id == photo_id, "stay"].iloc[0]
-    state.layers.publish({"farm_stay_photos": current[current.id != photo_id]}, current_user.name,
+    made = state.layers.publish({"farm_stay_photos": current[current.id != photo_id]}, current_user.name,
                          {"farm_stay_photos": ""}, {"farm_stay_photos": ""}, note=f"photo {photo_id} removed")
-    state.refresh_if_changed()
+    published(made)
     return redirect(url_for("farmstays.detail_page", stay_id=stay))

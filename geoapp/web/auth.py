@@ -22,6 +22,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -35,7 +36,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from geoapp.store.base import session_subject
 from geoapp.views import PUBLIC, Viewer
-from geoapp.web.errors import error_response
+from geoapp.web.errors import error_response, unreachable
 from geoapp.web.state import served
 
 bp = Blueprint("auth", __name__)
@@ -98,7 +99,13 @@ def load_user(user_id: str):
     subject = session_subject(user_id)
     if subject is None:
         return None
-    user = served().users.get(subject[0])
+    try:
+        user = served().users.get(subject[0])
+    except Exception as err:  # the database is down: the public pages go on, as for a visitor
+        if not unreachable(err):
+            raise
+        current_app.logger.warning("users cannot be read (%s): answering as to a visitor", str(err).splitlines()[0])
+        return None
     return user if user is not None and user.session_version == subject[1] else None
 
 

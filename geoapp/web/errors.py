@@ -17,6 +17,12 @@ from geoapp.messages import UserError
 from geoapp.web.i18n import translate
 
 
+def unreachable(err: BaseException) -> bool:
+    """Whether `err` says the database server cannot be reached (PostGIS down), not a bug."""
+    module = type(err).__module__
+    return module.startswith(("sqlalchemy", "psycopg")) and "OperationalError" in type(err).__name__
+
+
 def wants_json() -> bool:
     return request.path.startswith(("/api/", "/ogc", "/tiles/"))
 
@@ -72,5 +78,9 @@ def init_app(app: Flask) -> None:
         from geoapp.store.health import full, is_disk_full
         if is_disk_full(err):
             return user_error_response(full(app.config["GEOAPP_INSTANCE"]))
+        if unreachable(err):
+            app.logger.warning("the database cannot be reached on %s: %s", request.path, str(err).splitlines()[0])
+            return error_response(503, _("The database cannot be reached right now: what is public is still shown; "
+                                         "saving and logging in work again when it is back."), {"Retry-After": "30"})
         app.logger.exception("unhandled error on %s", request.path)
         return http_error(InternalServerError())

@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=lambda: LANGUAGES[current_lang()])
     app.jinja_env.filters["num"] = number
     app.jinja_env.filters["year"] = formats.year
+    app.jinja_env.filters["beijing"] = lambda moment: formats.beijing_time(moment, current_lang())
 
     @app.after_request
     def remember(response):

@@ -5,10 +5,12 @@ meanwhile. View functions are given the version; nothing below the web asks Flas
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request, session
 
 from geoapp.views.served import Served, ServedVersion
 from geoapp.web.counties import requested_county
+
+PUBLISHED = "published"          # the session's {layer: version} this person published
 
 
 def init_app(app: Flask) -> Served:
@@ -20,7 +22,17 @@ def init_app(app: Flask) -> Served:
 
 def _pin_version() -> None:
     if request.endpoint != "static":  # static files do not depend on the data
-        g.geoapp_version = served().version_for(requested_county(request.environ))
+        has_session = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+        published = session.get(PUBLISHED) if has_session else None  # (no session: no Vary: Cookie)
+        g.geoapp_version = served().version_for(requested_county(request.environ), published)
+
+
+def published(versions: dict[str, int]) -> None:
+    """Remember in this person's session what they have just published: their next requests wait
+    for it, on whichever worker (`Served.version_for`)."""
+    mine = dict(session.get(PUBLISHED) or {})
+    mine.update({layer: int(version) for layer, version in versions.items()})
+    session[PUBLISHED] = mine
 
 
 def served() -> Served:
