@@ -1,6 +1,7 @@
-"""Public routes under load while a layer is imported and a worker is killed (issue 8).
+"""Public routes under load while a layer is imported and a worker is killed (issue 8), and
+while people ask for committee reports (issue 19).
 
-    .venv/bin/python bench/chaos_load.py [--store gpkg|postgis] [--seconds 60] [--clients 8]
+    .venv/bin/python bench/chaos_load.py [--store gpkg|postgis] [--seconds 60] [--clients 8] [--reports 4]
 
 Starts `gunicorn -w 2` on 127.0.0.1 on a fresh instance (with the repository's
 gunicorn.conf.py: the app loaded once and the workers forked; and, with --store postgis, a
@@ -9,8 +10,13 @@ turn for `--seconds`. A quarter of the way in, `geoapp import` publishes the far
 one more 5-star stay (3 -> 4); half way in, one worker is killed with SIGKILL (gunicorn forks
 another from the load made at start). Afterwards every worker must answer 4 (no stale data).
 
+With --reports N, N more clients each ask for the committee's report of another indicator and
+language, as its page does: asked again after Retry-After while it is being prepared (202),
+then the next indicator. Reports are made off the request path (one renderer per instance), so
+the other routes' latency should not move: compare p99 with and without.
+
 Counted: answers by status, requests that got no answer (the killed worker's in-flight ones),
-and latency. Loopback only; the load is bounded by --clients and --seconds.
+and latency (of the other routes). Loopback only; the load is bounded by --clients and --seconds.
 """
 from __future__ import annotations
 
@@ -63,11 +69,12 @@ def main() -> None:
     parser.add_argument("--store", choices=("gpkg", "postgis"), default="gpkg")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--reports", type=int, default=0, help="clients asking for reports meanwhile")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="geoapp-chaos-"))
     env = {**os.environ, "GEOAPP_INSTANCE": str(work / "instance"), "GEOAPP_DATA_DIR": str(ROOT / "geodata"),
-           "GEOAPP_TILES": "blank", "SECRET_KEY": "bench"}
+           "GEOAPP_TILES": "blank", "SECRET_KEY": "bench", "GEOAPP_PREPARE_REPORT": "0"}
     cluster = None
     if args.store == "postgis":
         from tests.postgis_cluster import PostgisCluster
@@ -111,7 +118,32 @@ def main() -> None:
                     statuses[status] += 1
                     latencies.append(time.perf_counter() - start)
 
+        reports: Counter = Counter()
+        made: list[str] = []
+        report_latencies: list[float] = []
+        metrics = ["loans", "tourist_visits", "farm_stays", "party_groups", "trainees", "labour_transfer",
+                   "cooperatives", "households_benefiting"]
+
+        def report_client(seed: int) -> None:
+            turn = seed
+            while time.monotonic() < stop:
+                metric, lang = metrics[turn % len(metrics)], ("zh", "en")[turn % 2]
+                path = f"/coverage/report.pdf?metric={metric}&lang={lang}"
+                start = time.perf_counter()
+                try:
+                    status = request(port, "GET", path, None)
+                except (OSError, http.client.HTTPException):
+                    status = 0
+                with lock:
+                    reports[status] += 1
+                    report_latencies.append(time.perf_counter() - start)
+                if status == 200:
+                    made.append(path)
+                    turn += args.reports  # read it, then ask for another (a person does not ask twice a second)
+                time.sleep(5)  # Retry-After, or the time it takes to open the report
+
         threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+        threads += [threading.Thread(target=report_client, args=(i,)) for i in range(args.reports)]
         for thread in threads:
             thread.start()
         time.sleep(args.seconds / 4)
@@ -137,7 +169,12 @@ def main() -> None:
         for failure in failures:
             print("  no answer:", failure)
         print(f"latency median {statistics.median(latencies) * 1000:.0f} ms, "
-              f"95th {statistics.quantiles(latencies, n=20)[18] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+              f"95th {statistics.quantiles(latencies, n=20)[18] * 1000:.0f} ms, "
+              f"99th {statistics.quantiles(latencies, n=100)[98] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+        if args.reports:
+            print(f"reports: {args.reports} clients, answers by status {dict(sorted(reports.items()))}, "
+                  f"{len(made)} reports made and served; report requests median "
+                  f"{statistics.median(report_latencies) * 1000:.0f} ms, max {max(report_latencies) * 1000:.0f} ms")
         print(f"after: 5-star farm stays answered {dict(answers)} (4 expected from every worker)")
     finally:
         master.send_signal(signal.SIGTERM)

@@ -36,6 +36,13 @@ KEPT_KEYS = 3          # the newest data versions whose documents are kept
 RETRY_AFTER_S = 5      # what a "being prepared" answer tells the client
 STARTING_S = 60        # a renderer that has not taken its slot this long after it was started never will
 
+# A renderer runs at the lowest priority, so pages and tiles keep their latency while a report
+# is made (under a load that keeps every core busy it waits until the load eases). It gets a
+# process group of its own (a Ctrl-C to the server does not reach it) but stays in the
+# server's session: a new session is a new scheduler autogroup, which would share the CPU
+# half and half with the server whatever the renderer's priority (bench/README.md).
+LOW_PRIORITY = ["nice", "-n", "19"]
+
 
 def version_key(version: ServedVersion, county: str | None = None) -> str:
     """A name for the data a document is made from: its layers' versions (or its source, for a
@@ -112,8 +119,8 @@ class Shelf:
             self.path(key, name).parent.mkdir(parents=True, exist_ok=True)
             log = open(self.path(key, name + ".log"), "w")  # noqa: SIM115 (the renderer writes it; closed below)
             try:
-                subprocess.Popen(["nice", "-n", "10", *command], env={**os.environ, **env},
-                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+                subprocess.Popen([*LOW_PRIORITY, *command], env={**os.environ, **env},
+                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, process_group=0)
             finally:
                 log.close()
 
