@@ -1,5 +1,6 @@
 """Days of the year written month-day ("03-15"), as festivals and opening seasons are: which are
-real, and what date each is in a given year.
+real, and what date each is in a given year; and calendar days ("2015-03-15"), which are real
+when the calendar has them.
 
 A month-day is real when it is a day of a leap year: 02-29 is one (a festival may begin on it),
 02-30 and 04-31 are not. In a year without 29 February, 02-29 is taken as 28 February. The
@@ -12,6 +13,8 @@ import datetime as dt
 import re
 
 PATTERN = r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+DAY_PATTERN = r"\d{4}-\d{2}-\d{2}"   # a calendar day, "2015-03-15"
+_DAY = re.compile(DAY_PATTERN)
 _PATTERN = re.compile(PATTERN)
 LEAP_YEAR = 2000
 
@@ -26,6 +29,17 @@ def month_day(text) -> tuple[int, int] | None:
     except ValueError:
         return None
     return month, day
+
+
+def day(text) -> dt.date | None:
+    """The date of a real calendar day written "2015-03-15", or None for anything else (2015-02-29
+    is not one)."""
+    if not isinstance(text, str) or not _DAY.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def in_year(text: str, year: int) -> dt.date:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from geoapp.dates import DAY_PATTERN as DAY
 from geoapp.dates import PATTERN as MONTH_DAY
 
 ColumnType = Literal["str", "int", "float", "bool"]
@@ -33,6 +34,7 @@ class Column:
     references: str | None = None  # id of the layer whose key this column holds
     pattern: str | None = None     # a regular expression the text must match fully
     month_day: bool = False        # a day of the year, "03-15": a real one (`geoapp.dates`)
+    day: bool = False              # a calendar day, "2015-03-15": a real one
     max_length: int = MAX_TEXT     # characters a text may have (names are shorter)
 
 
@@ -92,6 +94,19 @@ ACTIVITY_KINDS = ("petition_day", "deliberation_day", "open_day", "e_learning_da
 PIPELINE_STAGES = ("talent_pool", "village_selection", "township_training", "county_development", "member",
                    "leader_candidate")
 PLAN_KINDS = ("industry", "party_building")
+# The committees above the zones: the county committee (县委) and the township committees (乡镇党委)
+# the zones work with (会同当地党委).
+COMMITTEE_KINDS = ("county", "township")
+# Where on the value chain a base or an enterprise works (the article: 农业生产向农产品深加工、流通业、
+# 观光业发展): production, deep processing, distribution, sightseeing.
+CHAIN_STAGES = ("production", "processing", "distribution", "sightseeing")
+REPAYMENT = ("repaying", "repaid", "overdue")
+# The member structure (党员结构) as counts per branch: age band, education, sex.
+STRUCTURE_VALUES = {"age": ("35_or_under", "36_45", "46_55", "56_60", "over_60"),
+                    "education": ("junior_or_less", "senior", "college"),
+                    "sex": ("male", "female")}
+# The dated steps of the member pipeline, in order (a person's stage is the last step they reached).
+PIPELINE_STEPS = ("talent_pool", "village_selection", "township_training", "county_development", "member")
 # What a zone plan's targets are counted in: each is a figure the analysis computes per zone.
 PLAN_INDICATORS = ("base_area_mu", "households_benefiting", "tourist_visits", "tourism_income_yuan",
                    "labour_transfer", "industry_branches", "party_groups", "new_members", "cooperatives",
@@ -102,8 +117,14 @@ _POINTS = ("Point",)
 _PROVENANCE = Column("source")
 def _month_day(name: str, **options) -> Column:
     return Column(name, pattern=MONTH_DAY, month_day=True, **options)
+
+
+def _day(name: str, **options) -> Column:
+    return Column(name, pattern=DAY, day=True, **options)
 # Ids appear in addresses (/farmstays/<id>, OGC items): letters, digits, '.', '_', '-' only.
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+# An office phone: area code and number ("0835-2222222"), or a mobile ("13800000000").
+PHONE = r"(0\d{2,3}-\d{7,8}|1\d{10})"
 
 
 def _names() -> tuple[Column, Column]:
@@ -150,6 +171,27 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
         description="The 5 industry party-building linkage zones; they cross township borders.",
     ),
     LayerSpec(
+        "committees", "县乡党委", "County and township committees", key="id", geometry=_POINTS, optional=True,
+        columns=(
+            Column("id", pattern=ID_PATTERN), *_names(),
+            Column("kind", choices=COMMITTEE_KINDS),
+            Column("parent", nullable=True, references="committees"),
+            Column("township", nullable=True, references="townships"),
+            Column("secretary", nullable=True, max_length=MAX_NAME), Column("phone", nullable=True, pattern=PHONE),
+            _PROVENANCE,
+        ),
+        description="The county committee and the township committees the zones work with, at their offices.",
+    ),
+    LayerSpec(
+        "villages", "行政村", "Administrative villages", key="id", geometry=_POINTS, optional=True,
+        columns=(
+            Column("id", pattern=ID_PATTERN), *_names(), *_where(),
+            Column("branch", nullable=True, references="party_organisations"),  # the branch that serves it
+            _PROVENANCE,
+        ),
+        description="Administrative villages as points, each with the branch that serves it (none: a gap).",
+    ),
+    LayerSpec(
         "industry_bases", "产业基地", "Industry bases", key="id", geometry=_POLYGONS,
         columns=(
             Column("id", pattern=ID_PATTERN), *_names(),
@@ -159,6 +201,10 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             *_where(),
             Column("established", "int", nullable=True, minimum=1949, maximum=2100),
             _PROVENANCE,
+            # added in release 0.4 (issue 20): the value-chain stage, and the demonstration base a
+            # training base stands on (阵地联基地)
+            Column("chain_stage", required=False, nullable=True, choices=CHAIN_STAGES),
+            Column("stands_on", required=False, nullable=True, references="industry_bases"),
         ),
         description="Production, training, remote-education and cooperative bases.",
     ),
@@ -180,8 +226,13 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             # cooperative an association branch is built in
             Column("form", required=False, nullable=True, choices=ORGANISATION_FORMS),
             Column("cooperative", required=False, nullable=True, references="cooperatives"),
+            # added in release 0.4 (issue 20): who is responsible (public, as 党务公开 shows it), and
+            # the committee over an organisation with no parent branch
+            Column("secretary", required=False, nullable=True, max_length=MAX_NAME),
+            Column("phone", required=False, nullable=True, pattern=PHONE),
+            Column("committee", required=False, nullable=True, references="committees"),
         ),
-        description="General, industry, association and sector party branches.",
+        description="General, industry, association and sector party branches, with their secretary and office.",
     ),
     LayerSpec(
         "cooperatives", "专合组织与龙头企业", "Cooperatives and leading enterprises", key="id",
@@ -196,6 +247,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("members", "int", nullable=True, minimum=0),
             Column("model", nullable=True),
             _PROVENANCE,
+            Column("chain_stage", required=False, nullable=True, choices=CHAIN_STAGES),  # release 0.4
         ),
         description="Rural professional cooperatives and the leading enterprises they link to.",
     ),
@@ -256,6 +308,9 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("amount_yuan", "float", minimum=0),
             Column("jobs_created", "int", minimum=0),
             Column("year", "int", minimum=1949, maximum=2100),
+            # added in release 0.4 (issue 20): the loan's term and how its repayment stands
+            Column("term_months", "int", required=False, nullable=True, minimum=1, maximum=360),
+            Column("repayment", required=False, nullable=True, choices=REPAYMENT),
         ),
     ),
     LayerSpec(
@@ -265,7 +320,7 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("training_base", nullable=True, references="industry_bases"),
             *_where(),
             Column("industry", nullable=True, choices=tuple(INDUSTRIES)),
-            Column("date", pattern=r"\d{4}-\d{2}-\d{2}"),
+            _day("date"),
             Column("participants", "int", minimum=0),
             Column("visited_zh", required=False, nullable=True),  # where a study tour went
             Column("visited_en", required=False, nullable=True),
@@ -275,9 +330,14 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
         "branch_activities", "党组织“五日”活动", "Branch activities (the five days)", key="id", optional=True,
         columns=(
             Column("id", pattern=ID_PATTERN), Column("branch", references="party_organisations"),
-            Column("date", pattern=r"\d{4}-\d{2}-\d{2}"), Column("kind", choices=ACTIVITY_KINDS),
+            _day("date"), Column("kind", choices=ACTIVITY_KINDS),
             Column("topic_zh", nullable=True), Column("topic_en", nullable=True),
-            Column("attendance", "int", minimum=0),
+            Column("attendance", "int", minimum=0, maximum=10_000),
+            # added in release 0.4 (issue 20): the minutes, and who reported it from the branch
+            Column("minutes", required=False, nullable=True),
+            Column("reported_by", required=False, nullable=True, max_length=MAX_NAME),
+            Column("reported_at", required=False, nullable=True),
+            Column("photos", required=False, nullable=True, pattern=r"[0-9a-f]{64}(,[0-9a-f]{64}){0,9}"),
         ),
         description="Each branch's five days: petitions, deliberation, open day, e-learning, culture and sports.",
     ),
@@ -287,8 +347,21 @@ LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in (
             Column("id", pattern=ID_PATTERN), Column("stage", choices=PIPELINE_STAGES),
             Column("year", "int", minimum=1949, maximum=2100),
             Column("branch", references="party_organisations"), Column("zone", nullable=True, references="zones"),
+            # added in release 0.4 (issue 20): the day each step was reached
+            *(_day(f"{step}_date", required=False, nullable=True) for step in PIPELINE_STEPS),
         ),
-        description="People on the way to membership, one row each at their current stage; no names.",
+        description="People on the way to membership, one row each with the days of their steps; no names.",
+    ),
+    LayerSpec(
+        "member_structure", "党员结构", "Member structure", key=("branch", "dimension", "value"),
+        public=False, optional=True,
+        columns=(
+            Column("branch", references="party_organisations"),
+            Column("dimension", choices=tuple(STRUCTURE_VALUES)),
+            Column("value", choices=tuple(v for values in STRUCTURE_VALUES.values() for v in values)),
+            Column("count", "int", minimum=0),
+        ),
+        description="Each branch's members counted by age band, education and sex; no rows about a person.",
     ),
     LayerSpec(
         "zone_plans", "联动区规划目标", "Zone plan targets", key="id", optional=True,

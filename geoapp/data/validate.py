@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geoapp.crs import STORAGE_CRS
-from geoapp.dates import month_day
+from geoapp.dates import day, month_day
 from geoapp.layers import Column, LayerSpec
 from geoapp.messages import N_, Message, message
 
@@ -204,6 +204,11 @@ def check_columns(spec: LayerSpec, frame: pd.DataFrame, lines: bool | None = Non
             report.rows(present & ~real.astype(bool), lambda i, c=column, raw=raw: message(
                 N_("%(column)s: %(value)s is not a day of the year (month-day such as 03-15; 02-29 is one, "
                    "02-30 is not)"), column=c.name, value=shown(raw.iloc[i])))
+        elif column.day:
+            real = values.map(lambda v: day(v) is not None if v is not None else True)
+            report.rows(present & ~real.astype(bool), lambda i, c=column, raw=raw: message(
+                N_("%(column)s: %(value)s is not a day of the calendar (year-month-day such as 2015-03-15)"),
+                column=c.name, value=shown(raw.iloc[i])))
         elif column.pattern:
             rx = re.compile(column.pattern)
             report.rows(present & ~values.map(lambda v, rx=rx: bool(rx.fullmatch(str(v))) if v is not None else True),

@@ -10,7 +10,8 @@ serves imports it.
 All geometry work happens in UTM 48N (metres); files are written in WGS-84. The builder works
 in steps, each using what the earlier ones made: places (county, townships, zones), features
 (bases, party organisations, cooperatives, farm stays, festivals), tables (loans, training,
-yearly output), and the four linkages (activities, pipeline, plans).
+yearly output), the four linkages (pipeline, plans), and the branch as the unit of work
+(committees, secretaries, villages, the five days month by month, the pipeline's steps).
 """
 from __future__ import annotations
 
@@ -22,13 +23,14 @@ import pandas as pd
 
 from geoapp.data.files import write_csv, write_geojson
 from geoapp.layers import LAYERS
+from geoapp.sample.branches import BranchSteps
 from geoapp.sample.features import FeatureSteps
 from geoapp.sample.linkages import LinkageSteps
 from geoapp.sample.places import REFERENCE_DIR, SEED, PlaceSteps
 from geoapp.sample.tables import TableSteps
 
 
-class SampleBuilder(PlaceSteps, FeatureSteps, TableSteps, LinkageSteps):
+class SampleBuilder(PlaceSteps, FeatureSteps, TableSteps, LinkageSteps, BranchSteps):
     """Builds every layer and table, in order; each step uses what the earlier ones made."""
 
     def __init__(self, reference_dir: Path = REFERENCE_DIR, seed: int = SEED):
@@ -49,6 +51,7 @@ class SampleBuilder(PlaceSteps, FeatureSteps, TableSteps, LinkageSteps):
         layers["farm_stay_photos"] = pd.DataFrame(columns=[c.name for c in LAYERS["farm_stay_photos"].columns])
         # (no photos in illustrative data: photos of places that do not exist would mislead)
         self.linkages(layers)
+        self.branches(layers)
         for layer_id, frame in layers.items():  # columns in the registry's order (optional ones it has)
             columns = [c.name for c in LAYERS[layer_id].columns if c.required or c.name in frame.columns]
             layers[layer_id] = frame[columns + (["geometry"] if "geometry" in frame else [])]

@@ -1,5 +1,5 @@
-"""The generator's four linkages: organisation forms, the five days, the member pipeline, the zones'
-plans, festival figures and study-tour destinations."""
+"""The generator's four linkages: organisation forms, the member pipeline, the zones' plans,
+festival figures and study-tour destinations (the five days: `geoapp.sample.branches`)."""
 from __future__ import annotations
 
 import geopandas as gpd
@@ -16,7 +16,7 @@ class LinkageSteps:
     # the four linkages (issue 12), from a random stream of their own -----------------------
     def linkages(self, layers: dict) -> None:
         """The article's working model behind the totals: each organisation's form and an
-        association branch's cooperative; the branches' five days over 2015; the member pipeline
+        association branch's cooperative; the member pipeline
         (no names) that makes the 20-odd new members since 2014 and the 5 leader candidates; each
         zone's industry and party-building plans; festival partners and figures; where the study
         tours went. Drawn from their own random stream, so adding them changed no earlier row."""
@@ -41,7 +41,6 @@ class LinkageSteps:
         picks = rng.choice(industry, size=int(orgs.new_members_since_2014.sum()))
         np.add.at(newcomers, picks, 1)
         orgs["new_members_since_2014"] = newcomers
-        layers["branch_activities"] = self._activities(rng, orgs)
         layers["members_pipeline"] = self._pipeline(rng, orgs)
         layers["zone_plans"] = self._plans(rng, layers)
         festivals = layers["festivals"]
@@ -59,31 +58,6 @@ class LinkageSteps:
         training["visited_en"] = None
         training.loc[tours, "visited_zh"] = [places[k][0] for k in picks]
         training.loc[tours, "visited_en"] = [places[k][1] for k in picks]
-
-    def _activities(self, rng, orgs: pd.DataFrame) -> pd.DataFrame:
-        """A year (2015) of the five days: every zone general branch holds each kind each
-        quarter; each industry branch a few through the year."""
-        topics = {"petition_day": ("接待群众来访", "hearing villagers' requests"),
-                  "deliberation_day": ("产业发展议事", "deliberating the industry's plans"),
-                  "open_day": ("党建开放日", "party-building open day"),
-                  "e_learning_day": ("远程教育播放", "remote-education screening"),
-                  "culture_sports_day": ("文体活动", "culture and sports")}
-        rows = []
-        for org in orgs.itertuples():
-            if org.kind == "general":
-                held = [(kind, quarter) for kind in topics for quarter in range(4)]
-            elif org.kind in ("industry", "association"):
-                held = [(str(rng.choice(list(topics))), int(rng.integers(0, 4))) for _ in range(int(rng.integers(1, 4)))]
-            else:
-                continue
-            for kind, quarter in held:
-                day = pd.Timestamp("2015-01-01") + pd.Timedelta(days=int(quarter * 91 + rng.integers(0, 90)))
-                rows.append({"branch": org.id, "date": day.strftime("%Y-%m-%d"), "kind": kind,
-                             "topic_zh": topics[kind][0], "topic_en": topics[kind][1],
-                             "attendance": int(rng.integers(8, 60))})
-        table = pd.DataFrame(rows).sort_values(["date", "branch"], kind="stable", ignore_index=True)
-        table.insert(0, "id", [f"A{i + 1:04d}" for i in range(len(table))])
-        return table
 
     def _pipeline(self, rng, orgs: pd.DataFrame) -> pd.DataFrame:
         """One row per person at their current stage (no names): the new members since 2014 as

@@ -67,6 +67,14 @@ SEASONS = {  # lead industry -> (Chinese, English, opening season or None for al
 # Invented village and road names for the illustrative addresses (no real addresses are known).
 VILLAGES = (("团结", "Tuanjie"), ("新民", "Xinmin"), ("红星", "Hongxing"), ("永兴", "Yongxing"), ("幸福", "Xingfu"),
             ("双河", "Shuanghe"), ("和平", "Heping"), ("金星", "Jinxing"), ("富民", "Fumin"), ("柏香", "Baixiang"))
+VILLAGE_NAMES = (  # invented names for the illustrative administrative villages
+    ("团结", "Tuanjie"), ("新民", "Xinmin"), ("红星", "Hongxing"), ("永兴", "Yongxing"), ("幸福", "Xingfu"),
+    ("双河", "Shuanghe"), ("和平", "Heping"), ("金星", "Jinxing"), ("富民", "Fumin"), ("柏香", "Baixiang"),
+    ("桃园", "Taoyuan"), ("梨坪", "Liping"), ("椒林", "Jiaolin"), ("清水", "Qingshui"), ("青杠", "Qinggang"),
+    ("长岭", "Changling"), ("石桥", "Shiqiao"), ("高坪", "Gaoping"), ("河坝", "Heba"), ("松林", "Songlin"),
+    ("向阳", "Xiangyang"), ("丰收", "Fengshou"), ("堡子", "Baozi"), ("龙泉", "Longquan"), ("太平", "Taiping"),
+    ("新华", "Xinhua"),
+)
 ROADS = (("梨花路", "Lihua Road"), ("果园路", "Guoyuan Road"), ("椒乡大道", "Jiaoxiang Avenue"),
          ("滨湖路", "Binhu Road"), ("古镇街", "Guzhen Street"))
 COOPERATIVE_PREFIXES = (("丰源", "Fengyuan"), ("绿源", "Lüyuan"), ("金穗", "Jinsui"),
