@@ -115,7 +115,7 @@ def test_the_app_runs_on_postgis(database_url, tmp_path):
     assert "festivals v2" in result.stdout
     assert app.extensions["geoapp"].layers.history("festivals")[-1].who == "keeper"
     client.get("/api/summary")  # any request notices the new version
-    assert app.extensions["geoapp"].stamp == app.extensions["geoapp"].layers.stamp()
+    assert app.extensions["geoapp"].stamp[0] == app.extensions["geoapp"].layers.stamp(), "the layers' part of it"
 
 
 # 1. A stored version that does not load never takes the site down --------------------------------
@@ -327,11 +327,41 @@ def test_a_store_from_the_previous_release_opens_and_gains_what_is_new(backend):
 
 
 def test_both_backends_implement_the_store_protocols(backend):
-    from geoapp.store.base import LayerStore, ProposalStore, UserStore
+    from geoapp.store.base import ActivityReportStore, LayerStore, ProposalStore, UserStore
     stores = open_stores(backend["GEOAPP_INSTANCE"], backend.get("DATABASE_URL"))
     assert isinstance(stores.layers, LayerStore)
     assert isinstance(stores.proposals, ProposalStore)
     assert isinstance(stores.users, UserStore)
+    assert isinstance(stores.reports, ActivityReportStore)
+
+
+def test_branch_reports_are_added_once_corrected_removed_and_keep_their_history(stores):
+    reports = stores.reports
+    before = reports.stamp()
+    assert reports.latest() == 0 and reports.list() == []
+    fields = {"branch": "PO-I001", "date": "2015-12-20", "kind": "open_day", "topic_zh": "党员承诺公开",
+              "attendance": 14, "minutes": "", "photos": ("a" * 64,)}
+    first, new = reports.add("sec", client_key="phone-0001", **fields)
+    assert new and first.activity_id == "R00001" and first.photos == ("a" * 64,) and first.who == "sec"
+    again, new = reports.add("sec", client_key="phone-0001", **fields)
+    assert not new and again.id == first.id, "a resend with the same key is the same report"
+    other, new = reports.add("another", client_key="phone-0001", **fields)
+    assert new and other.id != first.id, "keys are per person"
+    assert reports.stamp() != before
+    corrected = reports.update(first.id, "admin", attendance=16)
+    assert corrected.attendance == 16 and corrected.topic_zh == "党员承诺公开"
+    removed = reports.remove(first.id, "admin")
+    assert removed.removed and [r.id for r in reports.list()] == [other.id]
+    assert [r.id for r in reports.list(include_removed=True)] == [first.id, other.id]
+    history = reports.revisions(first.id)
+    assert [(r.action, r.who) for r in history] == [("created", "sec"), ("edited", "admin"), ("removed", "admin")]
+    assert history[1].changes == {"attendance": [14, 16]}
+    assert reports.latest() == 4 and reports.update(999, "admin", attendance=1) is None
+    with pytest.raises(ValueError):
+        reports.update(other.id, "admin", branch="PO-I002")  # a report stays with its branch
+    user = stores.users.create("secretary", PASSWORD, "branch", "PO-I001")
+    assert (user.role, user.branch) == ("branch", "PO-I001")
+    assert stores.users.check("secretary", PASSWORD).branch == "PO-I001"
 
 
 def test_load_store_reads_only_through_the_protocol(backend):

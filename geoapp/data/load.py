@@ -198,6 +198,62 @@ def load_store(store: LayerStore) -> Dataset:
                    versions=versions, skipped=tuple(skipped))
 
 
+# The branches' own reports --------------------------------------------------------------------
+
+REPORTS = "activity_reports"   # its entry in Dataset.versions: the latest revision of the reports served
+
+
+def reports_frame(reports) -> pd.DataFrame:
+    """`geoapp.store.base.ActivityReport`s as rows of the branch_activities table."""
+    spec = LAYERS["branch_activities"]
+    rows = [{"id": r.activity_id, "branch": r.branch, "date": r.date, "kind": r.kind, "topic_zh": r.topic_zh,
+             "topic_en": None, "attendance": r.attendance, "minutes": r.minutes or None, "reported_by": r.who,
+             "reported_at": r.at, "photos": ",".join(r.photos) or None} for r in reports]
+    return pd.DataFrame(rows, columns=[c.name for c in spec.columns])
+
+
+def report_problems(dataset: Dataset, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[DataProblem]]:
+    """The check a report passes when it is sent and again when it is loaded (one check, both
+    doors): the branch_activities schema, a branch the data holds, an id the table has not
+    taken. (checked frame, problems)."""
+    checked, problems = check_frame(LAYERS["branch_activities"], frame, "branch_activities")
+    if problems:
+        return checked, problems
+    known = set(dataset["party_organisations"].id)
+    taken = set(dataset["branch_activities"].id)
+    for row in checked.itertuples():
+        if row.branch not in known:
+            problems.append(DataProblem("branch_activities", None, message(
+                N_("branch: there is no party organisation %(value)s"), value=str(row.branch)[:70])))
+        if row.id in taken:
+            problems.append(DataProblem("branch_activities", None, message(
+                N_("id: %(value)s is taken by an imported activity"), value=row.id)))
+    return checked, problems
+
+
+def with_reports(dataset: Dataset, reports, latest: int) -> Dataset:
+    """The dataset with the branches' reports (not removed) added to its branch_activities,
+    each report passing `report_problems` (one that no longer does, say its branch was removed
+    by a later import, is left out and the log says so), and `versions[REPORTS]` = `latest`."""
+    import logging
+    frame = reports_frame(reports)
+    checked, problems = report_problems(dataset, frame)
+    kept = [checked] if len(frame) and not problems else []
+    if problems:  # find the ones at fault, one by one (rare: after an import removed a branch)
+        for position in range(len(frame)):
+            checked, problems = report_problems(dataset, frame.iloc[[position]])
+            if problems:
+                logging.getLogger("geoapp").warning("activity report %s is not served: %s", frame.id.iloc[position],
+                                                    "; ".join(map(str, problems)))
+            else:
+                kept.append(checked)
+    merged = dataset["branch_activities"]
+    if kept:
+        merged = pd.concat([merged, *kept], ignore_index=True)
+    joined = dataset.replace("branch_activities", merged)
+    return Dataset(dict(joined), dataset.source, {**dataset.versions, REPORTS: latest}, dataset.skipped)
+
+
 def seed_store(store: LayerStore, data_dir: str | Path) -> dict[str, int]:
     """Give the store every registry layer it lacks, from `data_dir` (an optional layer with no
     file there starts empty). A fresh store gets the whole data dir, checked together; later, a

@@ -1,4 +1,5 @@
-"""The storage room: where the layers' versions, the proposals and the users are kept.
+"""The storage room: where the layers' versions, the proposals, the users and the branches'
+activity reports are kept.
 
 Without DATABASE_URL: GeoPackages in the instance folder (`layers.gpkg`, replaced whole by
 `os.replace`; `geoapp.gpkg`, written row by row in WAL mode). With it: PostGIS, behind the
@@ -11,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geoapp.messages import N_, UserError
-from geoapp.store.base import LayerStore, ProposalStore, UserStore
+from geoapp.store.base import ActivityReportStore, LayerStore, ProposalStore, UserStore
 from geoapp.store.derived import DerivedTexts
 from geoapp.store.health import DAMAGED_FILE_WORDS, StoreDamaged, StoreFull, check_file, damaged
 from geoapp.store.photos import PhotoFiles
 
-__all__ = ["DAMAGED_FILE_WORDS", "LayerStore", "ProposalStore", "StoreDamaged", "StoreFull", "Stores",
+__all__ = ["DAMAGED_FILE_WORDS", "ActivityReportStore", "LayerStore", "ProposalStore", "StoreDamaged", "StoreFull", "Stores",
            "UserStore", "damaged", "open_stores"]
 PROPOSALS_FILE = "geoapp.gpkg"  # in the instance folder: proposals and users
 
@@ -26,6 +27,7 @@ class Stores:
     layers: LayerStore
     proposals: ProposalStore
     users: UserStore
+    reports: ActivityReportStore   # the branches' reports of their five days
     photos: PhotoFiles
     derived: DerivedTexts   # texts dear to derive (pinyin of names), kept per content
     instance: Path          # the instance folder (files kept beside the stores: photos, documents)
@@ -81,13 +83,15 @@ def open_stores(instance: str | Path, database_url: str | None = None) -> Stores
             PostgisUserStore,
             connect,
         )
+        from geoapp.store.reports import PostgisReports
         engine = connect(database_url)
-        return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine), photo_files,
-                      derived, Path(instance))
+        return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine),
+                      PostgisReports(engine), photo_files, derived, Path(instance))
     from geoapp.store.layers import GeoPackageLayerStore
     from geoapp.store.proposals import GeoPackageProposalStore
+    from geoapp.store.reports import GeoPackageReports
     from geoapp.store.users import GeoPackageUserStore
     check_instance(Path(instance))
     path = Path(instance) / PROPOSALS_FILE
     return Stores(GeoPackageLayerStore(Path(instance)), GeoPackageProposalStore(path), GeoPackageUserStore(path),
-                  photo_files, derived, Path(instance))
+                  GeoPackageReports(path), photo_files, derived, Path(instance))

@@ -29,7 +29,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geoapp.layers import LayerSpec, spec
+from geoapp.layers import ID_PATTERN, LayerSpec, spec
 from geoapp.messages import N_, UserError
 
 Frame: TypeAlias = gpd.GeoDataFrame | pd.DataFrame
@@ -169,9 +169,47 @@ def revision_action(changes: dict) -> str:
     return "moved" if "status" in changes else "edited"
 
 
+# activity reports ------------------------------------------------------------------------------
+
+REPORT_FIELDS = ("branch", "date", "kind", "topic_zh", "attendance", "minutes", "photos")
+REPORT_EDITABLE = ("date", "kind", "topic_zh", "attendance", "minutes", "photos")
+
+
+@dataclass(frozen=True)
+class ActivityReport:
+    """One of the five days as a branch reported it from its phone (or an admin corrected it)."""
+    id: int
+    branch: str
+    date: str
+    kind: str
+    topic_zh: str
+    attendance: int
+    minutes: str
+    photos: tuple[str, ...]   # content hashes of its photos (`geoapp.store.photos`)
+    who: str                  # who reported it
+    at: str                   # when (UTC, ISO 8601)
+    removed: bool = False
+
+    @property
+    def activity_id(self) -> str:
+        """Its id among the branch activities: R and its number."""
+        return f"R{self.id:05d}"
+
+    def as_dict(self) -> dict:
+        return {"id": self.activity_id, "branch": self.branch, "date": self.date, "kind": self.kind,
+                "topic_zh": self.topic_zh, "attendance": self.attendance, "minutes": self.minutes,
+                "photos": list(self.photos), "reported_by": self.who, "reported_at": self.at, "removed": self.removed}
+
+
+def report_number(activity_id: str) -> int | None:
+    """The number of a reported activity's id ("R00012" -> 12), or None for any other id."""
+    match = re.fullmatch(r"R(\d{1,9})", activity_id)
+    return int(match.group(1)) if match else None
+
+
 # users -----------------------------------------------------------------------------------------
 
-ROLES = ("planner", "admin")
+ROLES = ("planner", "admin", "branch")   # a branch user reports for one party organisation
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{2,40}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
@@ -182,6 +220,7 @@ class User:
     name: str
     role: str
     session_version: int = 0
+    branch: str = ""          # the organisation a `branch` user reports for
 
     # what Flask-Login asks of a user
     is_authenticated = True
@@ -201,12 +240,17 @@ def session_subject(user_id: str) -> tuple[str, int] | None:
     return name, int(version)
 
 
-def check_new_user(name: str, password: str, role: str) -> None:
-    """UserError saying what is wrong with a new user's name, password or role (either store)."""
+def check_new_user(name: str, password: str, role: str, branch: str = "") -> None:
+    """UserError saying what is wrong with a new user's name, password, role or branch (either
+    store; whether the branch exists in the data is for the caller, who holds the data)."""
     if not NAME_PATTERN.fullmatch(name):
         raise UserError(N_("a user name is 2-40 letters, digits, '.', '_' or '-'"))
     if role not in ROLES:
         raise UserError(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
+    if (role == "branch") != bool(branch):
+        raise UserError(N_("a branch user names the party organisation they report for (and only they do)"))
+    if branch and not re.fullmatch(ID_PATTERN, branch):
+        raise UserError(N_("%(branch)s is not an organisation id"), branch=branch[:70])
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise UserError(N_("a password has %(least)s to %(most)s characters"), least=MIN_PASSWORD, most=MAX_PASSWORD)
 
@@ -287,10 +331,36 @@ class ProposalStore(Protocol):
 
 
 @runtime_checkable
+class ActivityReportStore(Protocol):
+    """The branches' own reports of their five days, each write one transaction with its
+    revision (who, when, what changed), so a correction or a removal keeps what was there."""
+
+    def stamp(self) -> object:
+        """A value that changes whenever a report is added, changed or removed (asked at every request)."""
+
+    def latest(self) -> int:
+        """The number of the latest revision (0 before the first report)."""
+
+    def add(self, who: str, client_key: str | None = None, **fields: object) -> tuple[ActivityReport, bool]:
+        """Add a report (REPORT_FIELDS); (the report, True), or (the one added before, False) when
+        `who` already sent one with `client_key` (a phone resending after the signal came back)."""
+
+    def update(self, report_id: int, who: str, **changes: object) -> ActivityReport | None: ...
+
+    def remove(self, report_id: int, who: str) -> ActivityReport | None: ...
+
+    def get(self, report_id: int) -> ActivityReport | None: ...
+
+    def list(self, include_removed: bool = False) -> builtins.list[ActivityReport]: ...
+
+    def revisions(self, report_id: int) -> builtins.list[Revision]: ...
+
+
+@runtime_checkable
 class UserStore(Protocol):
     """People who may write, their sessions, and the failed log-ins the throttle counts."""
 
-    def create(self, name: str, password: str, role: str) -> User: ...
+    def create(self, name: str, password: str, role: str, branch: str = "") -> User: ...
 
     def get(self, name: str) -> User | None: ...
 

@@ -327,23 +327,24 @@ class PostgisUserStore:
         with self.engine.begin() as conn:
             return conn.execute(text(sql), params)
 
-    def create(self, name: str, password: str, role: str) -> User:
-        check_new_user(name, password, role)
-        self._run("INSERT INTO users (name, role, password_hash) VALUES (:name, :role, :hash) ON CONFLICT (name) DO "
-                  "UPDATE SET role = excluded.role, password_hash = excluded.password_hash, "
-                  "session_version = users.session_version + 1",
-                  {"name": name, "role": role, "hash": generate_password_hash(password)})
+    def create(self, name: str, password: str, role: str, branch: str = "") -> User:
+        check_new_user(name, password, role, branch)
+        self._run("INSERT INTO users (name, role, password_hash, branch) VALUES (:name, :role, :hash, :branch) "
+                  "ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, "
+                  "branch = excluded.branch, session_version = users.session_version + 1",
+                  {"name": name, "role": role, "hash": generate_password_hash(password), "branch": branch})
         return created(self.get(name))
 
     def get(self, name: str) -> User | None:
-        row = self._run("SELECT name, role, session_version FROM users WHERE name = :name", {"name": name}).first()
-        return User(row.name, row.role, row.session_version) if row else None
+        row = self._run("SELECT name, role, session_version, branch FROM users WHERE name = :name",
+                        {"name": name}).first()
+        return User(row.name, row.role, row.session_version, row.branch) if row else None
 
     def check(self, name: str, password: str) -> User | None:
-        row = self._run("SELECT name, role, session_version, password_hash FROM users WHERE name = :name",
+        row = self._run("SELECT name, role, session_version, branch, password_hash FROM users WHERE name = :name",
                         {"name": name}).first()
         if password_matches(row.password_hash if row else None, password) and row:
-            return User(row.name, row.role, row.session_version)
+            return User(row.name, row.role, row.session_version, row.branch)
         return None
 
     def end_sessions(self, name: str) -> None:

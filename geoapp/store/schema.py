@@ -1,4 +1,5 @@
-"""The schema of the stores that change row by row (proposals, users, log-in attempts), as an
+"""The schema of the stores that change row by row (proposals, users, log-in attempts, the
+branches' activity reports), as an
 ordered list of migrations, applied once per store under a lock, whatever the number of
 processes opening it at the same moment.
 
@@ -77,6 +78,31 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE proposal_revisions (id SERIAL PRIMARY KEY, proposal_id INTEGER NOT NULL, at TEXT NOT NULL, "
         "who TEXT NOT NULL, action TEXT NOT NULL, changes TEXT NOT NULL, comment TEXT NOT NULL)",
         "CREATE INDEX proposal_revisions_proposal ON proposal_revisions (proposal_id, id)",
+    )),
+    Migration(4, "branches report their five days; a branch user reports for one organisation", sqlite=(
+        "ALTER TABLE users ADD COLUMN branch TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE activity_reports (fid INTEGER PRIMARY KEY AUTOINCREMENT, branch TEXT NOT NULL, date TEXT NOT NULL, "
+        "kind TEXT NOT NULL, topic_zh TEXT NOT NULL, attendance INTEGER NOT NULL, minutes TEXT NOT NULL DEFAULT '', "
+        "photos TEXT NOT NULL DEFAULT '', who TEXT NOT NULL, at TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0, "
+        "client_key TEXT)",
+        "CREATE UNIQUE INDEX activity_reports_client ON activity_reports (who, client_key)",
+        "CREATE TABLE activity_report_revisions (id INTEGER PRIMARY KEY AUTOINCREMENT, report_id INTEGER NOT NULL, "
+        "at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, changes TEXT NOT NULL)",
+        "CREATE INDEX activity_report_revisions_report ON activity_report_revisions (report_id, id)",
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+        "VALUES ('activity_reports', 'attributes', 'activity_reports', 'the branches'' reports of their five days')",
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+        "VALUES ('activity_report_revisions', 'attributes', 'activity_report_revisions', 'every change to a report')",
+    ), postgres=(
+        "ALTER TABLE users ADD COLUMN branch TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE activity_reports (fid SERIAL PRIMARY KEY, branch TEXT NOT NULL, date TEXT NOT NULL, "
+        "kind TEXT NOT NULL, topic_zh TEXT NOT NULL, attendance INTEGER NOT NULL, minutes TEXT NOT NULL DEFAULT '', "
+        "photos TEXT NOT NULL DEFAULT '', who TEXT NOT NULL, at TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0, "
+        "client_key TEXT)",
+        "CREATE UNIQUE INDEX activity_reports_client ON activity_reports (who, client_key)",
+        "CREATE TABLE activity_report_revisions (id SERIAL PRIMARY KEY, report_id INTEGER NOT NULL, "
+        "at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, changes TEXT NOT NULL)",
+        "CREATE INDEX activity_report_revisions_report ON activity_report_revisions (report_id, id)",
     )),
 )
 

@@ -1,4 +1,4 @@
-"""Users who may write (planners, admins), kept in the instance GeoPackage (`users` table),
+"""Users who may write (planners, admins, branch secretaries), kept in the instance GeoPackage (`users` table),
 and the failed log-ins the throttle counts (`login_failures`).
 
 Passwords are stored as salted hashes (werkzeug's scrypt), never as text. Checking a name
@@ -39,24 +39,26 @@ class GeoPackageUserStore:
         finally:
             conn.close()
 
-    def create(self, name: str, password: str, role: str) -> User:
-        """Add a user, or reset the password and role of an existing one (which ends their sessions)."""
-        check_new_user(name, password, role)
-        self._run("INSERT INTO users (name, role, password_hash) VALUES (?,?,?) ON CONFLICT(name) DO UPDATE SET "
-                  "role=excluded.role, password_hash=excluded.password_hash, session_version=session_version+1",
-                  (name, role, generate_password_hash(password)), write=True)
+    def create(self, name: str, password: str, role: str, branch: str = "") -> User:
+        """Add a user, or reset the password, role and branch of an existing one (which ends
+        their sessions)."""
+        check_new_user(name, password, role, branch)
+        self._run("INSERT INTO users (name, role, password_hash, branch) VALUES (?,?,?,?) ON CONFLICT(name) DO UPDATE "
+                  "SET role=excluded.role, password_hash=excluded.password_hash, branch=excluded.branch, "
+                  "session_version=session_version+1",
+                  (name, role, generate_password_hash(password), branch), write=True)
         return created(self.get(name))
 
     def get(self, name: str) -> User | None:
-        rows = self._run("SELECT name, role, session_version FROM users WHERE name=?", (name,))
-        return User(rows[0]["name"], rows[0]["role"], rows[0]["session_version"]) if rows else None
+        rows = self._run("SELECT name, role, session_version, branch FROM users WHERE name=?", (name,))
+        return User(rows[0]["name"], rows[0]["role"], rows[0]["session_version"], rows[0]["branch"]) if rows else None
 
     def check(self, name: str, password: str) -> User | None:
         """The user if `password` is theirs, else None (in the same time either way)."""
-        rows = self._run("SELECT name, role, session_version, password_hash FROM users WHERE name=?", (name,))
+        rows = self._run("SELECT name, role, session_version, branch, password_hash FROM users WHERE name=?", (name,))
         row = rows[0] if rows else None
         if password_matches(row["password_hash"] if row else None, password) and row:
-            return User(row["name"], row["role"], row["session_version"])
+            return User(row["name"], row["role"], row["session_version"], row["branch"])
         return None
 
     def end_sessions(self, name: str) -> None:
