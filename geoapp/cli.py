@@ -88,25 +88,32 @@ def _at_least(smallest: int):
     return parse
 
 
-def _layer_store(args):
-    """The layer store the commands work on (the instance's, or PostGIS), seeded on first use.
-    Only the store is opened: history, rollback and export work even when the current
-    version of some layer does not load."""
+def _stores(args):
+    """The stores the commands work on (the instance's, or PostGIS), the layer store seeded on
+    first use. Only the stores are opened: history, rollback and export work even when the
+    current version of some layer does not load."""
     from geoapp.config import settings_from_environment
     from geoapp.data.load import seed_store
     from geoapp.store import open_stores
     settings = settings_from_environment()
-    store = open_stores(settings["GEOAPP_INSTANCE"], settings["DATABASE_URL"]).layers
-    if not store.current_versions():
-        seed_store(store, _data_dir(args))
-    return store
+    stores = open_stores(settings["GEOAPP_INSTANCE"], settings["DATABASE_URL"])
+    if not stores.layers.current_versions():
+        seed_store(stores.layers, _data_dir(args))
+    return stores
+
+
+def _layer_store(args):
+    return _stores(args).layers
 
 
 def _current(args):
-    """(dataset, layer store): the data the app would serve now, and its store."""
+    """(dataset, layer store): the data the app would serve now (the branches' reports
+    included), and its store."""
     from geoapp.data.load import open_dataset
-    store = _layer_store(args)
-    dataset = open_dataset(store, _data_dir(args))
+    from geoapp.views.served import with_branch_reports
+    stores = _stores(args)
+    store = stores.layers
+    dataset = with_branch_reports(open_dataset(store, _data_dir(args)), stores)
     for skipped in dataset.skipped:
         print(f"warning: {skipped.layer} v{skipped.version} does not load and is not served: "
               f"{skipped.problems[0]}", file=sys.stderr)
@@ -325,12 +332,12 @@ def cmd_basemap(args) -> int:
 
 
 def cmd_create_user(args) -> int:
-    """Add a planner or admin (or reset their password); the password is asked for, or read
-    from the first line of standard input when that is not a terminal."""
+    """Add a planner, an admin or a branch secretary (or reset their password); the password is
+    asked for, or read from the first line of standard input when that is not a terminal."""
     import getpass
 
     from geoapp.config import settings_from_environment
-    from geoapp.store import open_stores
+    from geoapp.views.branches import create_account
     if sys.stdin.isatty():
         password = getpass.getpass(f"password for {args.name}: ")
         if getpass.getpass("again: ") != password:
@@ -339,14 +346,15 @@ def cmd_create_user(args) -> int:
     else:
         password = sys.stdin.readline().rstrip("\n")
     settings = settings_from_environment()
-    users = open_stores(settings["GEOAPP_INSTANCE"], settings["DATABASE_URL"]).users
     where = "the database" if settings["DATABASE_URL"] else settings["GEOAPP_INSTANCE"]
     try:
-        user = users.create(args.name, password, args.role)
+        dataset = _current(args)[0] if args.branch else None
+        user = create_account(_stores(args).users, dataset, args.name, password, args.role, args.branch or "")
     except UserError as err:
         print(f"geoapp create-user: {err}; nothing was changed", file=sys.stderr)
         return EXIT_USAGE
-    print(f"{user.name} can now log in as {user.role} (users are kept in {where})")
+    role = f"{user.role} of {user.branch}" if user.branch else user.role
+    print(f"{user.name} can now log in as {role} (users are kept in {where})")
     return 0
 
 
@@ -421,9 +429,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--zooms", type=int, nargs=2, default=(8, 13), metavar=("FROM", "TO"),
                        help="zoom levels to draw (default 8 13)")
     build.set_defaults(run=cmd_basemap)
-    create_user = commands.add_parser("create-user", help="add a user who may save proposals")
+    create_user = commands.add_parser("create-user", help="add a planner, an admin or a branch secretary")
     create_user.add_argument("name")
-    create_user.add_argument("--role", choices=("planner", "admin"), default="planner")
+    create_user.add_argument("--role", choices=("planner", "admin", "branch"), default="planner")
+    create_user.add_argument("--branch", help="with --role branch: the party organisation (id) they report for")
     create_user.set_defaults(run=cmd_create_user)
     return top
 

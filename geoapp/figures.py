@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geoapp.messages import N_
+
 
 @dataclass(frozen=True)
 class ArticleFigure:
@@ -63,3 +65,78 @@ STRANDS: dict[str, tuple[str, ...]] = {
                     "tourism_income_yuan", "labour_transfer"),
 }
 assert sorted(k for keys in STRANDS.values() for k in keys) == sorted(FIGURES_BY_KEY)
+
+
+# The article's words about the model, as data: what the home page explains ---------------------
+
+@dataclass(frozen=True)
+class ArticleWords:
+    """A phrase of the article (Chinese, as written) and what it means (a catalog msgid)."""
+    words_zh: str
+    meaning: str
+
+
+# 服务型党组织: what the linkages are for (the article's title)
+SERVICE_ORIENTED = ArticleWords("加强服务型党组织建设", N_(
+    "Service-oriented party organisations: the linkages exist so that branches serve the industries and the "
+    "households in them — credit, training, markets and visitors — rather than only administer."))
+# 通过打破行政区化、打破产供销壁壘和打破粗放管理的方式
+THREE_BREAKS = (
+    ArticleWords("打破行政区化", N_("Breaking administrative borders: a zone follows the industry bases across "
+                                  "township lines.")),
+    ArticleWords("打破产供销壁垒", N_("Breaking the walls between production, supply and marketing: enterprises, "
+                                    "cooperatives, bases and farmers in one chain.")),
+    ArticleWords("打破粗放管理", N_("Breaking extensive management: a branch on every base, a group in every "
+                                  "village, the five days every month.")),
+)
+# 构建"链条式"、"闭合型"联动服务机制
+MECHANISM = ArticleWords("构建“链条式”、“闭合型”联动服务机制", N_(
+    "A chained, closed-loop service mechanism: the county and township committees, the zone general branch, "
+    "the branches and their groups are one chain (each branch page shows it), and every request a branch "
+    "hears on its petition day comes back to it answered."))
+# the three principles, each explaining one of the three forms of organisation
+PRINCIPLES = {
+    "regional": ArticleWords("紧贴组织职能定位", N_("Close to what an organisation is for: regional organisations "
+                                                 "(the zones' general branches) lead where the bases are.")),
+    "industry": ArticleWords("着眼致富能人带动", N_("Led by the people who make an industry prosper: industry and "
+                                                 "association branches are built on bases and in cooperatives.")),
+    "sector": ArticleWords("突出行业主管作用", N_("The sector authorities' role: the county bureaus' general branches "
+                                               "bring their services to the zones.")),
+}
+@dataclass(frozen=True)
+class ArticleDocument:
+    """A document the article names. Its text is not public: `points` are an illustrative
+    outline of what such a document holds, and every page showing them says so."""
+    title: str                     # msgid
+    words_zh: str                  # the article's name for it
+    context_zh: str                # the article's sentence that names it
+    points: tuple[str, ...]        # msgids: the illustrative outline
+    serves: str                    # where in the app it shows (a page's anchor)
+
+
+DOCUMENTS = {
+    "selection-standard": ArticleDocument(
+        N_("Standards and methods for selecting zone leaders"), "选任标准和办法",
+        "县、乡两级党委把选育产业发展带头人作为重点，制定选任标准和办法，推选发展能力强、带富能力强的联动区党组织负责人候选人5名。",
+        (N_("Candidates are party members who lead an industry in the zone: strong in developing it, strong in "
+            "helping others prosper."),
+         N_("The township committee proposes, the county committee examines, the zone general branch elects."),
+         N_("A candidate's record (the base, the households it drives, the branch's five days) is reviewed each "
+            "year.")), "team"),
+    "member-development": ArticleDocument(
+        N_("Methods for developing party members in industry organisations"), "产业党组织发展党员办法",
+        "制定产业党组织发展党员办法，广泛开展“农村好青年”评选活动，建立“好青年”人才库，通过村选拔、乡培训、县发展的三级培养制度。",
+        (N_("The “good youth” talent pool takes young people who grow, process or sell the zone's products."),
+         N_("The village selects, the township trains, the county develops: each step is dated in the member "
+            "pipeline."),
+         N_("An industry branch reports the people at each step; the office sees how long each has waited.")),
+        "team"),
+    "industry-support": ArticleDocument(
+        N_("Hanyuan County measures for supporting distinctive industries"), "《汉源县特色产业发展扶持办法》",
+        "出台《汉源县特色产业发展扶持办法》，通过启动“农村党员信贷直通车”，累计发放小额产业扶持贷款137笔，共1000余万元。",
+        (N_("The policy behind the micro-loans of the credit scheme for rural party members (农村党员信贷直通车)."),
+         N_("Loans go to party members and the households they lead in a zone's industries, for one to three "
+            "years."),
+         N_("The loans table records each loan's year, term and repayment (shown to the office only).")),
+        "service"),
+}

@@ -78,6 +78,29 @@ def beijing_time(moment, lang: str = "zh") -> str:
     return f"{local.day} {local:%b %Y, %H:%M} Beijing time"
 
 
+def day(text, lang: str = "zh") -> str:
+    """A calendar day ("2015-12-16") as people read it: 2015年12月16日 / 16 Dec 2015."""
+    try:
+        when = dt.date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return "—" if text is None or text == "" else str(text)
+    return f"{when.year}年{when.month}月{when.day}日" if lang == "zh" else f"{when.day} {when:%b %Y}"
+
+
+def month(text, lang: str = "zh") -> str:
+    """A month ("2015-12") as people read it: 2015年12月 / Dec 2015."""
+    try:
+        when = dt.date.fromisoformat(f"{str(text)[:7]}-01")
+    except ValueError:
+        return "—" if text is None or text == "" else str(text)
+    return f"{when.year}年{when.month}月" if lang == "zh" else f"{when:%b %Y}"
+
+
+def beijing_today() -> dt.date:
+    """Today's date in Beijing."""
+    return dt.datetime.now(BEIJING).date()
+
+
 def is_positive(value) -> bool:
     number = _number_or_none(value)
     return number is not None and number > 0

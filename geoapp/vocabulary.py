@@ -10,6 +10,7 @@ from __future__ import annotations
 from geoapp.layers import (
     ACTIVITY_KINDS,
     BASE_KINDS,
+    CHAIN_STAGES,
     COOPERATIVE_KINDS,
     ORGANISATION_FORMS,
     ORGANISATION_KINDS,
@@ -34,6 +35,9 @@ STAGE_WORDS = {"talent_pool": N_("“Good youth” talent pool"), "village_selec
                "township_training": N_("Trained by the township"),
                "county_development": N_("Put forward to the county"), "member": N_("New party members"),
                "leader_candidate": N_("Leader candidates")}
+CHAIN_WORDS = {"production": N_("production"), "processing": N_("deep processing"), "distribution": N_("distribution"),
+               "sightseeing": N_("sightseeing")}
+ROLE_WORDS = {"planner": N_("planner"), "admin": N_("administrator"), "branch": N_("branch secretary")}
 PLAN_WORDS = {"industry": N_("Industry development plan"), "party_building": N_("Party-building plan")}
 # the cooperative models the article names, as the data records them (in Chinese)
 MODEL_WORDS = {"企业+专合组织+基地+农户": N_("enterprise + cooperative + base + farmers"),
@@ -51,5 +55,5 @@ FACTOR_WORDS = {"near_industry_bases": N_("near the industry's bases"),
 for _words, _codes in ((ORGANISATION_KIND_WORDS, ORGANISATION_KINDS), (ORGANISATION_FORM_WORDS, ORGANISATION_FORMS),
                        (BASE_KIND_WORDS, BASE_KINDS), (COOPERATIVE_KIND_WORDS, COOPERATIVE_KINDS),
                        (TOWNSHIP_KIND_WORDS, TOWNSHIP_KINDS), (ACTIVITY_WORDS, ACTIVITY_KINDS),
-                       (STAGE_WORDS, PIPELINE_STAGES), (PLAN_WORDS, PLAN_KINDS)):
+                       (STAGE_WORDS, PIPELINE_STAGES), (PLAN_WORDS, PLAN_KINDS), (CHAIN_WORDS, CHAIN_STAGES)):
     assert set(_words) == set(_codes), f"every code has its word: {sorted(set(_codes) ^ set(_words))}"

@@ -64,6 +64,23 @@ def copy_of_data(folder: Path, townships: int | None = None, farm_stays: int | N
     return copy
 
 
+def zipped_shapefile(frame, folder: Path, name: str, leave_out: tuple[str, ...] = ()) -> Path:
+    """`folder`/`name`.zip: `frame` as a Shapefile (UTF-8), zipped as people send one; the parts
+    whose suffix is in `leave_out` (".prj", ".shp") left out."""
+    import zipfile
+
+    import pyogrio
+    parts = folder / f"{name}-shp"
+    parts.mkdir(parents=True)
+    pyogrio.write_dataframe(frame, parts / f"{name}.shp", driver="ESRI Shapefile", encoding="UTF-8")
+    path = folder / f"{name}.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in parts.iterdir():
+            if part.suffix not in leave_out:
+                archive.write(part, part.name)
+    return path
+
+
 @pytest.fixture
 def data_copy(tmp_path) -> Path:
     """A writable copy of the committed layers and tables."""
@@ -141,16 +158,16 @@ class Auth:
     def __init__(self, app):
         self.app = app
 
-    def user(self, name: str, role: str, password: str = PASSWORD):
-        return self.app.extensions["geoapp"].users.create(name, password, role)
+    def user(self, name: str, role: str, password: str = PASSWORD, branch: str = ""):
+        return self.app.extensions["geoapp"].users.create(name, password, role, branch)
 
     def login(self, client, name: str, password: str = PASSWORD, next_page: str = ""):
         return login(client, name, password, next_page)
 
-    def client(self, name: str, role: str | None = None, password: str = PASSWORD):
+    def client(self, name: str, role: str | None = None, password: str = PASSWORD, branch: str = ""):
         """A client logged in as `name` (made a user with `role` first, when given)."""
         if role is not None:
-            self.user(name, role, password)
+            self.user(name, role, password, branch)
         client = self.app.test_client()
         assert self.login(client, name, password).status_code == 302, f"{name} could not log in"
         return client
@@ -170,13 +187,27 @@ def log_in_page(page, base: str, name: str, next_path: str, password: str = PASS
     page.wait_for_url(f"**{next_path.split('?')[0]}**")
 
 
+def fetch_report(client, query: str, timeout: float = 600, prefix: str = ""):
+    """The report's answer once it is made: asked again, as its page does, while it is being
+    prepared (202 with Retry-After), until it is there (`prefix`: a county's /c/<code>)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(f"{prefix}/coverage/report.pdf?{query}")
+        if response.status_code != 202:
+            return response
+        assert time.monotonic() < deadline, "the report was never made"
+        time.sleep(min(1.0, float(response.headers.get("Retry-After", 1))))
+
+
 CLI = [sys.executable, "-m", "geoapp.cli"]
 
 
-def run_cli(env: dict, *args, timeout=300) -> subprocess.CompletedProcess:
-    """`geoapp ARGS` in a process of its own, with `env` added to the environment."""
+def run_cli(env: dict, *args, timeout=300, input_text: str | None = None) -> subprocess.CompletedProcess:
+    """`geoapp ARGS` in a process of its own, with `env` added to the environment (and
+    `input_text` on its standard input)."""
     return subprocess.run([*CLI, *args], capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT,
-                          timeout=timeout)
+                          timeout=timeout, input=input_text)
 
 
 @pytest.fixture(params=["geopackage", "postgis"])

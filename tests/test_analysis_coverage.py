@@ -52,9 +52,14 @@ def test_removing_one_industry_branch_makes_92(data_copy, tmp_path):
     first_industry = next(i for i, f in enumerate(collection["features"]) if f["properties"]["kind"] == "industry")
     removed = collection["features"].pop(first_industry)
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
-    for table in ("branch_activities", "members_pipeline"):  # as a data keeper would: its rows go too
+    for table in ("branch_activities", "members_pipeline", "member_structure"):  # as a data keeper would: its rows go
         rows = pd.read_csv(data_copy / f"{table}.csv", dtype=str, keep_default_na=False)
         rows[rows.branch != removed["properties"]["id"]].to_csv(data_copy / f"{table}.csv", index=False)
+    villages = json.loads((data_copy / "villages.geojson").read_text(encoding="utf-8"))
+    for village in villages["features"]:  # and the villages it served have none now
+        if village["properties"]["branch"] == removed["properties"]["id"]:
+            village["properties"]["branch"] = None
+    (data_copy / "villages.geojson").write_text(json.dumps(villages, ensure_ascii=False), encoding="utf-8")
     client = make_app(data_copy, tmp_path / "instance").test_client()
     county = client.get("/api/summary").get_json()["county"]
     assert county["industry_branches"] == 92

@@ -31,7 +31,7 @@ from geoapp.data.load import open_dataset
 from geoapp.layers import LAYERS
 from geoapp.store import open_stores
 from geoapp.store.layers import GeoPackageLayerStore as LayerStore
-from tests.conftest import DATA_DIR, PASSWORD, Auth, login, make_app, run_cli
+from tests.conftest import DATA_DIR, PASSWORD, Auth, login, make_app, run_cli, zipped_shapefile
 
 
 def geojson(layer: str) -> dict:
@@ -83,17 +83,8 @@ def points_csv(change) -> callable:
 
 def shapefile_zip(with_prj: bool, with_shp: bool = True) -> callable:
     def build(folder: Path) -> Path:
-        frame = gpd.read_file(DATA_DIR / "festivals.geojson")
-        shp = folder / "shp"
-        shp.mkdir()
-        pyogrio.write_dataframe(frame, shp / "festivals.shp", driver="ESRI Shapefile", encoding="UTF-8")
-        path = folder / "festivals.zip"
-        with zipfile.ZipFile(path, "w") as archive:
-            for part in shp.iterdir():
-                if (part.suffix == ".prj" and not with_prj) or (part.suffix == ".shp" and not with_shp):
-                    continue
-                archive.write(part, part.name)
-        return path
+        left_out = (() if with_prj else (".prj",)) + (() if with_shp else (".shp",))
+        return zipped_shapefile(gpd.read_file(DATA_DIR / "festivals.geojson"), folder, "festivals", left_out)
     return build
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from geoapp.config import ROOT
 from geoapp.sample.synthetic import replicate_counties
-from tests.conftest import DATA_DIR, make_app
+from tests.conftest import DATA_DIR, fetch_report, make_app
 
 HANYUAN, SECOND = "511823", "511823-c1"
 AVERAGES = {"income_gain_yuan_per_capita"}  # a per-person figure: the same, not summed
@@ -61,7 +61,7 @@ def test_a_countys_pages_show_its_own_townships_and_keep_to_it(two_counties):
     zone = two_counties.get(f"/c/{SECOND}/api/zones/qingxi-pepper-c1")
     assert zone.status_code == 200
     assert two_counties.get(f"/c/{HANYUAN}/api/zones/qingxi-pepper-c1").status_code == 404
-    report = two_counties.get(f"/c/{SECOND}/coverage/report.pdf?lang=zh")
+    report = fetch_report(two_counties, "lang=zh", prefix=f"/c/{SECOND}")
     assert report.status_code == 200 and report.data.startswith(b"%PDF")
     stays = two_counties.get(f"/c/{SECOND}/api/farmstays").get_json()
     assert stays["numberMatched"] == 16 and all(f["id"].endswith("-c1") for f in stays["features"])

@@ -21,7 +21,7 @@ import shapely
 
 from geoapp.config import ROOT
 from geoapp.crs import wgs84_to_gcj02
-from tests.conftest import ARTIFACTS, DATA_DIR, LiveServer, make_app
+from tests.conftest import ARTIFACTS, DATA_DIR, LiveServer, fetch_report, make_app
 
 
 def run(*args, env=None, timeout=300):
@@ -44,19 +44,6 @@ def pdf_text(path: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def fetch_report(client, query: str, timeout: float = 600):
-    """The report's answer once it is made: asked again, as its page does, while it is being
-    prepared (202 with Retry-After), until it is there."""
-    import time
-    deadline = time.monotonic() + timeout
-    while True:
-        response = client.get(f"/coverage/report.pdf?{query}")
-        if response.status_code != 202:
-            return response
-        assert time.monotonic() < deadline, "the report was never made"
-        time.sleep(min(1.0, float(response.headers.get("Retry-After", 1))))
-
-
 def report_pdf_text(client, metric: str, lang: str) -> str:
     response = fetch_report(client, f"metric={metric}&lang={lang}")
     assert response.status_code == 200, response.status_code
@@ -66,9 +53,15 @@ def report_pdf_text(client, metric: str, lang: str) -> str:
         return pdf_text(Path(file.name))
 
 
-def test_the_report_has_a_title_page_a_map_a_page_per_zone_and_the_gaps(report_pdf, analysis):
+def report_pages(report_pdf) -> int:
     info = subprocess.run(["pdfinfo", str(report_pdf)], capture_output=True, text=True, check=True).stdout
-    assert "Pages:           8" in info, "title, county map, five zones, gaps"
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def test_the_report_has_a_title_page_a_map_two_pages_per_zone_the_late_branches_and_the_gaps(report_pdf, analysis):
+    info = subprocess.run(["pdfinfo", str(report_pdf)], capture_output=True, text=True, check=True).stdout
+    zones = len(analysis.zones)
+    assert report_pages(report_pdf) >= 2 + 2 * zones + 2, "title, county map, each zone and its linkages, late, gaps"
     assert re.search(r"Page size:\s+841.89 x 595.27", info), "A4 landscape"
     text = pdf_text(report_pdf)
     for name in analysis.zones.name_zh:
@@ -77,17 +70,26 @@ def test_the_report_has_a_title_page_a_map_a_page_per_zone_and_the_gaps(report_p
     assert "1025万元" in text, "money as a Chinese reader reads it"
     pages = text.split("\f")
     assert all("示意数据" in page for page in pages if page.strip()), "provenance on every page"
+    pages = [page for page in pages if page.strip()]
     for township in analysis.gaps.townships_without_branch.name_zh:
-        assert township in pages[7]
+        assert township in pages[-1]
+    linkage_pages = [page for page in pages if "四个联动" in page]
+    assert len(linkage_pages) == zones and all("信访接待日" in page and "“好青年”" in page for page in linkage_pages)
+    late = re.sub(r"\s+", "", "".join(page for page in pages if "滞后支部" in page))  # (names wrap in cells)
+    organisations = analysis.dataset["party_organisations"].set_index("id")
+    red = analysis.standing.table.index[analysis.standing.table.status == "red"]
+    assert all(re.sub(r"\s+", "", organisations.name_zh[i]) in late for i in red), "every late branch, by name"
     fonts = subprocess.run(["pdffonts", str(report_pdf)], capture_output=True, text=True, check=True).stdout
     assert "CJK" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]), "fonts embedded"
 
 
 def test_the_report_pages_are_drawn_with_names_and_a_legend(report_pdf):
     ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob("report-page-*.png"):
+        old.unlink()
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(report_pdf), str(ARTIFACTS / "report-page")], check=True)
     pages = sorted(ARTIFACTS.glob("report-page-*.png"))
-    assert len(pages) == 8
+    assert len(pages) == report_pages(report_pdf)
     from PIL import Image
     county_map = np.asarray(Image.open(pages[1]).convert("RGB"), dtype=int)
     blues = (county_map[..., 2] > county_map[..., 0] + 40).mean()
@@ -216,3 +218,27 @@ def test_on_amap_overlays_are_shifted_to_gcj02_and_clicks_shifted_back(tmp_path,
     assert found["features"][0]["id"] == first["id"]
     policy = client.get("/coverage").headers["Content-Security-Policy"]
     assert "https://*.is.autonavi.com" in policy
+
+
+def test_the_party_statistics_tables_count_by_kind_and_zone_and_hold_no_personal_row(client, analysis, auth):
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(client.get("/coverage/party-statistics.xlsx?lang=zh").data))
+    organisations = list(book.worksheets[0].iter_rows(values_only=True))
+    assert organisations[0][:5] == ("联动区", "联动区党总支", "特色产业党支部", "产业协会党支部", "行业主管部门产业党总支")
+    zones, county = organisations[1:-1], organisations[-1]
+    assert [sum(row[i] for row in zones) for i in range(1, 8)] == list(county[1:8]), "the zones add up to the county"
+    kinds = analysis.dataset["party_organisations"].kind.value_counts()
+    assert county[1:5] == (kinds["general"], kinds["industry"], kinds["association"], kinds["sector"])
+    members = list(book.worksheets[1].iter_rows(values_only=True))
+    assert len(members) == len(organisations), "a row a zone, none a person"
+    structure = analysis.dataset["member_structure"]
+    assert members[-1][2:7] == tuple(structure[structure.dimension == "age"].groupby("value", sort=False)["count"]
+                                     .sum().reindex(["35_or_under", "36_45", "46_55", "56_60", "over_60"]))
+    assert members[-1][1] == sum(structure[structure.dimension == "sex"]["count"])
+    public_new = [row[-1] for row in members[1:-1]]
+    office = auth.client("statistician", "planner")
+    seen = list(load_workbook(io.BytesIO(office.get("/coverage/party-statistics.xlsx?lang=zh").data))
+                .worksheets[1].iter_rows(values_only=True))
+    assert [row[-1] for row in seen[1:-1]] == [v if isinstance(v, int) else None for v in public_new] or \
+        all(isinstance(row[-1], int) for row in seen[1:-1])
+    assert all(isinstance(v, int) and (v == 0 or v >= 5) or v == "不足5" for v in public_new)

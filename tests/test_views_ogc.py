@@ -21,8 +21,8 @@ def test_landing_conformance_and_collections(client):
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in \
         client.get("/ogc/conformance").get_json()["conformsTo"]
     ids = [c["id"] for c in client.get("/ogc/collections").get_json()["collections"]]
-    assert ids == list(PUBLIC_LAYERS) == ["county", "townships", "zones", "industry_bases", "party_organisations",
-                                          "cooperatives", "farm_stays", "festivals"]
+    assert ids == list(PUBLIC_LAYERS) == ["county", "townships", "zones", "committees", "villages", "industry_bases",
+                                          "party_organisations", "cooperatives", "farm_stays", "festivals"]
     for private in ("loans", "training_sessions", "yearly_output"):
         assert client.get(f"/ogc/collections/{private}/items").status_code == 404
 

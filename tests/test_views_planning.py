@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry import Point, mapping
 
 from geoapp.config import ROOT
-from tests.conftest import DATA_DIR, PASSWORD, Auth, make_app
+from tests.conftest import DATA_DIR, PASSWORD, Auth, make_app, zipped_shapefile
 
 
 def feature(geometry, industry="pear", **properties) -> dict:
@@ -353,19 +353,12 @@ def test_anonymous_visitors_analyse_but_cannot_list_proposals(client):
 
 def test_a_zipped_shapefile_in_epsg_4547_with_two_polygons_is_analysed(client, tmp_path, analysis):
     """Upload through the importer: any format and coordinate system it reads."""
-    import zipfile
     zones = analysis.zones.to_crs(32648)
     inside = zones.geometry.iloc[0].representative_point()
     squares = [inside.buffer(300, cap_style="square"),
                shapely.affinity.translate(inside.buffer(200, cap_style="square"), 900, 0)]
     frame = gpd.GeoDataFrame({"name": ["东块", "西块"]}, geometry=squares, crs=32648).to_crs(4547)
-    folder = tmp_path / "shp"
-    folder.mkdir()
-    pyogrio.write_dataframe(frame, folder / "site.shp", driver="ESRI Shapefile", encoding="UTF-8")
-    path = tmp_path / "site.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        for part in folder.iterdir():
-            archive.write(part, part.name)
+    path = zipped_shapefile(frame, tmp_path, "site")
     with open(path, "rb") as handle:
         found = client.post("/api/plan/upload?lang=zh", data={"file": (handle, "site.zip")},
                             content_type="multipart/form-data")

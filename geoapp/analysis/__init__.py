@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from geoapp.analysis.branches import Standing, standing
 from geoapp.analysis.coverage import (
     CoverageGaps,
     coverage_gaps,
@@ -34,6 +35,7 @@ class CountyAnalysis:
     places: dict[str, tuple[float, float]]  # festival venues and township seats, (lat, lon)
     metrics: dict[str, Indicator]    # what the coverage map can shade townships by
     farm_stay_index: FarmStayIndex   # the same farm stays as arrays, for searching and map clusters
+    standing: Standing               # each organisation's five days in the latest month with records
 
 
 def analyse(dataset: Dataset, remembered=None) -> CountyAnalysis:
@@ -54,4 +56,5 @@ def analyse(dataset: Dataset, remembered=None) -> CountyAnalysis:
         places=places(joined["festivals"], joined["townships"]),
         metrics=coverage_metrics(townships),
         farm_stay_index=farm_stay_index,
+        standing=standing(joined["party_organisations"], joined["branch_activities"]),
     )

@@ -146,22 +146,25 @@ class CoverageGaps:
     bases_outside_zones: gpd.GeoDataFrame
     bases_without_branch: gpd.GeoDataFrame
     townships_without_branch: gpd.GeoDataFrame
+    villages_without_branch: gpd.GeoDataFrame
 
     def reasons_for(self, feature_id: str) -> list[str]:
-        """Every gap reason recorded for the base id or township code `feature_id`."""
+        """Every gap reason recorded for the base or village id or township code `feature_id`."""
         return [reason for frame, key in ((self.bases_outside_zones, "id"), (self.bases_without_branch, "id"),
-                                          (self.townships_without_branch, "code"))
+                                          (self.townships_without_branch, "code"), (self.villages_without_branch, "id"))
                 for reason in frame.loc[frame[key] == feature_id, "reason"]]
 
     def as_dict(self) -> dict[str, gpd.GeoDataFrame]:
         return {"bases_outside_zones": self.bases_outside_zones,
                 "bases_without_branch": self.bases_without_branch,
-                "townships_without_branch": self.townships_without_branch}
+                "townships_without_branch": self.townships_without_branch,
+                "villages_without_branch": self.villages_without_branch}
 
 
 def coverage_gaps(dataset: Dataset) -> CoverageGaps:
-    """Industry bases outside every zone, bases no party organisation serves, and townships
-    where no serving party organisation (general, industry, association branch) lies."""
+    """Industry bases outside every zone, bases no party organisation serves, townships where no
+    serving party organisation (general, industry, association branch) lies, and villages no
+    branch serves (none named, or one the data does not hold)."""
     bases = dataset["industry_bases"]
     served_kind = bases[bases.kind.isin(SERVED_BASE_KINDS)]
     outside = served_kind[served_kind.zone_at.isna()].copy()
@@ -172,7 +175,12 @@ def coverage_gaps(dataset: Dataset) -> CoverageGaps:
     townships = township_table(dataset)
     unserved = townships[~townships.served].copy()
     unserved["reason"] = N_("no zone party branch in this township")
+    villages = dataset["villages"]
+    lonely = villages[~villages.branch.isin(organisations.id)].copy()
+    lonely["reason"] = N_("no branch serves this village")
     keep = ["id", "name_zh", "name_en", "industry", "kind", "township_at", "zone_at", "reason", "geometry"]
     return CoverageGaps(outside[keep].reset_index(drop=True), without[keep].reset_index(drop=True),
                         unserved[["code", "name_zh", "name_en", "zones", "reason", "geometry"]]
+                        .reset_index(drop=True),
+                        lonely[["id", "name_zh", "name_en", "township_at", "zone_at", "reason", "geometry"]]
                         .reset_index(drop=True))

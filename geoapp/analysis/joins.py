@@ -13,7 +13,7 @@ import shapely
 
 from geoapp.data.load import Dataset
 
-LOCATED_LAYERS = ("industry_bases", "party_organisations", "cooperatives", "farm_stays", "festivals")
+LOCATED_LAYERS = ("industry_bases", "party_organisations", "cooperatives", "farm_stays", "festivals", "villages")
 
 
 def locate(features: gpd.GeoDataFrame, townships: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

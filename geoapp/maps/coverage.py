@@ -87,6 +87,18 @@ def _organisations(layers: CoverageMap) -> gpd.GeoDataFrame:
     return layers.analysis.dataset["party_organisations"]
 
 
+def _branch_standing(layers: CoverageMap) -> gpd.GeoDataFrame:
+    """The organisations with their five-day standing (green, amber, red) in the latest month."""
+    organisations = layers.analysis.dataset["party_organisations"]
+    return organisations.assign(status=layers.analysis.standing.table.status.reindex(organisations.id).to_numpy())
+
+
+def _villages(layers: CoverageMap) -> gpd.GeoDataFrame:
+    villages = layers.analysis.dataset["villages"]
+    served = villages.branch.isin(layers.analysis.dataset["party_organisations"].id)
+    return villages.assign(served=np.where(served, "served", "unserved"))
+
+
 def _cooperatives(layers: CoverageMap) -> gpd.GeoDataFrame:
     return layers.analysis.dataset["cooperatives"]
 
@@ -151,6 +163,18 @@ COVERAGE_LAYERS: tuple[MapLayer, ...] = (
                                        "dot"),
                  "sector": Symbol(ORGANISATION_KIND_WORDS["sector"], {"fillColor": "#2166ac", "radius": 8}, "dot")}),
              base={"weight": 1, "color": "#fff", "fillOpacity": 0.95}, popup="organisation", label_min_zoom=13),
+    MapLayer("branch_status", N_("Branches by their five days"), "point", "party_organisations", frame=_branch_standing,
+             style_by="status", hidden_at_first=True,
+             symbols=_fixed({"green": Symbol(N_("all five days held (last three months)"), {"fillColor": "#1a9850"}, "dot"),
+                             "amber": Symbol(N_("one or two days missed"), {"fillColor": "#fdae61"}, "dot"),
+                             "red": Symbol(N_("late: three or more missed"), {"fillColor": "#d73027"}, "dot")}),
+             base={"radius": 7, "weight": 1, "color": "#333", "fillOpacity": 0.95}, popup="organisation"),
+    MapLayer("villages", N_("Administrative villages"), "point", "villages", frame=_villages, style_by="served",
+             hidden_at_first=True,
+             symbols=_fixed({"served": Symbol(N_("village a branch serves"), {"fillColor": "#737373", "color": "#fff"}, "dot"),
+                             "unserved": Symbol(N_("village no branch serves"), {"fillColor": "#fff", "color": GAP_COLOUR},
+                                                "dot")}),
+             base={"radius": 4, "weight": 2, "fillOpacity": 1}, popup="village", label_min_zoom=14),
     MapLayer("cooperatives", N_("Cooperatives and leading enterprises"), "point", "cooperatives", frame=_cooperatives,
              style_by="kind", hidden_at_first=True,
              symbols=_fixed({"cooperative": Symbol(N_("cooperative"), {"radius": 3, "color": "#666", "fillColor": "#a6d854"}, "dot"),
@@ -342,7 +366,8 @@ class CoverageMap:
         priority (larger first when names would collide); with `most_townships`, only that many
         township names, the largest townships' (a province's townships would not fit a page)."""
         labels = []
-        for key in ("zones", "townships", "industry_bases", "party_organisations", "services", "cooperatives"):
+        for key in ("zones", "townships", "industry_bases", "party_organisations", "services", "cooperatives",
+                    "villages"):
             layer = LAYERS_BY_KEY[key]
             if layer.label_min_zoom is None:
                 continue

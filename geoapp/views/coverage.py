@@ -6,7 +6,7 @@ language, and returns plain data; `geoapp.web` renders it as a page or as JSON.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -21,21 +21,24 @@ from geoapp.mercator import metres_per_pixel
 from geoapp.messages import N_, translator
 from geoapp.params import ParamError
 from geoapp.records import records
+from geoapp.views.branches import STATUS_WORDS
 from geoapp.views.served import ServedVersion
 from geoapp.views.wording import Wording, wording
 from geoapp.vocabulary import (
     BASE_KIND_WORDS,
+    CHAIN_WORDS,
     COOPERATIVE_KIND_WORDS,
     ORGANISATION_KIND_WORDS,
     TOWNSHIP_KIND_WORDS,
 )
 
+Urls = Callable[..., str]     # url_for, given by the web room
 SIDE_LIST_LIMIT = 200        # rows a side table or gap list shows; the CSV and the report hold them all
 API_TOWNSHIPS = 1000         # townships /api/coverage gives at a time (`offset` pages on)
 IDENTIFY_TOLERANCE_PX = 8    # a click this close to a point counts as on it
 # identify lists what lies under a click in this order: what was aimed at, then points, then areas
-IDENTIFY_ORDER = ("party_organisations", "cooperatives", "services", "gap_bases", "industry_bases", "zones",
-                  "townships")
+IDENTIFY_ORDER = ("party_organisations", "branch_status", "cooperatives", "services", "villages", "gap_bases",
+                  "industry_bases", "zones", "townships")
 MAPS_KEPT = 64               # coverage maps (indicator × language) kept per data version
 ZONE_IDENTITY = ["id", "name_zh", "name_en", "lead_industry", "general_branch", "general_branch_name", "secretary",
                  "townships", "township_count"]
@@ -110,8 +113,9 @@ def legend(layers: CoverageMap) -> dict:
 class Popups:
     """What the coverage map says about one feature: its title, subtitle and rows of facts."""
 
-    def __init__(self, version: ServedVersion, layers: CoverageMap, disclose: bool = False):
+    def __init__(self, version: ServedVersion, layers: CoverageMap, disclose: bool = False, urls: Urls | None = None):
         self.version = version
+        self.urls = urls
         self.layers = layers
         self.words: Wording = wording(version, layers.lang)
         self._ = self.words._
@@ -120,7 +124,7 @@ class Popups:
     def of(self, key: str, feature_id: str) -> dict | None:
         """The details of feature `feature_id` of layer `key`, or None if there is none such."""
         makers = {"township": self._township, "zone": self._zone, "base": self._base,
-                  "organisation": self._organisation, "cooperative": self._cooperative}
+                  "organisation": self._organisation, "cooperative": self._cooperative, "village": self._village}
         layer = LAYERS_BY_KEY.get(key)
         if layer is None or layer.popup not in makers:
             return None
@@ -194,19 +198,38 @@ class Popups:
             (N_("Area"), self.words.number(b.area_mu, N_("mu"))), (N_("Township"), self.words.name_of(b.township_at)),
             (N_("Zone"), self.words.name_of(b.zone_at) or self._("outside every zone")),
             (N_("Served by"), self.words.join(serving) or self._("none")),
+            (N_("Value chain"), self._(CHAIN_WORDS[b.chain_stage]) if isinstance(b.get("chain_stage"), str) else None),
+            (N_("Stands on"), self.words.name_of(b.stands_on) if isinstance(b.get("stands_on"), str) else None),
             (N_("Established"), formats.year(b.established) if pd.notna(b.established) else None)])
 
     def _organisation(self, org_id: str) -> dict | None:
         o = self._located("party_organisations", org_id)
         if o is None:
             return None
-        return self._details(o, [
+        standing = self.version.analysis.standing.table
+        status = standing.status.get(org_id)
+        details = self._details(o, [
+            (N_("Five days"), f"{self._(STATUS_WORDS[status])} ({int(standing.held[org_id])}/15)" if status else None),
+            (N_("Secretary"), o.get("secretary") if isinstance(o.get("secretary"), str) else None),
             (N_("Kind"), self.words.word(ORGANISATION_KIND_WORDS, o.kind)),
             (N_("Party members"), self.words.number(o.members, N_("members"))),
             (N_("Party groups"), self.words.number(o.party_groups, N_("groups"))),
             (N_("New members since 2014"), self.words.number(o.new_members_since_2014, N_("members"))),
             (N_("Parent"), self.words.name_of(o.parent)), (N_("Serves base"), self.words.name_of(o.base)),
             (N_("Township"), self.words.name_of(o.township_at)), (N_("Zone"), self.words.name_of(o.zone_at))])
+        if self.urls is not None:  # the branch page: who is responsible, the five days, what it serves
+            details["link"] = {"text": self._("Open the branch page"),
+                               "href": self.urls("branches.branch_page", branch_id=org_id, lang=self.words.lang)}
+        return details
+
+    def _village(self, village_id: str) -> dict | None:
+        v = self._located("villages", village_id)
+        if v is None:
+            return None
+        return self._details(v, [
+            (N_("Served by"), self.words.name_of(v.branch) if isinstance(v.branch, str) else self._("no branch")),
+            *self._gap_rows(village_id),
+            (N_("Township"), self.words.name_of(v.township_at)), (N_("Zone"), self.words.name_of(v.zone_at))])
 
     def _cooperative(self, coop_id: str) -> dict | None:
         c = self._located("cooperatives", coop_id)
@@ -215,21 +238,22 @@ class Popups:
         return self._details(c, [
             (N_("Kind"), self.words.word(COOPERATIVE_KIND_WORDS, c.kind)), (N_("Industry"), self.words.industry(c.industry)),
             (N_("Linked enterprise"), self.words.name_of(c.enterprise)), (N_("Business model"), c.model),
-            (N_("Members"), self.words.number(c.members, N_("members")) if pd.notna(c.members) else None),
+            (N_("Member households"), self.words.number(c.members, N_("households")) if pd.notna(c.members) else None),
+            (N_("Value chain"), self._(CHAIN_WORDS[c.chain_stage]) if isinstance(c.get("chain_stage"), str) else None),
             (N_("Base"), self.words.name_of(c.base)), (N_("Township"), self.words.name_of(c.township_at)),
             (N_("Zone"), self.words.name_of(c.zone_at))])
 
 
 def popup(version: ServedVersion, metric: str, lang: str, key: str, feature_id: str,
-          disclose: bool = False) -> dict | None:
-    return Popups(version, coverage_layers(version, metric, lang, disclose), disclose).of(key, feature_id)
+          disclose: bool = False, urls: Urls | None = None) -> dict | None:
+    return Popups(version, coverage_layers(version, metric, lang, disclose), disclose, urls).of(key, feature_id)
 
 
 # what a click finds --------------------------------------------------------------------------------
 
 def identify(version: ServedVersion, metric: str, lang: str, lon: float, lat: float, zoom: float,
              aimed: tuple[str, str] | None = None, layers_on: set[str] | None = None,
-             disclose: bool = False) -> list[dict]:
+             disclose: bool = False, urls: Urls | None = None) -> list[dict]:
     """Everything under (lon, lat) (WGS-84) at `zoom`, most specific first, with what was aimed
     at (`aimed` = (layer key, id)) at the top: points within IDENTIFY_TOLERANCE_PX, then bases,
     zones and the township holding it; only the layers in `layers_on` (default all). Each layer
@@ -256,7 +280,7 @@ def identify(version: ServedVersion, metric: str, lang: str, lon: float, lat: fl
         if aimed in ordered:
             ordered.remove(aimed)
         ordered.insert(0, aimed)
-    popups = Popups(version, layers, disclose)
+    popups = Popups(version, layers, disclose, urls)
     details, seen = [], set()
     for key, fid in ordered:
         described = popups.of(key, fid)
@@ -315,7 +339,10 @@ def gap_rows(version: ServedVersion, lang: str, limit: int = SIDE_LIST_LIMIT) ->
             "bases_without_branch": bases(gaps.bases_without_branch, "zone_at"),
             "townships_without_branch": [{"code": code, "name": townships.at[code, words.name_column],
                                           "at": layers.township_points[code]}
-                                         for code in gaps.townships_without_branch.code.head(limit)]}
+                                         for code in gaps.townships_without_branch.code.head(limit)],
+            "villages_without_branch": [{"id": v.id, "name": getattr(v, words.name_column),
+                                         "place": words.name_of(v.township_at)}
+                                        for v in gaps.villages_without_branch.head(limit).itertuples()]}
 
 
 def coverage_page(version: ServedVersion, query: CoverageQuery, lang: str, disclose: bool = False) -> dict:

@@ -22,9 +22,12 @@ from geoapp.layers import INDUSTRIES
 from geoapp.maps.static import cjk_family, coverage_figure, site_figure
 from geoapp.messages import translator
 from geoapp.store.base import Proposal, Revision
+from geoapp.views.branches import late_list, stage_words, zone_five_days
 from geoapp.views.coverage import coverage_layers
 from geoapp.views.served import ServedVersion
 from geoapp.views.wording import wording
+from geoapp.views.zones import linkages_for
+from geoapp.views.zones import words as zone_words
 
 
 def _environment(lang: str) -> jinja2.Environment:
@@ -72,13 +75,18 @@ def report_html(version: ServedVersion, metric: str, lang: str, disclose: bool =
             "townships": words.names_of(zone.townships), "industry": words.industry(zone.lead_industry),
             "branches": organisations[(organisations.zone_at == zone.id) & (organisations.kind == "industry")][
                 words.name_column].tolist(),
-            "farm_stays": farm_stays[words.name_column].tolist()})
+            "farm_stays": farm_stays[words.name_column].tolist(),
+            "linkages": linkages_for(version, zone.id, lang, disclose),
+            "five_days": zone_five_days(version, zone.id, lang)})
     gaps = analysis.gaps
+    late = late_list(version, lang, lambda *args, **kwargs: "")
     return _environment(lang).get_template("report.html").render(
         lang=lang, words=words, metric_title=layers.metric_title(), figures=figures,
         county_map=_png(coverage_figure(layers)), zones=zones, summary=summary,
         outside=gaps.bases_outside_zones, unserved_bases=gaps.bases_without_branch,
-        unserved_townships=gaps.townships_without_branch, name=words.name_column,
+        unserved_townships=gaps.townships_without_branch, name=words.name_column, late=late,
+        villages_without_branch=gaps.villages_without_branch, stage_words=stage_words(lang), zone_words=zone_words(),
+        standing_months=[formats.month(m, lang) for m in analysis.standing.months],
         source=", ".join(f"{k} v{v}" for k, v in analysis.dataset.versions.items()) or _("the data directory"),
         today=dt.date.today().isoformat(), font=cjk_family() or "sans-serif")
 

@@ -24,7 +24,7 @@ from geoapp.analysis import CountyAnalysis, analyse
 from geoapp.analysis.counties import county_codes, county_slice
 from geoapp.analysis.index import DatasetIndex
 from geoapp.analysis.planning import PlanningContext
-from geoapp.data.load import Dataset, load_store, open_dataset
+from geoapp.data.load import Dataset, load_store, open_dataset, with_reports
 from geoapp.data.validate import DataError
 from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from geoapp.maps.assets import Tiles, tiles_from_setting
@@ -109,7 +109,7 @@ class Served:
         self.tiled_townships_from = tiled_townships_from
         self.shelf = Shelf(Path(stores.instance) / "documents")
         self.environment: dict[str, str] = {}   # the settings a renderer process is started with
-        self.stamp = self.layers.stamp()
+        self.stamp = self._store_stamp()
         self.load_seconds = 0.0              # how long the last load and analysis took
         self.reloading = False               # a reload is running in a thread
         self._unreachable_logged = -1e9      # when the log last said the store cannot be reached
@@ -133,7 +133,7 @@ class Served:
             check_instance(Path(settings["GEOAPP_INSTANCE"]), full_check=True)
             keep_start_copies(Path(settings["GEOAPP_INSTANCE"]))
         began = time.perf_counter()
-        dataset = open_dataset(stores.layers, settings["GEOAPP_DATA_DIR"])
+        dataset = with_branch_reports(open_dataset(stores.layers, settings["GEOAPP_DATA_DIR"]), stores)
         report_skipped(dataset)
         served = cls(dataset, stores, tiles, static_root, Path(dem) if dem else None,
                      float(settings["GEOAPP_BACKGROUND_RELOAD_AFTER"]), int(settings["GEOAPP_TILED_TOWNSHIPS_FROM"]))
@@ -191,7 +191,7 @@ class Served:
         the store cannot be asked (PostGIS is down), the version already loaded goes on being
         served, and the log says so (once a minute)."""
         try:
-            stamp = self.layers.stamp()
+            stamp = self._store_stamp()
         except Exception as err:  # sqlalchemy's OperationalError, and the like: the server, not the data
             self._store_unreachable(err)
             return
@@ -206,6 +206,10 @@ class Served:
             return
         with self._reload_lock:
             self._reload_now()
+
+    def _store_stamp(self) -> tuple:
+        """What changes when a layer version is published or a branch's report arrives."""
+        return self.layers.stamp(), self.stores.reports.stamp()
 
     def _store_unreachable(self, err: Exception) -> None:
         now = time.monotonic()
@@ -223,7 +227,7 @@ class Served:
     def _reload_now(self) -> None:
         """Load and analyse the store's current versions and serve them (under `_reload_lock`)."""
         try:
-            stamp = self.layers.stamp()
+            stamp = self._store_stamp()
         except Exception as err:  # the server, not the data: keep serving what is loaded
             self._store_unreachable(err)
             return
@@ -231,7 +235,7 @@ class Served:
             return
         began = time.perf_counter()
         try:
-            dataset = load_store(self.layers)
+            dataset = with_branch_reports(load_store(self.layers), self.stores)
         except DataError as err:  # keep serving what loaded last; the log says why
             log.error("the store's new versions do not load; still serving %s:\n%s", self._served.dataset.source, err)
         else:
@@ -282,6 +286,12 @@ class Served:
                 continue
             found.append(record)
         return found
+
+
+def with_branch_reports(dataset: Dataset, stores: Stores) -> Dataset:
+    """The dataset with the branches' reports in its branch_activities (`geoapp.data.load`)."""
+    latest = stores.reports.latest()  # before the list: a report sent meanwhile is in it, and reloads once more
+    return with_reports(dataset, stores.reports.list(), latest)
 
 
 def version_of_dataset(dataset: Dataset, tiles: Tiles | None = None, dem: Path | None = None) -> ServedVersion:

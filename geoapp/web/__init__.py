@@ -10,6 +10,7 @@ from geoapp.web import (
     admin,
     api,
     auth,
+    branches,
     compression,
     errors,
     farmstays,
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("GEOAPP_PREPARE_REPORT"):
         served.on_serving.append(pages.prepare_report)
     app.register_blueprint(zones.bp)
+    app.register_blueprint(branches.bp)
     auth.init_app(app)
 
 
@@ -53,6 +55,7 @@ def apply_upload_limit() -> None:
     """The body size a route accepts, set before anything reads the body (Werkzeug answers 413)."""
     limits = {"admin.check": admin.UPLOAD_LIMIT, "admin.add_photo": 11 * 1024 * 1024, "planning.analyse": planning.MAX_SITE_BYTES,
               "planning.upload": planning.MAX_SITE_FILE_BYTES, "proposals.create_proposal": planning.MAX_SITE_BYTES,
-              "proposals.update_proposal": planning.MAX_SITE_BYTES}
+              "proposals.update_proposal": planning.MAX_SITE_BYTES,
+              "branches.add_activity": branches.PHOTO_UPLOAD_LIMIT}
     if request.endpoint in limits:
         request.max_content_length = limits[request.endpoint]

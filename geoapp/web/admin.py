@@ -17,6 +17,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -39,8 +40,10 @@ from geoapp.data.imports import (
 )
 from geoapp.layers import LAYERS
 from geoapp.messages import UserError
+from geoapp.store.base import ROLES
+from geoapp.vocabulary import ROLE_WORDS
 from geoapp.web.auth import roles_required
-from geoapp.web.i18n import translate
+from geoapp.web.i18n import current_lang, translate
 from geoapp.web.state import published, served, version
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/data")
@@ -95,9 +98,31 @@ def page():
               for layer_id, layer in LAYERS.items()]
     workers = [{**w, "behind": {layer: v for layer, v in w["versions"].items() if current.get(layer, v) != v}}
                for w in served().workers()]
+    organisations = version().dataset["party_organisations"]
+    name = "name_en" if current_lang() == "en" else "name_zh"
     return render_template("admin_data.html", layers=layers, systems=list(DECLARABLE),
                            supported=SUPPORTED, formats=EXPORT_FORMATS, workers=workers,
-                           skipped=version().dataset.skipped, serving=version().dataset.versions)
+                           skipped=version().dataset.skipped, serving=version().dataset.versions,
+                           roles=[(role, _(ROLE_WORDS[role])) for role in ROLES],
+                           organisations=[{"id": i, "name": n} for i, n in zip(organisations.id, organisations[name])])
+
+
+@bp.post("/users")
+@roles_required("admin")
+def create_user():
+    """Create an account (or reset one's password): a planner, an admin, or a branch secretary
+    bound to one party organisation."""
+    from geoapp.views.branches import create_account
+    form = request.form
+    role = form.get("role", "")
+    try:
+        user = create_account(served().users, version().dataset, form.get("name", ""), form.get("password", ""), role,
+                              form.get("branch", "") if role == "branch" else "")
+    except UserError as err:
+        abort(400, translate(err.message))
+    flash(_("%(name)s can now log in as %(role)s.", name=user.name,
+            role=_(ROLE_WORDS[user.role]) + (f" · {user.branch}" if user.branch else "")))
+    return redirect(url_for("admin.page") + "#accounts")
 
 
 @bp.post("/check")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shapely
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from geoapp import params
@@ -10,6 +10,7 @@ from geoapp.figures import ARTICLE_FIGURES
 from geoapp.indicators import DEFAULT_SHADING
 from geoapp.maps.coverage import LAYER_KEYS
 from geoapp.messages import N_
+from geoapp.views import branches as branch_views
 from geoapp.views import coverage as coverage_views
 from geoapp.web.auth import viewer
 from geoapp.web.i18n import current_lang
@@ -42,7 +43,8 @@ def coverage():
     """The coverage page's data (`geoapp.views.coverage.coverage_page`)."""
     current = version()
     query = coverage_views.parse_query(request.args, current.analysis.metrics)
-    return jsonify(coverage_views.coverage_page(current, query, current_lang(), viewer().disclose))
+    return jsonify({**coverage_views.coverage_page(current, query, current_lang(), viewer().disclose),
+                    "late": branch_views.late_list(current, current_lang(), url_for)})
 
 
 def current_metric() -> str:
@@ -64,7 +66,8 @@ def coverage_layer(key: str):
 @bp.get("/coverage/popups/<key>/<feature_id>")
 def coverage_popup(key: str, feature_id: str):
     """What the coverage map says about one feature: title, subtitle and rows."""
-    details = coverage_views.popup(version(), current_metric(), current_lang(), key, feature_id, viewer().disclose)
+    details = coverage_views.popup(version(), current_metric(), current_lang(), key, feature_id, viewer().disclose,
+                                   url_for)
     if details is None:
         abort(404, _("There is no feature “%(id)s” in the coverage layer “%(layer)s”.", id=feature_id, layer=key))
     return jsonify(details)
@@ -86,7 +89,7 @@ def coverage_identify():
     found = coverage_views.identify(
         current, current_metric(), current_lang(), point.x, point.y, zoom or 12,
         tuple(aimed.split(":", 1)) if aimed and ":" in aimed else None,  # type: ignore[arg-type]
-        set(layers_on) if layers_on else None, viewer().disclose)
+        set(layers_on) if layers_on else None, viewer().disclose, url_for)
     return jsonify({"features": found})
 
 

@@ -89,6 +89,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(err: CSRFError):
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "needs_login", False) and not current_user.is_authenticated:
+            return login_manager.unauthorized()  # first of all, who is asking: 401 (or the log-in page)
         return error_response(400, _("The form's security token is missing or out of date: reload the page and "
                                      "try again."))
 
@@ -119,7 +122,7 @@ def unauthorized():
 def viewer() -> Viewer:
     """Who is asking, for the view functions: the public, or a logged-in user and their role."""
     if current_user.is_authenticated:
-        return Viewer(current_user.name, current_user.role)
+        return Viewer(current_user.name, current_user.role, current_user.branch or None)
     return PUBLIC
 
 
@@ -178,6 +181,8 @@ def login():
         if user:
             served().users.clear_failures(f"name:{name.lower()}")
             login_user(user, remember=False)
+            if user.branch and not request.form.get("next"):  # a secretary comes to report
+                return redirect(url_for("branches.branch_page", branch_id=user.branch) + "#report")
             return redirect(safe_next(request.form.get("next")))
         served().users.record_failure([s for s, _limit in _throttle_subjects(name)], THROTTLE_WINDOW_S)
         error, status = _("Wrong name or password."), 401

@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["num"] = number
     app.jinja_env.filters["year"] = formats.year
     app.jinja_env.filters["beijing"] = lambda moment: formats.beijing_time(moment, current_lang())
+    app.jinja_env.filters["day"] = lambda text: formats.day(text, current_lang())
+    app.jinja_env.filters["month"] = lambda text: formats.month(text, current_lang())
 
     @app.after_request
     def remember(response):

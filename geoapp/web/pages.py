@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from geoapp import params
 from geoapp.data.export import Sheet, csv_text, workbook
 from geoapp.indicators import DEFAULT_SHADING
 from geoapp.params import ParamError
+from geoapp.views import branches as branch_views
 from geoapp.views import coverage as coverage_views
 from geoapp.views import zones as zone_views
 from geoapp.views.documents import report_name
@@ -28,7 +29,25 @@ bp = Blueprint("pages", __name__)
 def index():
     lang = current_lang()
     return render_template("index.html", **zone_views.home_data(version(), lang, viewer().disclose),
-                           words=zone_views.words())
+                           words=zone_views.words(), model=article_model())
+
+
+def article_model() -> dict:
+    """The article's words about the model (`geoapp.figures`), for the home page."""
+    from geoapp import figures
+    return {"service": figures.SERVICE_ORIENTED, "breaks": figures.THREE_BREAKS, "mechanism": figures.MECHANISM,
+            "principles": figures.PRINCIPLES, "documents": figures.DOCUMENTS}
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str):
+    """A document the article names: its name, the article's sentence, and an illustrative
+    outline (the text itself is not public)."""
+    from geoapp.figures import DOCUMENTS
+    found = DOCUMENTS.get(doc_id)
+    if found is None:
+        abort(404, _("There is no document “%(id)s”.", id=doc_id[:60]))
+    return render_template("document.html", doc=found, doc_id=doc_id, name=_(found.title))
 
 
 def coverage_urls(metric: str, lang: str) -> tuple[str, str]:
@@ -55,7 +74,9 @@ def coverage():
                                               *coverage_urls(query.metric, lang), township_tiles=tiles,
                                               disclose=viewer().disclose)
     data = coverage_views.coverage_page(current, query, lang, viewer().disclose)
-    return render_template("coverage.html", map=parts, error=error, **data), status
+    late = branch_views.late_list(current, lang, url_for)
+    return render_template("coverage.html", map=parts, error=error, late=late,
+                           standing=current.analysis.standing, **data), status
 
 
 # The coverage tables, for the committee's own spreadsheets ------------------------------------
@@ -77,6 +98,19 @@ def coverage_tables_xlsx():
                                        "real.")], []))
     return Response(workbook(sheets), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="hanyuan-coverage.xlsx"'})
+
+
+@bp.get("/coverage/party-statistics.xlsx")
+def party_statistics_xlsx():
+    """The organisation and member tables as the party's internal statistics (党内统计) have them:
+    counts by kind and zone, no personal rows."""
+    lang = current_lang()
+    sheets = [Sheet(title, headers, rows) for title, headers, rows in
+              branch_views.party_statistics(version(), lang, viewer().disclose)]
+    sheets.append(Sheet(_("About"), [_("Illustrative data: only the county boundary and the township seats are "
+                                       "real.")], []))
+    return Response(workbook(sheets), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="hanyuan-party-statistics.xlsx"'})
 
 
 @bp.get("/coverage/report.pdf")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
+from geoapp.analysis.linkages import OUTSIDE
+from geoapp.views import branches as branch_views
 from geoapp.views import zones as zone_views
 from geoapp.web.auth import viewer
 from geoapp.web.counties import requested_county
@@ -20,9 +22,19 @@ def zones_api():
                               for zone in zone_views.zones_list(version(), current_lang())]})
 
 
+def _ranking(zone_id: str, lang: str) -> dict | None:
+    """The zone's branches ranked (none for what lies outside the zones)."""
+    current = version()
+    if zone_views.scope_of(current, zone_id) == OUTSIDE:
+        return None
+    return branch_views.zone_ranking(current, zone_id, lang, url_for, request.args.get("as_of") or None)
+
+
 @bp.get("/api/zones/<zone_id>")
 def zone_api(zone_id: str):
-    return jsonify(zone_views.zone_data(version(), zone_id, current_lang(), viewer().disclose))
+    lang = current_lang()
+    return jsonify({**zone_views.zone_data(version(), zone_id, lang, viewer().disclose),
+                    "ranking": _ranking(zone_id, lang)})
 
 
 @bp.get("/zones/<zone_id>")
@@ -35,7 +47,11 @@ def zone_page(zone_id: str):
     return render_template("zone.html", zone=zone, linkages=data,
                            charts=zone_views.zone_charts(current, zone_views.scope_of(current, zone_id), lang, disclose),
                            words=zone_views.words(), others=zone_views.zones_list(current, lang),
-                           plan_value=plan_value, disclosed=disclose, name=zone["name"])
+                           plan_value=plan_value, disclosed=disclose, name=zone["name"],
+                           ranking=_ranking(zone_id, lang),
+                           pipeline=branch_views.pipeline_view(current, zone_views.scope_of(current, zone_id)
+                                                               if zone_id != OUTSIDE else None, lang, viewer(), url_for)
+                           if disclose and zone_id != OUTSIDE else None)
 
 
 def plan_value(indicator: str, value) -> str:
