@@ -59,7 +59,11 @@ def _per(numerator: str, denominator: str) -> Callable[[pd.DataFrame], pd.Series
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("zone_share", N_("Share of area in a zone"), "%", scopes=(TOWNSHIP,), popups=(TOWNSHIP,)),
-    Indicator("area_km2", N_("Area"), N_("km²"), shading=False, measure=True),
+    # the area of the shape drawn: a township's is a Voronoi cell's (derived, not official), a zone's
+    # the illustrative zone's; the reported area is the reference table's
+    Indicator("area_km2", N_("Area of the drawn shape"), N_("km²"), shading=False, measure=True),
+    Indicator("area_km2_reported", N_("Area (reported)"), N_("km²"), scopes=(TOWNSHIP,), shading=False,
+              measure=True, popups=(TOWNSHIP,)),
     Indicator("population", N_("Population"), N_("people"), scopes=(TOWNSHIP,), shading=False, popups=(TOWNSHIP,)),
     Indicator("villages", N_("Villages"), N_("villages"), scopes=(TOWNSHIP,), shading=False, popups=(TOWNSHIP,)),
     Indicator("industry_branches", N_("Industry party branches"), N_("branches")),

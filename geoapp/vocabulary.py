@@ -35,6 +35,8 @@ STAGE_WORDS = {"talent_pool": N_("“Good youth” talent pool"), "village_selec
                "township_training": N_("Trained by the township"),
                "county_development": N_("Put forward to the county"), "member": N_("New party members"),
                "leader_candidate": N_("Leader candidates")}
+# said next to every call button whose number comes from the illustrative sample
+ILLUSTRATIVE_PHONE = N_("Illustrative number: the sample data's numbers cannot be dialled.")
 CHAIN_WORDS = {"production": N_("production"), "processing": N_("deep processing"), "distribution": N_("distribution"),
                "sightseeing": N_("sightseeing")}
 ROLE_WORDS = {"planner": N_("planner"), "admin": N_("administrator"), "branch": N_("branch secretary")}

@@ -102,7 +102,8 @@ def township_table(dataset: Dataset) -> gpd.GeoDataFrame:
     townships = dataset["townships"]
     figures = _figures_by(dataset, "township").reindex(townships.code).fillna(0)
     overlaps = zone_township_overlaps(dataset)
-    table = townships[["code", "name_zh", "name_en", "kind", "population", "villages", "geometry"]].copy()
+    table = townships[["code", "name_zh", "name_en", "kind", "population", "villages", "area_km2_reported",
+                       "coord_source", "geometry"]].copy()
     for column in figures.columns:
         values = figures[column].to_numpy()
         table[column] = values.round(1) if column == "base_area_mu" else values.astype("int64")

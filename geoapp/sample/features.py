@@ -216,7 +216,7 @@ class FeatureSteps:
             town_en = self.township_en[township] + (" Town" if self.township_zh[township].endswith("镇") else " Township")
             rows.append({"id": f"FS{i + 1:02d}", "name_zh": name_zh, "name_en": name_en, "stars": int(stars[i]),
                          "price": float(rng.integers(6, 21) * 10), "beds": int(rng.integers(8, 61)),
-                         "phone": f"0835-42{rng.integers(0, 100_000):05d}", "township": township,
+                         "phone": f"0835-0{rng.integers(0, 100_000):06d}", "township": township,
                          "zone": plan.id, "season": season_zh, "dishes": "、".join(dishes),
                          "address_zh": f"汉源县{self.township_zh[township]}{village_zh}村{group}组{road_zh}{number}号",
                          "source": ILLUSTRATIVE,

@@ -26,14 +26,19 @@ from geoapp.messages import N_, UserError, translator
 from geoapp.store.base import ActivityReport, ActivityReportStore, User, UserStore
 from geoapp.views import Viewer
 from geoapp.views.served import ServedVersion
-from geoapp.vocabulary import ACTIVITY_WORDS, ORGANISATION_FORM_WORDS, ORGANISATION_KIND_WORDS, STAGE_WORDS
+from geoapp.vocabulary import (
+    ACTIVITY_WORDS,
+    ILLUSTRATIVE_PHONE,
+    ORGANISATION_FORM_WORDS,
+    ORGANISATION_KIND_WORDS,
+    STAGE_WORDS,
+)
 
 Urls = Callable[..., str]
 KEEP_MONTHS = 24               # standings kept per version (one per month asked about)
 CALENDAR_MONTHS = 12
 MAX_ATTENDANCE = 10_000     # the layer's own maximum (geoapp.layers)
 MAX_PHOTOS = 3              # photos with one report
-ILLUSTRATIVE_PHONE = N_("Illustrative number: the sample data's numbers cannot be dialled.")
 STATUS_WORDS = {"green": N_("on time"), "amber": N_("one or two days missed"), "red": N_("late")}
 COMMITTEE_KIND_WORDS = {"county": N_("county committee"), "township": N_("township committee")}
 STRUCTURE_WORDS = {"age": N_("Age"), "education": N_("Education"), "sex": N_("Sex"),
@@ -146,7 +151,7 @@ def branches_list(version: ServedVersion, lang: str, urls: Urls, status: str | N
     return {"as_of": standing.as_of, "months": list(standing.months), "rule": _(RULE) % {
                 "month": formats.month(standing.as_of, lang) if standing.as_of else "—"},
             "counts": {s: int(counts.get(s, 0)) for s in analysis.STATUSES}, "branches": rows,
-            "notice": illustrative_notice(version, lang)}
+            }
 
 
 def late_list(version: ServedVersion, lang: str, urls: Urls, as_of: str | None = None) -> list[dict]:
@@ -220,7 +225,7 @@ def branch_page(version: ServedVersion, branch_id: str, lang: str, viewer: Viewe
         "may_report": may_report(viewer, org.id),
         "may_correct": viewer.role == "admin",
         "source": org.source,
-        "notice": illustrative_notice(version, lang),
+        "illustrative": illustrative_notice(version, lang),
     }
 
 

@@ -23,7 +23,7 @@ from geoapp.params import ParamError
 from geoapp.records import records
 from geoapp.views.branches import STATUS_WORDS
 from geoapp.views.served import ServedVersion
-from geoapp.views.wording import Wording, wording
+from geoapp.views.wording import Wording, seat_source, wording
 from geoapp.vocabulary import (
     BASE_KIND_WORDS,
     CHAIN_WORDS,
@@ -166,7 +166,8 @@ class Popups:
         shown = (self._("fewer than 5") if indicators.hidden(t, metric, self.disclose)
                  else self.layers.metric_value(t[metric.id]))
         rows = [(metric.title(self._), shown), (N_("Zones"), self.words.names_of(t.zones) or self._("none")),
-                (N_("Kind"), self.words.word(TOWNSHIP_KIND_WORDS, t.kind))]
+                (N_("Kind"), self.words.word(TOWNSHIP_KIND_WORDS, t.kind)),
+                (N_("Seat"), self._(seat_source(t.get("coord_source"))))]
         return self._details(t, self._gap_rows(code) + rows + self._indicator_rows(t, indicators.TOWNSHIP))
 
     def _zone(self, zone_id: str) -> dict | None:

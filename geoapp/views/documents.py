@@ -9,7 +9,6 @@ with how to install it when it is missing.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 
 import jinja2
 
@@ -25,7 +24,7 @@ from geoapp.store.base import Proposal, Revision
 from geoapp.views.branches import late_list, stage_words, zone_five_days
 from geoapp.views.coverage import coverage_layers
 from geoapp.views.served import ServedVersion
-from geoapp.views.wording import wording
+from geoapp.views.wording import DIVISIONS, data_notice, wording
 from geoapp.views.zones import linkages_for
 from geoapp.views.zones import words as zone_words
 
@@ -88,7 +87,8 @@ def report_html(version: ServedVersion, metric: str, lang: str, disclose: bool =
         villages_without_branch=gaps.villages_without_branch, stage_words=stage_words(lang), zone_words=zone_words(),
         standing_months=[formats.month(m, lang) for m in analysis.standing.months],
         source=", ".join(f"{k} v{v}" for k, v in analysis.dataset.versions.items()) or _("the data directory"),
-        today=dt.date.today().isoformat(), font=cjk_family() or "sans-serif")
+        today=formats.day(formats.beijing_today().isoformat(), lang), font=cjk_family() or "sans-serif",
+        notice=data_notice(version, lang), divisions=DIVISIONS)
 
 
 def coverage_report_pdf(version: ServedVersion, metric: str, lang: str, disclose: bool = False) -> bytes:
@@ -109,7 +109,8 @@ def proposal_sheet_html(version: ServedVersion, proposal: Proposal, revisions: l
         lang=lang, proposal=proposal, r=result, name=name, words=wording(version, lang),
         industry=INDUSTRIES[proposal.industry][1 if lang == "en" else 0],
         site_map=_png(site_figure(layers, proposal.geometry, nearest)), revisions=revisions,
-        statuses=workflow.STATUSES, today=dt.date.today().isoformat(), font=cjk_family() or "sans-serif")
+        statuses=workflow.STATUSES, today=formats.day(formats.beijing_today().isoformat(), lang),
+        font=cjk_family() or "sans-serif", notice=data_notice(version, lang))
 
 
 def proposal_sheet_pdf(version: ServedVersion, proposal: Proposal, revisions: list[Revision], lang: str) -> bytes:

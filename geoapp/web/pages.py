@@ -16,6 +16,7 @@ from geoapp.views import coverage as coverage_views
 from geoapp.views import zones as zone_views
 from geoapp.views.documents import report_name
 from geoapp.views.shelf import RETRY_AFTER_S, version_key
+from geoapp.views.wording import DIVISIONS, data_notice
 from geoapp.web.auth import viewer
 from geoapp.web.counties import requested_county
 from geoapp.web.i18n import current_lang, translate
@@ -75,7 +76,7 @@ def coverage():
                                               disclose=viewer().disclose)
     data = coverage_views.coverage_page(current, query, lang, viewer().disclose)
     late = branch_views.late_list(current, lang, url_for)
-    return render_template("coverage.html", map=parts, error=error, late=late,
+    return render_template("coverage.html", map=parts, error=error, late=late, divisions=DIVISIONS,
                            standing=current.analysis.standing, **data), status
 
 
@@ -94,10 +95,15 @@ def coverage_tables_xlsx():
     lang = current_lang()
     sheets = [Sheet(title, *coverage_views.coverage_table(version(), table, lang, viewer().disclose))
               for table, title in (("zones", _("Zones")), ("townships", _("Townships")))]
-    sheets.append(Sheet(_("About"), [_("Illustrative data: only the county boundary and the township seats are "
-                                       "real.")], []))
+    sheets.append(about_sheet(lang))
     return Response(workbook(sheets), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="hanyuan-coverage.xlsx"'})
+
+
+def about_sheet(lang: str) -> Sheet:
+    """The sheet every workbook ends with: what in it is real and what is illustrative."""
+    return Sheet(_("About"), [data_notice(version(), lang) or _("The data as the county keeps it (nothing "
+                                                                  "illustrative).")], [])
 
 
 @bp.get("/coverage/party-statistics.xlsx")
@@ -107,8 +113,7 @@ def party_statistics_xlsx():
     lang = current_lang()
     sheets = [Sheet(title, headers, rows) for title, headers, rows in
               branch_views.party_statistics(version(), lang, viewer().disclose)]
-    sheets.append(Sheet(_("About"), [_("Illustrative data: only the county boundary and the township seats are "
-                                       "real.")], []))
+    sheets.append(about_sheet(lang))
     return Response(workbook(sheets), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="hanyuan-party-statistics.xlsx"'})
 

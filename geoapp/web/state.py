@@ -35,6 +35,15 @@ def published(versions: dict[str, int]) -> None:
     session[PUBLISHED] = mine
 
 
+def with_notice(payload: dict) -> dict:
+    """A JSON answer about the data, with the sentence that says what in it is real and what is
+    illustrative (`geoapp.views.wording.data_notice`; none for real data)."""
+    from geoapp.views.wording import data_notice
+    from geoapp.web.i18n import current_lang
+    notice = data_notice(version(), current_lang())
+    return {**payload, "notice": notice} if notice else payload
+
+
 def served() -> Served:
     """The served data of the current app."""
     return current_app.extensions["geoapp"]

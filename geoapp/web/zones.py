@@ -7,10 +7,11 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from geoapp.analysis.linkages import OUTSIDE
 from geoapp.views import branches as branch_views
 from geoapp.views import zones as zone_views
+from geoapp.views.wording import DIVISIONS
 from geoapp.web.auth import viewer
 from geoapp.web.counties import requested_county
 from geoapp.web.i18n import current_lang, number
-from geoapp.web.state import served, version
+from geoapp.web.state import served, version, with_notice
 
 bp = Blueprint("zones", __name__)
 
@@ -18,8 +19,8 @@ bp = Blueprint("zones", __name__)
 @bp.get("/api/zones")
 def zones_api():
     """The zones, with a link to each one's four linkages."""
-    return jsonify({"zones": [{**zone, "href": url_for("zones.zone_api", zone_id=zone["id"])}
-                              for zone in zone_views.zones_list(version(), current_lang())]})
+    return jsonify(with_notice({"zones": [{**zone, "href": url_for("zones.zone_api", zone_id=zone["id"])}
+                                          for zone in zone_views.zones_list(version(), current_lang())]}))
 
 
 def _ranking(zone_id: str, lang: str) -> dict | None:
@@ -33,8 +34,8 @@ def _ranking(zone_id: str, lang: str) -> dict | None:
 @bp.get("/api/zones/<zone_id>")
 def zone_api(zone_id: str):
     lang = current_lang()
-    return jsonify({**zone_views.zone_data(version(), zone_id, lang, viewer().disclose),
-                    "ranking": _ranking(zone_id, lang)})
+    return jsonify(with_notice({**zone_views.zone_data(version(), zone_id, lang, viewer().disclose),
+                                "ranking": _ranking(zone_id, lang)}))
 
 
 @bp.get("/zones/<zone_id>")
@@ -48,7 +49,7 @@ def zone_page(zone_id: str):
                            charts=zone_views.zone_charts(current, zone_views.scope_of(current, zone_id), lang, disclose),
                            words=zone_views.words(), others=zone_views.zones_list(current, lang),
                            plan_value=plan_value, disclosed=disclose, name=zone["name"],
-                           ranking=_ranking(zone_id, lang),
+                           ranking=_ranking(zone_id, lang), divisions=DIVISIONS,
                            pipeline=branch_views.pipeline_view(current, zone_views.scope_of(current, zone_id)
                                                                if zone_id != OUTSIDE else None, lang, viewer(), url_for)
                            if disclose and zone_id != OUTSIDE else None)

@@ -117,6 +117,7 @@
     details.href = card.url;
     actions.appendChild(details);
     box.appendChild(actions);
+    if (card.phone_note) box.appendChild(el("div", "meta phone-note", card.phone_note));
     box.appendChild(el("div", "meta illustrative", W.illustrative));
     return box;
   }
