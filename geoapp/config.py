@@ -40,6 +40,16 @@ def settings_from_environment(overrides: dict | None = None) -> dict:
         "GEOAPP_BACKGROUND_RELOAD_AFTER": float(env.get("GEOAPP_BACKGROUND_RELOAD_AFTER") or 5.0),
         # make the committee's report (default indicator, Chinese) as soon as a version is served
         "GEOAPP_PREPARE_REPORT": (env.get("GEOAPP_PREPARE_REPORT") or "1").lower() not in ("0", "false", "no"),
+        # one JSON line per request on the log (route, status, ms, worker, data version)
+        "GEOAPP_JSON_LOGS": (env.get("GEOAPP_JSON_LOGS") or "").lower() in ("1", "true", "yes"),
+        # the site's footer (a government site in China shows them): its owner and contact, the ICP
+        # filing (ICP备案号, linked to beian.miit.gov.cn) and the public-security filing (公安备案号)
+        "GEOAPP_OWNER": env.get("GEOAPP_OWNER") or "",
+        # the base map's approval number (审图号) shown with Tianditu, and Leaflet's attribution prefix
+        "GEOAPP_MAP_APPROVAL": env.get("GEOAPP_MAP_APPROVAL") or None,
+        "GEOAPP_MAP_PREFIX": env.get("GEOAPP_MAP_PREFIX"),
+        "GEOAPP_ICP": env.get("GEOAPP_ICP") or "",
+        "GEOAPP_PSB": env.get("GEOAPP_PSB") or "",
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

@@ -90,10 +90,22 @@ def _offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return d_lon, d_lat
 
 
+# Outside this box the GCJ-02 offset is not applied, as every GCJ-02 library and map app does
+# (the bounds of coord-convert and coordtransform's out_of_china): Paris stays where it is.
+CHINA_BOX = (72.004, 0.8293, 137.8347, 55.8271)
+
+
+def outside_china(lon, lat) -> np.ndarray:
+    west, south, east, north = CHINA_BOX
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return (lon < west) | (lon > east) | (lat < south) | (lat > north)
+
+
 def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     d_lon, d_lat = _offset(lon, lat)
-    return lon + d_lon, lat + d_lat
+    outside = outside_china(lon, lat)
+    return lon + np.where(outside, 0.0, d_lon), lat + np.where(outside, 0.0, d_lat)
 
 
 def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:

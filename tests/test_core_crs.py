@@ -82,3 +82,18 @@ def test_declared_systems_convert_a_frame_to_wgs84():
     assert to_storage_from(projected, "EPSG:32648").geometry.iloc[0].distance(wgs.geometry.iloc[0]) < 1e-8
     with pytest.raises(ValueError, match="unknown coordinate system 'mars'"):
         to_storage_from(wgs, "mars")
+
+
+@pytest.mark.parametrize("place, lon, lat", [("Paris", 2.3522, 48.8566), ("New York", -74.006, 40.7128),
+                                             ("Sydney", 151.2093, -33.8688), ("Ulaanbaatar, north", 106.9, 56.0),
+                                             ("Almaty, west", 71.9, 43.2)])
+def test_gcj02_leaves_points_outside_china_where_they_are(place, lon, lat):
+    """coord-convert's and coordtransform's out-of-China rule: a box around China, no offset outside."""
+    assert tuple(map(float, wgs84_to_gcj02(lon, lat))) == (lon, lat), place
+    assert tuple(map(float, gcj02_to_wgs84(lon, lat))) == pytest.approx((lon, lat), abs=1e-12)
+
+
+def test_gcj02_still_shifts_just_inside_the_box():
+    lon, lat = 72.1, 39.5   # Kashgar prefecture's west
+    shifted = wgs84_to_gcj02(lon, lat)
+    assert abs(float(shifted[0]) - lon) > 1e-4 or abs(float(shifted[1]) - lat) > 1e-4

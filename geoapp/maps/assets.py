@@ -13,19 +13,30 @@ has rivers, roads and names), or any {z}/{x}/{y} template.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import folium
 
 from geoapp.crs import from_shifted, to_shifted
+from geoapp.maps.elements import BaseControls
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-TIANDITU_TILES = ("https://t{s}.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=%s")
+# Tianditu (天地图, the national platform), as it is meant to be used: a base layer and its place
+# names drawn over it as a second layer — vector (vec_w + cva_w) or imagery (img_w + cia_w).
+TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T=%s&x={x}&y={y}&l={z}&tk=%s"
+TIANDITU_LAYERS = {"tianditu": ("vec_w", "cva_w"), "tianditu-img": ("img_w", "cia_w")}
 TIANDITU_ATTRIBUTION = "&copy; 天地图 Tianditu"
+# A published map in China shows its base map's approval number (审图号). This default is the one
+# Tianditu's own map showed when this was written; set GEOAPP_MAP_APPROVAL to the current one.
+TIANDITU_APPROVAL = "GS(2024)0568号"
+# Leaflet's attribution prefix, plain (no flag): GEOAPP_MAP_PREFIX changes it
+PLAIN_PREFIX = '<a href="https://leafletjs.com">Leaflet</a>'
+# Amap's tile address is not a published API (it works, unannounced and unlicensed for others' sites):
+# for intranet trials; a public deployment in China uses Tianditu with a key.
 AMAP_TILES = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
-AMAP_ATTRIBUTION = "&copy; 高德地图 AutoNavi"
+AMAP_ATTRIBUTION = "&copy; 高德地图 AutoNavi (unofficial tile address)"
 LOCAL_TILES = "/tiles/{z}/{x}/{y}"
 
 
@@ -38,6 +49,8 @@ class Tiles:
     datum: str = "wgs84"            # what the tiles are drawn in: wgs84 or gcj02 (Amap)
     archive: Path | None = None     # a local MBTiles/PMTiles file the app serves at LOCAL_TILES
     max_native_zoom: int | None = None  # the archive's deepest zoom (beyond it, its tiles are enlarged)
+    labels: str | None = None       # place names drawn over the base layer (Tianditu's annotation layer)
+    prefix: str = PLAIN_PREFIX      # Leaflet's attribution prefix
 
     @property
     def to_display(self) -> Callable | None:
@@ -51,16 +64,26 @@ class Tiles:
         return geometries if self.datum == "wgs84" else from_shifted(geometries, self.datum)
 
 
-def tiles_from_setting(setting: str, static_root: str) -> Tiles:
+def tiles_from_setting(setting: str, static_root: str, approval: str | None = None,
+                       prefix: str | None = None) -> Tiles:
     """The base map for a GEOAPP_TILES value: `osm` (default), `blank` (a local blank tile),
-    `tianditu:KEY`, `amap`, `mbtiles:PATH`, `pmtiles:PATH`, or any `{z}/{x}/{y}` URL template."""
-    setting = (setting or "osm").strip()
+    `tianditu:KEY` (with its place names; `tianditu-img:KEY` for imagery), `amap`, `mbtiles:PATH`,
+    `pmtiles:PATH`, or any `{z}/{x}/{y}` URL template. `approval`: the 审图号 shown with a Tianditu
+    base map (GEOAPP_MAP_APPROVAL); `prefix`: Leaflet's attribution prefix (GEOAPP_MAP_PREFIX)."""
+    tiles = _base_tiles((setting or "osm").strip(), static_root, approval)
+    return replace(tiles, prefix=prefix) if prefix is not None else tiles
+
+
+def _base_tiles(setting: str, static_root: str, approval: str | None) -> Tiles:
     if setting == "osm":
         return Tiles(OSM_TILES, OSM_ATTRIBUTION)
     if setting == "blank":
         return Tiles(f"{static_root}/tiles/blank.png", "blank base map")
-    if setting.startswith("tianditu:"):
-        return Tiles(TIANDITU_TILES % setting.split(":", 1)[1], TIANDITU_ATTRIBUTION, "01234567")
+    kind, _, key = setting.partition(":")
+    if kind in TIANDITU_LAYERS and key:
+        base, names = TIANDITU_LAYERS[kind]
+        attribution = f"{TIANDITU_ATTRIBUTION} · 审图号：{approval or TIANDITU_APPROVAL}"
+        return Tiles(TIANDITU % (base, key), attribution, "01234567", labels=TIANDITU % (names, key))
     if setting == "amap":
         return Tiles(AMAP_TILES, AMAP_ATTRIBUTION, "1234", max_zoom=18, datum="gcj02")
     if setting.startswith(("mbtiles:", "pmtiles:")):
@@ -69,7 +92,8 @@ def tiles_from_setting(setting: str, static_root: str) -> Tiles:
         return Tiles(LOCAL_TILES, archive.attribution, "", archive=archive.path, max_native_zoom=archive.max_zoom)
     if "{z}" in setting and "{x}" in setting and "{y}" in setting:
         return Tiles(setting, "base map: " + setting.split("/")[2] if "//" in setting else setting)
-    raise ValueError(f"GEOAPP_TILES={setting!r}: use osm, blank, tianditu:KEY, amap, mbtiles:PATH, pmtiles:PATH "
+    raise ValueError(f"GEOAPP_TILES={setting!r}: use osm, blank, tianditu:KEY, tianditu-img:KEY, amap, mbtiles:PATH, "
+                     "pmtiles:PATH "
                      "or a {z}/{x}/{y} URL template")
 
 
@@ -104,11 +128,15 @@ def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static_roo
         (minx, miny), (maxx, maxy) = shapely.get_coordinates(
             to_shifted(shapely.points([minx, maxx], [miny, maxy]), tiles.datum))
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
-                   control_scale=True, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
+                   control_scale=False, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
     m.default_js, m.default_css = local_assets(static_root, cluster, draw, vector_tiles)  # per map: no CDN
     folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, subdomains=tiles.subdomains or "abc",
                      max_zoom=tiles.max_zoom, max_native_zoom=tiles.max_native_zoom,
                      name="base map", control=False).add_to(m)
+    if tiles.labels:  # the place names, over the base layer and under the data
+        folium.TileLayer(tiles=tiles.labels, attr=" ", subdomains=tiles.subdomains or "abc", max_zoom=tiles.max_zoom,
+                         name="place names", control=False).add_to(m)
+    BaseControls(tiles.prefix).add_to(m)
     fit = folium.map.FitBounds([[miny, minx], [maxy, maxx]])
     fit.options["animate"] = False  # the first view is set, not flown to: scripts and clicks find it settled
     fit.add_to(m)

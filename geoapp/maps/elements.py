@@ -95,3 +95,19 @@ class MapHooks(MacroElement):
         self.legend_json = js_json(legend) if legend else ""
         self.labels_json = js_json(labels) if labels else ""
         self.words_json = js_json(words) if words else ""
+
+
+class BaseControls(MacroElement):
+    """Every map's own controls: Leaflet's attribution prefix (`prefix`, plain by default: no
+    flag) and a scale bar — metric only on Chinese pages (read from the page's language)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        geoapp.baseControls({{ this._parent.get_name() }}, {{ this.prefix_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, prefix: str):
+        super().__init__()
+        self._name = "BaseControls"
+        self.prefix_json = js_json(prefix)

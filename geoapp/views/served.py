@@ -124,7 +124,8 @@ class Served:
         """The served data of an app's settings (`geoapp.config`): the stores of its instance
         folder (or PostGIS), seeded from its data dir on first use."""
         static_root = settings.get("STATIC_ROOT", "/static")
-        tiles = tiles_from_setting(settings["GEOAPP_TILES"], static_root)
+        tiles = tiles_from_setting(settings["GEOAPP_TILES"], static_root, settings.get("GEOAPP_MAP_APPROVAL"),
+                                   settings.get("GEOAPP_MAP_PREFIX"))
         dem = settings.get("GEOAPP_DEM")
         if dem and not Path(dem).is_file():
             raise ValueError(f"GEOAPP_DEM={dem}: no such file (an elevation GeoTIFF)")

@@ -96,6 +96,14 @@ class Shelf:
     def being_made(self, key: str, name: str) -> bool:
         return _held(self.path(key, name + ".making"))
 
+    def counts(self) -> tuple[int, int]:
+        """(documents being made now, documents whose last renderer failed), for the operator."""
+        if not self.folder.is_dir():
+            return 0, 0
+        being_made = sum(1 for path in self.folder.glob("*/*.making") if _held(path))
+        failed = sum(1 for _ in self.folder.glob("*/*.failed"))
+        return being_made, failed
+
     def free_slot(self) -> bool:
         return any(not _held(self.folder / "slots" / f"{n}.lock") for n in range(RENDERERS))
 

@@ -16,6 +16,7 @@ from geoapp.web import (
     farmstays,
     i18n,
     ogc,
+    ops,
     pages,
     planning,
     proposals,
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     compression.init_app(app)
     errors.init_app(app)
+    ops.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(farmstays.bp)

@@ -52,7 +52,16 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def languages():
         return {"lang": current_lang(), "locale": get_locale(), "lang_url": lang_url, "translate": translate,
-                "data_notice": page_notice}
+                "data_notice": page_notice, "footer": site_footer(app)}
+
+
+def site_footer(app: Flask) -> dict:
+    """What the footer of every page says when set: the site's owner and contact, its ICP filing
+    (ICP备案号, linked to the ministry's register) and its public-security filing (公安备案号)."""
+    psb = app.config.get("GEOAPP_PSB") or ""
+    digits = "".join(c for c in psb if c.isdigit())
+    return {"owner": app.config.get("GEOAPP_OWNER") or "", "icp": app.config.get("GEOAPP_ICP") or "",
+            "psb": psb, "psb_url": f"https://beian.mps.gov.cn/#/query/webSearch?code={digits}" if digits else ""}
 
 
 def page_notice() -> str | None:

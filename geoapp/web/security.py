@@ -17,11 +17,25 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, g, request
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 _SCRIPT_TAG = re.compile(r"<script\b(?![^>]*\bnonce=)")
+# Read by maps and GIS clients on other sites (MapLibre, OpenLayers, kepler.gl): the OGC API, the
+# vector tiles and the public JSON, for anyone, without cookies; never what needs a login.
+OPEN_TO_OTHER_SITES = ("/ogc", "/tiles/", "/api/")
+
+
+def open_to_other_sites(app: Flask, response) -> None:
+    """`Access-Control-Allow-Origin: *` on a public read (GET/HEAD) of the open routes."""
+    if request.method not in ("GET", "HEAD") or not request.path.startswith(OPEN_TO_OTHER_SITES):
+        return
+    view = app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "needs_login", False):
+        return
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Content-Crs, ETag, Link"
 
 
 def csp_nonce() -> str:
@@ -77,4 +91,5 @@ def init_app(app: Flask, tile_url: str) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if https:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        open_to_other_sites(app, response)
         return response

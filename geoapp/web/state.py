@@ -11,6 +11,7 @@ from geoapp.views.served import Served, ServedVersion
 from geoapp.web.counties import requested_county
 
 PUBLISHED = "published"          # the session's {layer: version} this person published
+UNPINNED = ("static", "ops.healthz", "ops.metrics")  # static files; the operator's own questions
 
 
 def init_app(app: Flask) -> Served:
@@ -21,7 +22,7 @@ def init_app(app: Flask) -> Served:
 
 
 def _pin_version() -> None:
-    if request.endpoint != "static":  # static files do not depend on the data
+    if request.endpoint not in UNPINNED:  # these do not answer from a data version
         has_session = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
         published = session.get(PUBLISHED) if has_session else None  # (no session: no Vary: Cookie)
         g.geoapp_version = served().version_for(requested_county(request.environ), published)

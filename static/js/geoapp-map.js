@@ -408,6 +408,13 @@
   };
   window.addEventListener("beforeprint", function () { if (geoapp.legendBox) geoapp.legendBox.open = true; });
 
+  /* The attribution prefix (plain: no flag) and the scale bar, metric only on Chinese pages. */
+  geoapp.baseControls = function (map, prefix) {
+    if (map.attributionControl) map.attributionControl.setPrefix(prefix);
+    var chinese = (document.documentElement.lang || "").indexOf("zh") === 0;
+    L.control.scale({ imperial: !chinese, metric: true }).addTo(map);
+  };
+
   /* Leaflet's own words (zoom buttons, the layer switcher) in the page's language. */
   geoapp.translateControls = function (map, words) {
     map.whenReady(function () {
