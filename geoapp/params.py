@@ -123,19 +123,29 @@ def lat_lon(args: Mapping[str, str], name: str) -> tuple[float, float] | None:
     return values[0], values[1]
 
 
-def bbox(args: Mapping[str, str], name: str = "bbox") -> tuple[float, float, float, float] | None:
-    """minLon,minLat,maxLon,maxLat in WGS-84 degrees, or None when absent."""
+def bbox(args: Mapping[str, str], name: str = "bbox", axes: str = "lonlat") -> tuple[float, float, float, float] | None:
+    """minLon,minLat,maxLon,maxLat in degrees (four numbers, or six with heights, which are
+    dropped), or None when absent; `axes`: "latlon" for a latitude-first CRS, "metres" for a
+    projected one (no limits of degrees then)."""
     raw = _raw(args, name)
     if not raw:
         return None
     parts = [p.strip() for p in raw.split(",")]
     values = [float(p) if len(p) <= MAX_NUMBER_TEXT and _DECIMAL.match(p) else math.nan for p in parts]
+    if len(values) == 6:  # minX,minY,minZ,maxX,maxY,maxZ: the heights do not matter here
+        values = [values[0], values[1], values[3], values[4]]
     if (len(values) != 4 or not all(math.isfinite(v) for v in values) or values[0] > values[2]
-            or values[1] > values[3] or not (values[0] >= -180 and values[2] <= 180)
-            or not (values[1] >= -90 and values[3] <= 90)):
+            or values[1] > values[3] or not _in_range(values, axes)):
         raise ParamError(N_("%(name)s must be minLon,minLat,maxLon,maxLat in degrees (WGS-84), not “%(value)s”"),
                          parameter=name, name=name, value=shown(raw))
     return values[0], values[1], values[2], values[3]
+
+
+def _in_range(values: list[float], axes: str) -> bool:
+    if axes == "metres":
+        return True
+    lon, lat = (values[1::2], values[0::2]) if axes == "latlon" else (values[0::2], values[1::2])
+    return all(-180 <= v <= 180 for v in lon) and all(-90 <= v <= 90 for v in lat)
 
 
 # JSON bodies ---------------------------------------------------------------------------------

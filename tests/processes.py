@@ -3,6 +3,7 @@ process's children (gunicorn's workers)."""
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -30,3 +31,37 @@ def running(marker: str) -> list[int]:
             if marker in command:
                 found.append(int(entry.name))
     return found
+
+
+@contextmanager
+def gunicorn(env: dict, log: Path, workers: int = 1):
+    """gunicorn serving the app (the repository's gunicorn.conf.py) on a free port of 127.0.0.1,
+    in processes of its own (a client in this process that holds the GIL, as GDAL does, cannot
+    starve it); yields its base URL once /healthz answers."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    root = Path(__file__).resolve().parents[1]
+    port = free_port()
+    with open(log, "w") as out:
+        master = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
+                                   f"127.0.0.1:{port}", "geoapp.wsgi:app"], env={**os.environ, **env}, cwd=root,
+                                  stdout=out, stderr=out)
+        try:
+            for _ in range(1200):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    if master.poll() is not None:
+                        raise RuntimeError(log.read_text()) from None
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError(log.read_text())
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            master.terminate()
+            master.wait(30)

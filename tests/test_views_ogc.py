@@ -10,6 +10,7 @@ import shapely
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
+from geoapp.data.load import load_dataset
 from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from tests.conftest import DATA_DIR
 
@@ -209,3 +210,81 @@ def test_the_ogc_api_answers_whatever_schemathesis_sends_without_a_500(tmp_path)
                 answers()
             except Unsatisfiable:  # nothing of this operation can be broken (any text is a feature id)
                 assert mode is GenerationMode.NEGATIVE
+
+
+# Part 2 (CRS), Part 3 (queryables), and what clients cache -----------------------------------------
+
+E = "http://www.opengis.net/def/crs/EPSG/0/"
+
+
+def test_features_come_in_the_crs_asked_for_with_its_axis_order_and_say_so(client):
+    plain = client.get("/ogc/collections/farm_stays/items?limit=1")
+    lon, lat = plain.get_json()["features"][0]["geometry"]["coordinates"]
+    assert plain.headers["Content-Crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    for code in ("4326", "4490"):  # latitude first, as EPSG defines them
+        answer = client.get(f"/ogc/collections/farm_stays/items?limit=1&crs={E}{code}")
+        assert answer.headers["Content-Crs"] == f"<{E}{code}>"
+        assert answer.get_json()["features"][0]["geometry"]["coordinates"] == pytest.approx([lat, lon], abs=1e-6)
+    mercator = client.get(f"/ogc/collections/farm_stays/items?limit=1&crs={E}3857").get_json()
+    x, y = mercator["features"][0]["geometry"]["coordinates"]
+    assert x == pytest.approx(lon * 20037508.34 / 180, rel=1e-6) and 3.0e6 < y < 3.6e6
+    assert client.get("/ogc/collections/zones/items/qingxi-pepper?crs=[EPSG:4490]").headers["Content-Crs"] == \
+        f"<{E}4490>"
+    refused = client.get(f"/ogc/collections/farm_stays/items?crs={E}2000")
+    assert refused.status_code == 400 and "4490" in refused.get_json()["description"]
+
+
+def test_a_bbox_may_be_given_in_another_crs_or_with_heights(client):
+    expected = client.get("/ogc/collections/villages/items?bbox=102.5,29.3,102.8,29.6").get_json()["numberMatched"]
+    assert 0 < expected < 186
+    lat_first = client.get(f"/ogc/collections/villages/items?bbox=29.3,102.5,29.6,102.8&bbox-crs={E}4490")
+    with_heights = client.get("/ogc/collections/villages/items?bbox=102.5,29.3,-100,102.8,29.6,5000")
+    assert lat_first.get_json()["numberMatched"] == expected == with_heights.get_json()["numberMatched"]
+    from pyproj import Transformer
+    to_metres = Transformer.from_crs(4326, 3857, always_xy=True).transform
+    (x0, x1), (y0, y1) = to_metres([102.5, 102.8], [29.3, 29.6])
+    metres = client.get(f"/ogc/collections/villages/items?bbox={x0},{y0},{x1},{y1}&bbox-crs={E}3857")
+    assert metres.get_json()["numberMatched"] == expected
+
+
+def test_a_limit_above_the_most_is_the_most(client):
+    answer = client.get("/ogc/collections/villages/items?limit=99999999")
+    assert answer.status_code == 200 and answer.get_json()["numberReturned"] == 186
+
+
+def test_each_collection_publishes_its_queryables_and_geometry_type(client):
+    for collection in client.get("/ogc/collections").get_json()["collections"]:
+        assert collection["geometryType"] in ("Point", "MultiPolygon", "Polygon")
+        assert f"{E}4490" in collection["crs"] and collection["storageCrs"].endswith("CRS84")
+        link = next(li for li in collection["links"] if li["rel"].endswith("queryables"))
+        queryables = client.get(link["href"].replace("http://localhost", ""))
+        assert queryables.status_code == 200 and queryables.mimetype == "application/schema+json"
+        properties = queryables.get_json()["properties"]
+        assert properties["geometry"]["format"].startswith("geometry-")
+        key = LAYERS[collection["id"]].key_columns[0]
+        assert properties[key]["type"] == "string", "a key is a string (even a county's code)"
+
+
+def test_answers_carry_an_etag_of_the_data_version_and_a_repeat_costs_a_304(client):
+    first = client.get("/ogc/collections/zones/items")
+    assert first.headers["Cache-Control"].startswith("public") and first.headers["ETag"]
+    again = client.get("/ogc/collections/zones/items", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    other = client.get("/ogc/collections/zones/items?limit=2", headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200, "another request is another answer"
+
+
+def test_gdal_reads_every_public_layer_in_cgcs2000(tmp_path):
+    """GDAL's OAPIF driver (as QGIS and ogr2ogr use it), asking for EPSG:4490, the national CRS."""
+    import pyogrio
+
+    from geoapp.layers import PUBLIC_LAYERS
+    from tests.processes import gunicorn
+    env = {"GEOAPP_INSTANCE": str(tmp_path / "instance"), "GEOAPP_DATA_DIR": str(DATA_DIR), "GEOAPP_TILES": "blank",
+           "SECRET_KEY": "test", "GEOAPP_PREPARE_REPORT": "0"}
+    dataset = load_dataset(DATA_DIR)
+    with gunicorn(env, tmp_path / "gunicorn.log") as url:
+        for layer in PUBLIC_LAYERS:
+            frame = pyogrio.read_dataframe(f"OAPIF:{url}/ogc", layer=layer, CRS="EPSG:4490")
+            assert frame.crs.to_epsg() == 4490 and len(frame) == len(dataset[layer]), layer
+            assert abs(frame.total_bounds[0] - dataset[layer].total_bounds[0]) < 1e-4, f"{layer}: lon, lat as GIS has them"

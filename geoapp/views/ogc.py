@@ -27,8 +27,16 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
+# Part 2: the systems a client may ask for (`crs`, `bbox-crs`), each with its EPSG code and whether
+# its axes are latitude first (EPSG:4326 and EPSG:4490, the national CGCS2000, are; CRS84 is not).
+SUPPORTED_CRS = {CRS84: (4326, False), f"{EPSG}4326": (4326, True), f"{EPSG}4490": (4490, True),
+                 f"{EPSG}3857": (3857, False)}
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
@@ -36,6 +44,8 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10**9
 RESERVED = {"bbox", "limit", "offset", "f", "datetime", "crs", "bbox-crs", "lang", "properties"}
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+GEOMETRY_FORMATS = {"Point": "geometry-point", "Polygon": "geometry-polygon", "MultiPolygon": "geometry-multipolygon"}
 STREAM_CHUNK = 500      # features written at a time by `items_text`
 
 
@@ -58,6 +68,7 @@ class ItemsPage:
     columns: list[str]
     matched: int
     links: list[dict]
+    crs: str = CRS84
 
 
 def _compact(value) -> str:
@@ -72,6 +83,44 @@ def _checked(parse):
         return parse()
     except ParamError as err:
         raise OGCError(400, "InvalidParameterValue", err.message) from None
+
+
+def crs_of(args: dict[str, str], name: str) -> str:
+    """The CRS a request names in `name` (`crs`, `bbox-crs`), CRS84 when absent; 400 naming the
+    supported ones otherwise."""
+    uri = (args.get(name) or CRS84).strip()
+    if uri.startswith("[") and uri.endswith("]"):  # the safe-CURIE form, [EPSG:4490]
+        uri = EPSG + uri[1:-1].split(":")[-1] if uri[1:-1].upper().startswith("EPSG:") else uri
+    if uri not in SUPPORTED_CRS:
+        raise OGCError(400, "InvalidParameterValue", N_("%(name)s=%(value)s is not supported; use one of %(known)s"),
+                       name=name, value=repr(uri)[:80], known=", ".join(SUPPORTED_CRS))
+    return uri
+
+
+def _transformer(source: int, target: int):
+    from pyproj import Transformer
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def to_crs(geometries: np.ndarray, uri: str) -> np.ndarray:
+    """Stored (lon, lat) geometries in the CRS `uri`, with its axis order."""
+    code, lat_first = SUPPORTED_CRS[uri]
+    if code != 4326:
+        transform = _transformer(4326, code).transform
+        geometries = shapely.transform(geometries, lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
+    if lat_first:
+        geometries = shapely.transform(geometries, lambda xy: xy[:, ::-1])
+    return geometries
+
+
+def bbox_in_lonlat(box: tuple[float, float, float, float], uri: str) -> tuple[float, float, float, float]:
+    """A bbox given in the CRS `uri` (its axis order) as lon/lat bounds for the index."""
+    code, lat_first = SUPPORTED_CRS[uri]
+    minx, miny, maxx, maxy = (box[1], box[0], box[3], box[2]) if lat_first else box
+    if code == 4326:
+        return minx, miny, maxx, maxy
+    west, south, east, north = _transformer(code, 4326).transform_bounds(minx, miny, maxx, maxy)
+    return west, south, east, north
 
 
 @dataclass
@@ -114,10 +163,27 @@ class FeaturesAPI:
         layer, frame = self._collection_or_404(collection_id)
         minx, miny, maxx, maxy = (round(float(v), 6) for v in frame.total_bounds)
         return {"id": collection_id, "title": layer.title_en, "description": layer.description,
-                "itemType": "feature", "crs": [CRS84],
+                "itemType": "feature", "crs": list(SUPPORTED_CRS), "storageCrs": CRS84,
+                "geometryType": layer.geometry[-1] if len(layer.geometry) > 1 else layer.geometry[0],
                 "extent": {"spatial": {"bbox": [[minx, miny, maxx, maxy]], "crs": CRS84}},
                 "links": [self._link(f"/collections/{collection_id}", "self", JSON),
-                          self._link(f"/collections/{collection_id}/items", "items", GEOJSON, "the features")]}
+                          self._link(f"/collections/{collection_id}/items", "items", GEOJSON, "the features"),
+                          self._link(f"/collections/{collection_id}/queryables", QUERYABLES_REL,
+                                     "application/schema+json", "the properties it can be filtered by")]}
+
+    def queryables(self, collection_id: str) -> dict:
+        """Part 3: the properties a request may filter by, with their types, and the geometry."""
+        layer, _frame = self._collection_or_404(collection_id)
+        kinds = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
+        properties: dict[str, dict] = {c.name: {"title": c.name, "type": kinds[c.type]} for c in layer.columns}
+        for column in layer.columns:
+            if column.choices:
+                properties[column.name]["enum"] = list(column.choices)
+        geometry = layer.geometry[-1] if len(layer.geometry) > 1 else layer.geometry[0]
+        properties["geometry"] = {"format": GEOMETRY_FORMATS.get(geometry, "geometry-any")}
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$id": f"{self.base_url}/collections/{collection_id}/queryables", "type": "object",
+                "title": layer.title_en, "properties": properties, "additionalProperties": False}
 
     def collections(self) -> dict:
         return {"collections": [self._describe(c) for c in PUBLIC_LAYERS],
@@ -126,9 +192,9 @@ class FeaturesAPI:
     def collection(self, collection_id: str) -> dict:
         return self._describe(collection_id)
 
-    def _features(self, layer, rows: np.ndarray, columns: list[str]) -> list[dict]:
-        """The features at row positions `rows`, read from the index's arrays: the cost is the
-        page, whatever the layer's size."""
+    def _features(self, layer, rows: np.ndarray, columns: list[str], crs: str = CRS84) -> list[dict]:
+        """The features at row positions `rows`, read from the index's arrays, in `crs`: the cost
+        is the page, whatever the layer's size."""
         index = self._index.layer(layer.id)
         ids = [str(k) for k in index.array(layer.key_columns[0])[rows].tolist()]
         values = []
@@ -136,11 +202,11 @@ class FeaturesAPI:
             array, plain = index.plain_column(column, layer.column(column).type == "str")
             values.append(array[rows].tolist() if plain else plain_values(array[rows]))
         points = index.point_coordinates
-        if points is not None:
+        if points is not None and crs == CRS84:
             geometries: list[dict | None] = [{"type": "Point", "coordinates": xy} for xy in points[rows].tolist()]
         else:
-            geometries = [json.loads(g) if g is not None else None
-                          for g in shapely.to_geojson(index.geometries[rows]).tolist()]
+            shapes = index.geometries[rows] if crs == CRS84 else to_crs(index.geometries[rows], crs)
+            geometries = [json.loads(g) if g is not None else None for g in shapely.to_geojson(shapes).tolist()]
         return [{"type": "Feature", "id": id_, "properties": dict(zip(columns, row)), "geometry": geometry}
                 for id_, row, geometry in zip(ids, zip(*values) if values else [()] * len(ids), geometries)]
 
@@ -163,7 +229,7 @@ class FeaturesAPI:
         """Features matching `bbox` and property filters, paged by `limit` and `offset`, through
         the layer's index: the cost is what matches and the page, not the layer's size."""
         page = self._page(collection_id, args)
-        features = self._features(page.layer, page.rows, page.columns)
+        features = self._features(page.layer, page.rows, page.columns, page.crs)
         return {"type": "FeatureCollection", "features": features, "numberMatched": page.matched,
                 "numberReturned": len(features), "links": page.links}
 
@@ -178,14 +244,16 @@ class FeaturesAPI:
             head = (f'{{"type":"FeatureCollection","numberMatched":{page.matched},'
                     f'"numberReturned":{len(page.rows)},"links":{_compact(page.links)},"features":[')
             for start in range(0, max(1, len(page.rows)), STREAM_CHUNK):
-                chunk = _compact(self._features(page.layer, page.rows[start:start + STREAM_CHUNK], page.columns))[1:-1]
+                chunk = _compact(self._features(page.layer, page.rows[start:start + STREAM_CHUNK], page.columns,
+                                                page.crs))[1:-1]
                 last = start + STREAM_CHUNK >= len(page.rows)
                 yield ("," if start else head) + chunk + ("]}" if last else "")
         return pieces()
 
     def _page(self, collection_id: str, args: dict[str, str]) -> ItemsPage:
         layer, _frame = self._collection_or_404(collection_id)
-        limit = _checked(lambda: params.whole(args, "limit", 1, MAX_LIMIT, default=DEFAULT_LIMIT))
+        # a limit above the most is the most (Part 1: the server may lower it), not an error
+        limit = min(_checked(lambda: params.whole(args, "limit", 1, 10**12, default=DEFAULT_LIMIT)), MAX_LIMIT)
         offset = _checked(lambda: params.whole(args, "offset", 0, MAX_OFFSET, default=0))
         unknown = set(args) - RESERVED - {c.name for c in layer.columns}
         if unknown:
@@ -195,7 +263,11 @@ class FeaturesAPI:
                            known=", ".join(c.name for c in layer.columns))
         columns = self._properties(layer, args)
         index = self._index.layer(collection_id)
-        rows = index.in_box(_checked(lambda: params.bbox(args)))
+        crs = crs_of(args, "crs")
+        bbox_crs = crs_of(args, "bbox-crs")
+        code, lat_first = SUPPORTED_CRS[bbox_crs]
+        box = _checked(lambda: params.bbox(args, axes="metres" if code == 3857 else "latlon" if lat_first else "lonlat"))
+        rows = index.in_box(bbox_in_lonlat(box, bbox_crs) if box is not None else None)
         for name in sorted(set(args) - RESERVED):
             if not args[name].strip():
                 raise OGCError(400, "InvalidParameterValue", N_("%(name)s is empty: give the value the features must "
@@ -212,20 +284,21 @@ class FeaturesAPI:
             links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
         if offset > 0:
             links.append(self._items_link(collection_id, query, max(0, offset - limit), limit, "prev"))
-        return ItemsPage(layer, rows[offset:offset + limit], columns, len(rows), links)
+        return ItemsPage(layer, rows[offset:offset + limit], columns, len(rows), links, crs)
 
     def _items_link(self, collection_id, query, offset, limit, rel) -> dict:
         from urllib.parse import urlencode
         params = urlencode({**query, "limit": limit, "offset": offset})
         return self._link(f"/collections/{collection_id}/items?{params}", rel, GEOJSON)
 
-    def item(self, collection_id: str, feature_id: str) -> dict:
+    def item(self, collection_id: str, feature_id: str, args: dict[str, str] | None = None) -> dict:
         layer, _frame = self._collection_or_404(collection_id)
+        crs = crs_of(args or {}, "crs")
         position = self._index.layer(collection_id).position(layer.key_columns[0], feature_id)
         if position is None:
             raise OGCError(404, "NotFound", N_("no feature %(id)s in %(collection)s"), id=repr(feature_id)[:60],
                            collection=collection_id)
-        [feature] = self._features(layer, np.array([position]), [c.name for c in layer.columns])
+        [feature] = self._features(layer, np.array([position]), [c.name for c in layer.columns], crs)
         feature["links"] = [self._link(f"/collections/{collection_id}/items/{feature_id}", "self", GEOJSON),
                             self._link(f"/collections/{collection_id}", "collection", JSON)]
         return feature
@@ -239,7 +312,11 @@ class FeaturesAPI:
                                  "description": "the properties to return (all when absent)",
                                  "schema": {"type": "array", "items": {"type": "string"}}},
                   "bbox": {"name": "bbox", "in": "query", "style": "form", "explode": False,
-                           "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}}}
+                           "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+                  "crs": {"name": "crs", "in": "query", "schema": {"type": "string", "format": "uri",
+                                                                   "enum": list(SUPPORTED_CRS)}},
+                  "bbox-crs": {"name": "bbox-crs", "in": "query", "schema": {"type": "string", "format": "uri",
+                                                                             "enum": list(SUPPORTED_CRS)}}}
         ok = lambda media, text: {"200": {"description": text, "content": {media: {"schema": {"type": "object"}}}}}  # noqa: E731
         paths: dict[str, dict] = {
             "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "responses": ok(JSON, "links")}},
@@ -258,11 +335,16 @@ class FeaturesAPI:
                 "responses": ok(JSON, "the collection")}}
             paths[f"/collections/{collection_id}/items"] = {"get": {
                 "summary": f"{layer.title_en}: features", "operationId": f"get_{collection_id}_items",
-                "parameters": [common["bbox"], common["limit"], common["offset"], common["properties"], *properties],
+                "parameters": [common["bbox"], common["bbox-crs"], common["crs"], common["limit"], common["offset"],
+                               common["properties"], *properties],
                 "responses": {**ok(GEOJSON, "features"), "400": {"description": "a bad parameter"}}}}
+            paths[f"/collections/{collection_id}/queryables"] = {"get": {
+                "summary": f"{layer.title_en}: queryables", "operationId": f"get_{collection_id}_queryables",
+                "responses": ok("application/schema+json", "the queryable properties")}}
             paths[f"/collections/{collection_id}/items/{{featureId}}"] = {"get": {
                 "summary": f"{layer.title_en}: one feature", "operationId": f"get_{collection_id}_item",
-                "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}},
+                               common["crs"]],
                 "responses": {**ok(GEOJSON, "the feature"), "404": {"description": "no such feature"}}}}
         return {"openapi": "3.0.3", "info": {"title": self.title, "version": "1.0.0"},
                 "servers": [{"url": self.base_url}], "paths": paths}
