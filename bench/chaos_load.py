@@ -73,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="geoapp-chaos-"))
-    env = {**os.environ, "GEOAPP_INSTANCE": str(work / "instance"), "GEOAPP_DATA_DIR": str(ROOT / "geodata"),
+    env = {**os.environ, "GEOAPP_INSTANCE": str(work / "instance"), "GEOAPP_DATA_DIR": str(ROOT / "geoapp" / "geodata"),
            "GEOAPP_TILES": "blank", "SECRET_KEY": "bench", "GEOAPP_PREPARE_REPORT": "0"}
     cluster = None
     if args.store == "postgis":
@@ -92,7 +92,7 @@ def main() -> None:
             except OSError:
                 pass
             time.sleep(0.1)
-        stays = json.loads((ROOT / "geodata" / "farm_stays.geojson").read_text(encoding="utf-8"))
+        stays = json.loads((ROOT / "geoapp" / "geodata" / "farm_stays.geojson").read_text(encoding="utf-8"))
         next(f for f in stays["features"] if f["properties"]["stars"] == 4)["properties"]["stars"] = 5
         changed = work / "stays.geojson"  # one more 5-star farm stay (every branch is referenced since issue 12)
         changed.write_text(json.dumps(stays, ensure_ascii=False), encoding="utf-8")

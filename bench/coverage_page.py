@@ -75,7 +75,7 @@ def timed(fn, runs: int) -> tuple[float, object]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--data-dir", default=str(ROOT / "geodata"))
+    parser.add_argument("--data-dir", default=str(ROOT / "geoapp" / "geodata"))
     parser.add_argument("--densify", type=float, metavar="METRES",
                         help="first give every polygon a vertex each METRES along its edges")
     args = parser.parse_args()

@@ -31,7 +31,7 @@ def main() -> None:
     path = many_farm_stays(args.n, work / "stays.geojson")
     print(f"made {args.n:,} points ({path.stat().st_size / 1e6:.1f} MB GeoJSON) in {time.perf_counter() - start:.1f} s")
     store = open_stores(work / "instance").layers
-    dataset = open_dataset(store, ROOT / "geodata")
+    dataset = open_dataset(store, ROOT / "geoapp" / "geodata")
     stages: dict[str, float] = {}
     last = [time.perf_counter(), "start"]
 

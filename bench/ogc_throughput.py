@@ -76,7 +76,7 @@ def random_points(n: int, seed: int = 42) -> gpd.GeoDataFrame:
 def geoapp_data_dir(points: gpd.GeoDataFrame, work: Path) -> Path:
     """geodata/ with the points as farm_stays (and no photos pointing at the old stays)."""
     data = work / "geodata"
-    shutil.copytree(ROOT / "geodata", data)
+    shutil.copytree(ROOT / "geoapp" / "geodata", data)
     townships = gpd.read_file(data / "townships.geojson")[["code", "geometry"]].to_crs(32648)
     located = gpd.sjoin_nearest(points.to_crs(32648), townships, how="left").drop_duplicates("fid")
     n = len(points)

@@ -87,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    app = create_app({"GEOAPP_DATA_DIR": ROOT / "geodata", "GEOAPP_INSTANCE": Path(tempfile.mkdtemp()),
+    app = create_app({"GEOAPP_DATA_DIR": ROOT / "geoapp" / "geodata", "GEOAPP_INSTANCE": Path(tempfile.mkdtemp()),
                       "GEOAPP_TILES": "blank"})
     client = app.test_client()
     county = app.extensions["geoapp"].planning.county

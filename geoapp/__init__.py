@@ -18,12 +18,12 @@ def create_app(config: dict | None = None) -> Flask:
     ValueError when a setting is wrong; `geoapp serve` and `geoapp.wsgi` turn both into a
     message and a non-zero exit.
     """
-    from geoapp.config import ROOT, settings_from_environment
+    from geoapp.config import PACKAGE, settings_from_environment
     from geoapp.web import init_app
 
     settings = settings_from_environment(config)
-    app = Flask("geoapp", root_path=str(ROOT), template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=str(settings["GEOAPP_INSTANCE"].resolve()))
+    app = Flask("geoapp", root_path=str(PACKAGE), template_folder=str(PACKAGE / "templates"),
+                static_folder=str(PACKAGE / "static"), instance_path=str(settings["GEOAPP_INSTANCE"].resolve()))
     app.config.update(settings)
     init_app(app)
     return app

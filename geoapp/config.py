@@ -5,7 +5,9 @@ import os
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]  # the repository: geodata/, static/, templates/
+PACKAGE = Path(__file__).resolve().parent   # templates/, static/, translations/ and the sample geodata/
+ROOT = PACKAGE.parent                          # in a checkout, the repository (its tests, bench, docs)
+SAMPLE_DATA = PACKAGE / "geodata"              # the embedded illustrative data: the default data dir
 
 
 def _secret_key(instance: Path) -> str:
@@ -27,9 +29,10 @@ def settings_from_environment(overrides: dict | None = None) -> dict:
     """The app's settings: `overrides` first, then the environment, then the defaults."""
     overrides = dict(overrides or {})
     env = os.environ
-    instance = Path(overrides.get("GEOAPP_INSTANCE") or env.get("GEOAPP_INSTANCE") or ROOT / "instance")
+    # (the writable state: beside wherever the app is started, unless said; never inside the package)
+    instance = Path(overrides.get("GEOAPP_INSTANCE") or env.get("GEOAPP_INSTANCE") or Path.cwd() / "instance")
     settings = {
-        "GEOAPP_DATA_DIR": Path(env.get("GEOAPP_DATA_DIR") or ROOT / "geodata"),
+        "GEOAPP_DATA_DIR": Path(env.get("GEOAPP_DATA_DIR") or SAMPLE_DATA),
         "GEOAPP_INSTANCE": instance,
         "DATABASE_URL": env.get("DATABASE_URL") or None,
         "GEOAPP_TILES": env.get("GEOAPP_TILES") or "osm",
@@ -52,7 +55,7 @@ def settings_from_environment(overrides: dict | None = None) -> dict:
         "GEOAPP_PSB": env.get("GEOAPP_PSB") or "",
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
-        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE / "translations"),
     }
     settings.update(overrides)
     settings["GEOAPP_DATA_DIR"] = Path(settings["GEOAPP_DATA_DIR"])

@@ -83,11 +83,11 @@ def plural_translator(lang: str) -> Callable[[str, str, int], str]:
 def _translations(locale: str):
     from babel.support import NullTranslations, Translations
 
-    from geoapp.config import ROOT
+    from geoapp.config import PACKAGE
     if locale == "en":
         return NullTranslations()
     if locale not in _CACHE:
-        _CACHE[locale] = Translations.load(str(ROOT / "translations"), [locale])
+        _CACHE[locale] = Translations.load(str(PACKAGE / "translations"), [locale])
     return _CACHE[locale]
 
 

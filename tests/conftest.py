@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, settings
 from werkzeug.serving import make_server
 
 from geoapp import create_app
-from geoapp.config import ROOT
+from geoapp.config import ROOT, SAMPLE_DATA
 from geoapp.data.load import load_dataset
 from geoapp.layers import LAYERS
 
-DATA_DIR = ROOT / "geodata"
+DATA_DIR = SAMPLE_DATA
 
 # hypothesis: no deadline (CI machines may be busy), and module-scoped apps are fine to share
 settings.register_profile("geoapp", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

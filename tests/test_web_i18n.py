@@ -5,9 +5,9 @@ import gettext
 
 from babel.messages.pofile import read_po
 
-from geoapp.config import ROOT
+from geoapp.config import PACKAGE, ROOT
 
-CATALOG = ROOT / "translations" / "zh_Hans" / "LC_MESSAGES"
+CATALOG = PACKAGE / "translations" / "zh_Hans" / "LC_MESSAGES"
 
 
 def test_every_message_has_its_chinese_and_the_compiled_catalog_is_current():
@@ -24,7 +24,7 @@ def test_every_message_has_its_chinese_and_the_compiled_catalog_is_current():
 
 def test_every_template_string_is_in_the_catalog():
     from babel.messages.extract import extract_from_dir
-    method_map = [("templates/**.html", "jinja2"), ("geoapp/**.py", "python")]
+    method_map = [("geoapp/templates/**.html", "jinja2"), ("geoapp/**.py", "python")]
     found = {message for _, _, message, _, _ in extract_from_dir(
         str(ROOT), method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None})}
     with open(CATALOG / "messages.po", "rb") as po_file:

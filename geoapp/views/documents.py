@@ -14,7 +14,7 @@ import jinja2
 
 from geoapp import formats, workflow
 from geoapp.analysis.planning import analyse_site
-from geoapp.config import ROOT
+from geoapp.config import PACKAGE
 from geoapp.figures import ARTICLE_FIGURES
 from geoapp.indicators import public_values
 from geoapp.layers import INDUSTRIES
@@ -31,7 +31,7 @@ from geoapp.views.zones import words as zone_words
 
 def _environment(lang: str) -> jinja2.Environment:
     gettext = translator(lang)
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"), autoescape=True,
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(PACKAGE / "templates"), autoescape=True,
                                      extensions=["jinja2.ext.i18n"])
     environment.install_gettext_callables(gettext, lambda s, p, n: gettext(s if n == 1 else p),  # type: ignore[attr-defined]
                                           newstyle=True)
@@ -45,7 +45,7 @@ def _png(data: bytes) -> str:
 
 def _pdf(html: str) -> bytes:
     import weasyprint
-    return weasyprint.HTML(string=html, base_url=str(ROOT)).write_pdf()
+    return weasyprint.HTML(string=html, base_url=str(PACKAGE)).write_pdf()
 
 
 def report_name(metric: str, lang: str) -> str:
