@@ -1,36 +1,6 @@
-"""gunicorn's settings for geoapp, read from the folder gunicorn starts in
-(`.venv/bin/gunicorn -w 4 'geoapp.wsgi:app'`; `-c` names another file instead).
+"""gunicorn's settings when it starts in this folder (`.venv/bin/gunicorn -w 4 'geoapp.wsgi:app'`):
+those of the package, `geoapp/gunicorn_conf.py`, which an installed wheel names with
+`gunicorn -c python:geoapp.gunicorn_conf` (deploy/geoapp.service)."""
+from geoapp.gunicorn_conf import child_exit, preload_app, when_ready
 
-The app is loaded once, before the workers are forked (`preload_app`): the workers share the
-memory of the loaded layers, their indexes and derived text (copy-on-write pages) instead of
-each loading them, so four workers start in the time of one load. What each worker does ahead
-in a thread (cutting the coverage map's first tiles) begins at its first request
-(`CountyState.on_serving`), and PostGIS connections are opened in each worker
-(`geoapp.store.postgis.forget_connections_after_fork`). A worker loads a newer version (after an
-import) on its own, so from then on that version is the worker's own memory.
-"""
-import gc
-import os
-import shutil
-import tempfile
-
-preload_app = True
-
-# /metrics under gunicorn: each worker writes its counts to files in this folder and the one that
-# answers the scrape adds them up (prometheus_client's multiprocess mode). Set before the app is
-# loaded; a folder of its own per start, emptied of the last start's counts.
-_METRICS = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="geoapp-metrics-"))
-shutil.rmtree(_METRICS, ignore_errors=True)
-os.makedirs(_METRICS, exist_ok=True)
-
-
-def when_ready(server):
-    """Before the first fork: move the loaded objects out of the garbage collector's reach, so
-    a collection in a worker does not write to (and so copy) every page the objects live on."""
-    gc.freeze()
-
-
-def child_exit(server, worker):
-    """A worker that ended (killed, restarted): its live gauges no longer count."""
-    from prometheus_client import multiprocess
-    multiprocess.mark_process_dead(worker.pid)
+__all__ = ["child_exit", "preload_app", "when_ready"]

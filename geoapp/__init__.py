@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     settings = settings_from_environment(config)
     app = Flask("geoapp", root_path=str(PACKAGE), template_folder=str(PACKAGE / "templates"),
-                static_folder=str(PACKAGE / "static"), instance_path=str(settings["GEOAPP_INSTANCE"].resolve()))
+                static_folder=None, instance_path=str(settings["GEOAPP_INSTANCE"].resolve()))
     app.config.update(settings)
     init_app(app)
     return app

@@ -20,6 +20,7 @@ import folium
 
 from geoapp.crs import from_shifted, to_shifted
 from geoapp.maps.elements import BaseControls
+from geoapp.static_files import StaticFiles
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -64,21 +65,21 @@ class Tiles:
         return geometries if self.datum == "wgs84" else from_shifted(geometries, self.datum)
 
 
-def tiles_from_setting(setting: str, static_root: str, approval: str | None = None,
+def tiles_from_setting(setting: str, static: StaticFiles, approval: str | None = None,
                        prefix: str | None = None) -> Tiles:
     """The base map for a GEOAPP_TILES value: `osm` (default), `blank` (a local blank tile),
     `tianditu:KEY` (with its place names; `tianditu-img:KEY` for imagery), `amap`, `mbtiles:PATH`,
     `pmtiles:PATH`, or any `{z}/{x}/{y}` URL template. `approval`: the 审图号 shown with a Tianditu
     base map (GEOAPP_MAP_APPROVAL); `prefix`: Leaflet's attribution prefix (GEOAPP_MAP_PREFIX)."""
-    tiles = _base_tiles((setting or "osm").strip(), static_root, approval)
+    tiles = _base_tiles((setting or "osm").strip(), static, approval)
     return replace(tiles, prefix=prefix) if prefix is not None else tiles
 
 
-def _base_tiles(setting: str, static_root: str, approval: str | None) -> Tiles:
+def _base_tiles(setting: str, static: StaticFiles, approval: str | None) -> Tiles:
     if setting == "osm":
         return Tiles(OSM_TILES, OSM_ATTRIBUTION)
     if setting == "blank":
-        return Tiles(f"{static_root}/tiles/blank.png", "blank base map")
+        return Tiles(static.url("tiles/blank.png"), "blank base map")
     kind, _, key = setting.partition(":")
     if kind in TIANDITU_LAYERS and key:
         base, names = TIANDITU_LAYERS[kind]
@@ -97,28 +98,27 @@ def _base_tiles(setting: str, static_root: str, approval: str | None) -> Tiles:
                      "or a {z}/{x}/{y} URL template")
 
 
-def local_assets(static_root: str, cluster: bool = False, draw: bool = False,
+def local_assets(static: StaticFiles, cluster: bool = False, draw: bool = False,
                  vector_tiles: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(scripts, style sheets) a geoapp map loads, all under `static_root`; `cluster` adds
+    """(scripts, style sheets) a geoapp map loads, all from `static`; `cluster` adds
     leaflet.markercluster, `draw` adds Leaflet.draw, `vector_tiles` Leaflet.VectorGrid."""
-    vendor = f"{static_root}/vendor"
-    scripts = [("leaflet", f"{vendor}/leaflet/leaflet.js")]
-    styles = [("leaflet_css", f"{vendor}/leaflet/leaflet.css")]
+    scripts = [("leaflet", static.url("vendor/leaflet/leaflet.js"))]
+    styles = [("leaflet_css", static.url("vendor/leaflet/leaflet.css"))]
     if cluster:
-        scripts.append(("markercluster", f"{vendor}/leaflet.markercluster/leaflet.markercluster.js"))
-        styles += [("markercluster_css", f"{vendor}/leaflet.markercluster/MarkerCluster.css"),
-                   ("markercluster_default_css", f"{vendor}/leaflet.markercluster/MarkerCluster.Default.css")]
+        scripts.append(("markercluster", static.url("vendor/leaflet.markercluster/leaflet.markercluster.js")))
+        styles += [("markercluster_css", static.url("vendor/leaflet.markercluster/MarkerCluster.css")),
+                   ("markercluster_default_css", static.url("vendor/leaflet.markercluster/MarkerCluster.Default.css"))]
     if draw:
-        scripts.append(("leaflet_draw", f"{vendor}/leaflet-draw/leaflet.draw.js"))
-        styles.append(("leaflet_draw_css", f"{vendor}/leaflet-draw/leaflet.draw.css"))
+        scripts.append(("leaflet_draw", static.url("vendor/leaflet-draw/leaflet.draw.js")))
+        styles.append(("leaflet_draw_css", static.url("vendor/leaflet-draw/leaflet.draw.css")))
     if vector_tiles:
-        scripts.append(("vectorgrid", f"{vendor}/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"))
-    scripts.append(("geoapp_map", f"{static_root}/js/geoapp-map.js"))
-    styles.append(("geoapp_map_css", f"{static_root}/css/geoapp-map.css"))
+        scripts.append(("vectorgrid", static.url("vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js")))
+    scripts.append(("geoapp_map", static.url("js/geoapp-map.js")))
+    styles.append(("geoapp_map_css", static.url("css/geoapp-map.css")))
     return scripts, styles
 
 
-def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static_root: str,
+def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static: StaticFiles,
              cluster: bool = False, draw: bool = False, vector_tiles: bool = False) -> folium.Map:
     """An empty map fitted to `bounds` (minx, miny, maxx, maxy in lon/lat, as stored) with local
     assets; on a GCJ-02 base map the bounds are shifted as the overlays are."""
@@ -129,7 +129,7 @@ def base_map(bounds: tuple[float, float, float, float], tiles: Tiles, static_roo
             to_shifted(shapely.points([minx, maxx], [miny, maxy]), tiles.datum))
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
                    control_scale=False, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
-    m.default_js, m.default_css = local_assets(static_root, cluster, draw, vector_tiles)  # per map: no CDN
+    m.default_js, m.default_css = local_assets(static, cluster, draw, vector_tiles)  # per map: no CDN
     folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, subdomains=tiles.subdomains or "abc",
                      max_zoom=tiles.max_zoom, max_native_zoom=tiles.max_native_zoom,
                      name="base map", control=False).add_to(m)

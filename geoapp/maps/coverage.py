@@ -38,6 +38,7 @@ from geoapp.maps.display import (
 )
 from geoapp.maps.elements import DataLayer, MapHooks
 from geoapp.messages import N_
+from geoapp.static_files import StaticFiles
 from geoapp.vocabulary import ORGANISATION_KIND_WORDS
 
 # ColorBrewer PuBu 5: blue, so the red party markers and red gap rings stand out on top.
@@ -417,14 +418,14 @@ def swatch_css(style: dict, shape: str) -> str:
 TILED_TOWNSHIP_LABELS = 300   # township names a tile-drawn coverage map carries (the largest first)
 
 
-def coverage_map(layers: CoverageMap, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
+def coverage_map(layers: CoverageMap, tiles: Tiles, static: StaticFiles, layer_url: str, identify_url: str,
                  legend: dict | None = None, control_words: dict | None = None,
                  township_tiles: str | None = None) -> folium.Map:
     """The coverage map of `layers`, with `legend` beside it. `layer_url` ("…/{layer}") serves a
     hidden layer's data when it is switched on; `identify_url` answers what lies under a click. With `township_tiles`
     (a `{z}/{x}/{y}` URL of the townships' vector tiles) the townships are drawn from tiles,
     coloured in the browser by each township's class: the page carries classes, not shapes."""
-    m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static_root,
+    m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static,
                  vector_tiles=township_tiles is not None)
     # the legend and the first view before the layers: they load (tiles, data) for that view
     MapHooks(legend=legend, words=control_words, fit=layers.bounds()).add_to(m)

@@ -13,6 +13,7 @@ from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.display import feature_collection, simplified
 from geoapp.maps.elements import DataLayer, MapHooks, control_words
 from geoapp.messages import N_, translator
+from geoapp.static_files import StaticFiles
 
 STAR_COLOURS = {1: "#fdd49e", 2: "#fdbb84", 3: "#fc8d59", 4: "#e34a33", 5: "#b30000"}
 FESTIVAL_COLOUR = "#6a3d9a"
@@ -55,12 +56,12 @@ def festival_layer(festivals: gpd.GeoDataFrame, lang: str, today: dt.date, to_di
     return DataLayer(translator(lang)(N_("Festivals")), options, feature_collection(shown, ["name"], festivals.id))
 
 
-def farm_stay_map(festivals: gpd.GeoDataFrame, county: gpd.GeoDataFrame, lang: str, tiles: Tiles, static_root: str,
+def farm_stay_map(festivals: gpd.GeoDataFrame, county: gpd.GeoDataFrame, lang: str, tiles: Tiles, static: StaticFiles,
                   near: tuple[float, float] | None = None, today: dt.date | None = None) -> folium.Map:
     """The search page's map: the county, the festivals and the search place; the page's script
     adds the farm stays found (clustered price labels)."""
     today = today or dt.date.today()
-    m = base_map(tuple(county.total_bounds), tiles, static_root, cluster=True)
+    m = base_map(tuple(county.total_bounds), tiles, static, cluster=True)
     outline = simplified(county)
     if tiles.to_display is not None:
         outline = outline.set_geometry(tiles.to_display(outline.geometry))
@@ -74,12 +75,12 @@ def farm_stay_map(festivals: gpd.GeoDataFrame, county: gpd.GeoDataFrame, lang: s
     return m
 
 
-def farm_stay_page_map(stay, festivals: gpd.GeoDataFrame, lang: str, tiles: Tiles, static_root: str,
+def farm_stay_page_map(stay, festivals: gpd.GeoDataFrame, lang: str, tiles: Tiles, static: StaticFiles,
                        today: dt.date | None = None) -> folium.Map:
     """The small map on a farm stay's own page: the stay and the festivals around it."""
     today = today or dt.date.today()
     point = stay.geometry
-    m = base_map((point.x - 0.05, point.y - 0.04, point.x + 0.05, point.y + 0.04), tiles, static_root)
+    m = base_map((point.x - 0.05, point.y - 0.04, point.x + 0.05, point.y + 0.04), tiles, static)
     one = gpd.GeoDataFrame({"id": [stay.id], "stars": [stay.stars]}, geometry=[point], crs=festivals.crs)
     if tiles.to_display is not None:
         one = one.set_geometry(tiles.to_display(one.geometry))

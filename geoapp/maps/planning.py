@@ -10,6 +10,7 @@ import folium
 from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.coverage import CoverageMap
 from geoapp.maps.elements import DataLayer, MapHooks
+from geoapp.static_files import StaticFiles
 
 PLANNING_LAYERS = ("townships", "zones", "industry_bases", "services", "party_organisations")
 # townships here are the place names and borders to plan against, not an indicator's shading
@@ -17,11 +18,11 @@ TOWNSHIP_OUTLINE = {"base": {"color": "#6b6b6b", "weight": 1.2, "fillColor": "#f
                     "by": None, "values": {}}
 
 
-def planning_map(layers: CoverageMap, tiles: Tiles, static_root: str, layer_url: str, identify_url: str,
+def planning_map(layers: CoverageMap, tiles: Tiles, static: StaticFiles, layer_url: str, identify_url: str,
                  words: dict) -> folium.Map:
     """The county with the layers a planner checks a site against; a click outside the tools
     lists what lies there (identify, as on the coverage map)."""
-    m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static_root, draw=True)
+    m = base_map(tuple(layers.analysis.dataset["county"].total_bounds), tiles, static, draw=True)
     for key in PLANNING_LAYERS:
         options = dict(layers.options(key, layer_url, identify_url), url=None)  # all drawn at once here
         if key == "townships":

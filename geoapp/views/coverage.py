@@ -21,6 +21,7 @@ from geoapp.mercator import metres_per_pixel
 from geoapp.messages import N_, translator
 from geoapp.params import ParamError
 from geoapp.records import records
+from geoapp.static_files import StaticFiles
 from geoapp.views.branches import STATUS_WORDS
 from geoapp.views.served import ServedVersion
 from geoapp.views.wording import Wording, seat_source, wording
@@ -382,14 +383,14 @@ def coverage_switch(version: ServedVersion, metric: str, lang: str, disclose: bo
             "style": layers.options("townships", "", None)["style"], "townships": rows}
 
 
-def coverage_map_parts(version: ServedVersion, static_root: str, metric: str, lang: str, layer_url: str,
+def coverage_map_parts(version: ServedVersion, static: StaticFiles, metric: str, lang: str, layer_url: str,
                        identify_url: str, township_tiles: str | None = None, disclose: bool = False) -> MapParts:
     """The coverage map for `metric` in `lang`, rendered once per data version; with
     `township_tiles` (a `{z}/{x}/{y}` address) the townships are drawn from those tiles."""
     layers = coverage_layers(version, metric, lang, disclose)
     return version.made_once(("coverage-map", metric, lang, layer_url, identify_url, township_tiles,
                               layers.withheld.any()),
-                             lambda: render_parts(coverage_map(layers, version.tiles, static_root, layer_url,
+                             lambda: render_parts(coverage_map(layers, version.tiles, static, layer_url,
                                                                identify_url, legend(layers),
                                                                control_words(lang, identify=True),
                                                                township_tiles).get_root()), keep=MAPS_KEPT)

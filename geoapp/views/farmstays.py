@@ -39,6 +39,7 @@ from geoapp.maps.farmstays import (
 )
 from geoapp.messages import N_, UserError, plural_translator, translator
 from geoapp.params import ParamError
+from geoapp.static_files import StaticFiles
 from geoapp.views.served import ServedVersion
 from geoapp.vocabulary import ILLUSTRATIVE_PHONE
 
@@ -176,7 +177,7 @@ def place_choices(version: ServedVersion, lang: str) -> list[tuple[str, str]]:
     return venues + seats
 
 
-def search_page(version: ServedVersion, static_root: str, args: Mapping[str, str], lang: str, urls: Urls,
+def search_page(version: ServedVersion, static: StaticFiles, args: Mapping[str, str], lang: str, urls: Urls,
                 today: dt.date) -> dict:
     """The search page: its map, the first page of the list, the filters; `problems` names each
     wrong parameter (the page is shown with the others)."""
@@ -185,7 +186,7 @@ def search_page(version: ServedVersion, static_root: str, args: Mapping[str, str
     errors: list = []
     query, found = search(version, args, errors)
     offset = _attempt(lambda: params.whole(args, "offset", 0, MAX_OFFSET, default=0), 0, errors)
-    figure = farm_stay_map(festivals, analysis.dataset["county"], lang, version.tiles, static_root,
+    figure = farm_stay_map(festivals, analysis.dataset["county"], lang, version.tiles, static,
                            near=query.near, today=today).get_root()
     on = None
     first, last = query.date_from or query.date_to, query.date_to or query.date_from
@@ -207,7 +208,7 @@ def stay_or_404(version: ServedVersion, stay_id: str) -> pd.Series:
     return index.stays.iloc[position]
 
 
-def detail_page(version: ServedVersion, static_root: str, stay_id: str, lang: str, urls: Urls,
+def detail_page(version: ServedVersion, static: StaticFiles, stay_id: str, lang: str, urls: Urls,
                 today: dt.date) -> dict:
     """One farm stay's page: its card, its map, the festivals around it."""
     stay = stay_or_404(version, stay_id)
@@ -218,7 +219,7 @@ def detail_page(version: ServedVersion, static_root: str, stay_id: str, lang: st
                      for f, d in zip(festivals.itertuples(), distances)), key=lambda r: r["distance_km"])
     zone_names = version.analysis.zones.set_index("id")[f"name_{lang}"]
     industry = INDUSTRIES.get(stay.zone_industry) if isinstance(stay.zone_industry, str) else None
-    figure = farm_stay_page_map(stay, festivals, lang, version.tiles, static_root, today).get_root()
+    figure = farm_stay_page_map(stay, festivals, lang, version.tiles, static, today).get_root()
     return {"stay": stay, "card": stay_card(version, stay, lang, urls), "map": render_parts(figure), "nearby": nearby,
             "zone_name": zone_names.get(stay.zone) if isinstance(stay.zone, str) else None,
             "industry": (industry[0] if lang == "zh" else industry[1]) if industry else None,

@@ -15,6 +15,7 @@ from geoapp.maps.elements import control_words, render_parts
 from geoapp.maps.planning import planning_map
 from geoapp.messages import N_, UserError, translator
 from geoapp.params import ParamError
+from geoapp.static_files import StaticFiles
 from geoapp.views.coverage import coverage_layers
 from geoapp.views.served import ServedVersion
 from geoapp.vocabulary import FACTOR_WORDS
@@ -42,9 +43,9 @@ def industries(lang: str) -> dict[str, str]:
     return {key: zh if lang == "zh" else en for key, (zh, en) in INDUSTRIES.items()}
 
 
-def planning_page(version: ServedVersion, static_root: str, lang: str, layer_url: str, identify_url: str) -> dict:
+def planning_page(version: ServedVersion, static: StaticFiles, lang: str, layer_url: str, identify_url: str) -> dict:
     """The planning page: the map to plan against, the industries, and every word its script shows."""
-    figure = planning_map(coverage_layers(version, "industry_branches", lang), version.tiles, static_root,
+    figure = planning_map(coverage_layers(version, "industry_branches", lang), version.tiles, static,
                           layer_url, identify_url, control_words(lang, identify=True)).get_root()
     names = industries(lang)
     return {"map": render_parts(figure), "industries": names, "has_dem": version.planning.dem_path is not None,

@@ -24,12 +24,14 @@ from geoapp.analysis import CountyAnalysis, analyse
 from geoapp.analysis.counties import county_codes, county_slice
 from geoapp.analysis.index import DatasetIndex
 from geoapp.analysis.planning import PlanningContext
+from geoapp.config import PACKAGE
 from geoapp.data.load import Dataset, load_store, open_dataset, with_reports
 from geoapp.data.validate import DataError
 from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from geoapp.maps.assets import Tiles, tiles_from_setting
 from geoapp.maps.tilearchive import TileArchive, open_archive
 from geoapp.messages import N_, UserError
+from geoapp.static_files import StaticFiles
 from geoapp.store import Stores, check_instance, keep_start_copies, open_stores
 from geoapp.views.shelf import Shelf
 
@@ -94,11 +96,11 @@ class Served:
     thousands of features) is done in a thread while requests go on being served from the
     version they had, and the new one is swapped in whole when ready."""
 
-    def __init__(self, dataset: Dataset, stores: Stores, tiles: Tiles, static_root: str = "/static",
+    def __init__(self, dataset: Dataset, stores: Stores, tiles: Tiles, static: StaticFiles | None = None,
                  dem: Path | None = None, background_after: float = 5.0, tiled_townships_from: int = 2000):
         self.tiles = tiles
         self.tile_archive: TileArchive | None = open_archive(tiles.archive) if tiles.archive else None
-        self.static_root = static_root
+        self.static = static or StaticFiles.of(PACKAGE / "static")
         self.dem = dem
         self.stores = stores
         self.layers = stores.layers
@@ -120,11 +122,11 @@ class Served:
         self._served = self._version_of(analyse(dataset, stores.derived))
 
     @classmethod
-    def open(cls, settings: dict) -> Served:
+    def open(cls, settings: dict, static: StaticFiles | None = None) -> Served:
         """The served data of an app's settings (`geoapp.config`): the stores of its instance
         folder (or PostGIS), seeded from its data dir on first use."""
-        static_root = settings.get("STATIC_ROOT", "/static")
-        tiles = tiles_from_setting(settings["GEOAPP_TILES"], static_root, settings.get("GEOAPP_MAP_APPROVAL"),
+        static = static or StaticFiles.of(PACKAGE / "static")
+        tiles = tiles_from_setting(settings["GEOAPP_TILES"], static, settings.get("GEOAPP_MAP_APPROVAL"),
                                    settings.get("GEOAPP_MAP_PREFIX"))
         dem = settings.get("GEOAPP_DEM")
         if dem and not Path(dem).is_file():
@@ -136,7 +138,7 @@ class Served:
         began = time.perf_counter()
         dataset = with_branch_reports(open_dataset(stores.layers, settings["GEOAPP_DATA_DIR"]), stores)
         report_skipped(dataset)
-        served = cls(dataset, stores, tiles, static_root, Path(dem) if dem else None,
+        served = cls(dataset, stores, tiles, static, Path(dem) if dem else None,
                      float(settings["GEOAPP_BACKGROUND_RELOAD_AFTER"]), int(settings["GEOAPP_TILED_TOWNSHIPS_FROM"]))
         served.load_seconds = time.perf_counter() - began
         served.environment = {name: str(settings[name]) for name in ("GEOAPP_DATA_DIR", "GEOAPP_INSTANCE",
@@ -300,7 +302,7 @@ def version_of_dataset(dataset: Dataset, tiles: Tiles | None = None, dem: Path |
     indexed, drawn on `tiles` (WGS-84 when not given)."""
     analysis = analyse(dataset)
     index = DatasetIndex(analysis.dataset)
-    return ServedVersion(analysis, index, PlanningContext(analysis, dem), tiles or tiles_from_setting("blank", "/static"))
+    return ServedVersion(analysis, index, PlanningContext(analysis, dem), tiles or tiles_from_setting("blank", StaticFiles.of(PACKAGE / "static")))
 
 
 def release_freed_memory() -> None:

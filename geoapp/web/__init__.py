@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from geoapp.config import PACKAGE
+from geoapp.static_files import StaticFiles
 from geoapp.views.tiles import cut_township_tiles_ahead
 from geoapp.web import (
     admin,
@@ -22,6 +24,7 @@ from geoapp.web import (
     proposals,
     security,
     state,
+    static,
     tiles,
     zones,
 )
@@ -30,7 +33,9 @@ from geoapp.web.counties import CountyPrefix
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = CountyPrefix(app.wsgi_app)  # inside the proxy fix: /c/<county>/… is one county's app
-    served = state.init_app(app)
+    files = StaticFiles.of(PACKAGE / "static")
+    static.init_app(app, files)
+    served = state.init_app(app, files)
     security.init_app(app, served.tiles.url)
     app.before_request(apply_upload_limit)  # before CSRF (in auth) reads the form
     i18n.init_app(app)

@@ -30,14 +30,14 @@ def today() -> dt.date:
 
 @bp.get("/farmstays")
 def search_page():
-    data = stay_views.search_page(version(), served().static_root, request.args, current_lang(), url_for, today())
+    data = stay_views.search_page(version(), served().static, request.args, current_lang(), url_for, today())
     problems = [translate(p.message) for p in data.pop("errors")]
     return render_template("farmstays.html", problems=problems, **data), 400 if problems else 200
 
 
 @bp.get("/farmstays/<stay_id>")
 def detail_page(stay_id: str):
-    data = stay_views.detail_page(version(), served().static_root, stay_id, current_lang(), url_for, today())
+    data = stay_views.detail_page(version(), served().static, stay_id, current_lang(), url_for, today())
     return render_template("farmstay.html", **data)
 
 

@@ -1,7 +1,7 @@
 """What an operator watches: `/healthz` (the store opens, which versions this worker serves, how
 old the data is; 503 when the store cannot be read), `/metrics` (Prometheus: requests and their
 latency by route, the reports being made; under gunicorn every worker's counts together, see
-gunicorn.conf.py) and, with GEOAPP_JSON_LOGS=1, one JSON line per request on the log (route,
+geoapp/gunicorn_conf.py) and, with GEOAPP_JSON_LOGS=1, one JSON line per request on the log (route,
 status, milliseconds, worker, data version).
 """
 from __future__ import annotations

@@ -71,7 +71,7 @@ def coverage():
         error, status = translate(err.message), 400
         query = coverage_views.CoverageQuery(DEFAULT_SHADING)
     tiles = township_tiles_url(current) if served().townships_tiled(current) else None
-    parts = coverage_views.coverage_map_parts(current, served().static_root, query.metric, lang,
+    parts = coverage_views.coverage_map_parts(current, served().static, query.metric, lang,
                                               *coverage_urls(query.metric, lang), township_tiles=tiles,
                                               disclose=viewer().disclose)
     data = coverage_views.coverage_page(current, query, lang, viewer().disclose)

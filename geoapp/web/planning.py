@@ -37,7 +37,7 @@ def json_body():
 @bp.get("/planning")
 def page():
     lang = current_lang()
-    data = planning_views.planning_page(version(), served().static_root, lang,
+    data = planning_views.planning_page(version(), served().static, lang,
                                         *coverage_urls("industry_branches", lang))
     return render_template("planning.html", **data)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session
 
+from geoapp.static_files import StaticFiles
 from geoapp.views.served import Served, ServedVersion
 from geoapp.web.counties import requested_county
 
@@ -14,8 +15,8 @@ PUBLISHED = "published"          # the session's {layer: version} this person pu
 UNPINNED = ("static", "ops.healthz", "ops.metrics")  # static files; the operator's own questions
 
 
-def init_app(app: Flask) -> Served:
-    served_data = Served.open({**app.config, "STATIC_ROOT": app.static_url_path or "/static"})
+def init_app(app: Flask, static: StaticFiles) -> Served:
+    served_data = Served.open(dict(app.config), static)
     app.extensions["geoapp"] = served_data
     app.before_request(_pin_version)
     return served_data
