@@ -87,6 +87,33 @@ def day(text, lang: str = "zh") -> str:
     return f"{when.year}年{when.month}月{when.day}日" if lang == "zh" else f"{when.day} {when:%b %Y}"
 
 
+def day_of_year(when: dt.date, lang: str = "zh") -> str:
+    """A day without its year (an opening season, a day inside a range): 7月25日 / 25 Jul."""
+    return f"{when.month}月{when.day}日" if lang == "zh" else f"{when.day} {when:%b}"
+
+
+def day_range(start: dt.date, end: dt.date, lang: str = "zh") -> str:
+    """Two days as one span, year first in Chinese and the year written once when they share it:
+    2027年7月25日–8月20日 / 25 Jul – 20 Aug 2027; 2026年12月20日–2027年1月10日 across a new year."""
+    if lang == "zh":
+        until = day_of_year(end, lang) if end.year == start.year else day(end.isoformat(), lang)
+        return f"{day(start.isoformat(), lang)}–{until}"
+    if end.year == start.year:
+        return f"{day_of_year(start, lang)} – {day_of_year(end, lang)} {end.year}"
+    return f"{day(start.isoformat(), lang)} – {day(end.isoformat(), lang)}"
+
+
+def season(start_md: str, end_md: str, lang: str = "zh") -> str:
+    """A yearly span written month-day ("03-15", "04-15"), as a festival's or an opening season's:
+    3月15日–4月15日 / 15 Mar – 15 Apr (a day the calendar lacks is shown as written)."""
+    from geoapp.dates import LEAP_YEAR, in_year
+    try:
+        start, end = (day_of_year(in_year(md, LEAP_YEAR), lang) for md in (start_md, end_md))
+    except ValueError:
+        return f"{start_md}–{end_md}"
+    return f"{start}–{end}" if lang == "zh" else f"{start} – {end}"
+
+
 def month(text, lang: str = "zh") -> str:
     """A month ("2015-12") as people read it: 2015年12月 / Dec 2015."""
     try:
@@ -128,3 +155,16 @@ def round_break(value: float) -> float:
         return 0.0
     scale = 10 ** (math.floor(math.log10(value)) - 1)
     return math.ceil(value / scale - 1e-9) * scale
+
+
+# Spreadsheet cells: the number stays exact (sums and filters work), its format shows it as people
+# read it — money in 万/亿 on Chinese sheets (302,190,000 元 shows 3.02亿), counts with separators.
+EXCEL_FORMATS = {"yuan": ("#,##0", '[>=100000000]0!.00,,"亿";[>=10000]0!.0,"万";0'),
+                 "km²": ("#,##0.0", "#,##0.0"), "%": ('0.0"%"', '0.0"%"')}
+
+
+def excel_format(unit: str, lang: str = "zh", whole: bool = True) -> str:
+    """The Excel number format of a column counted in `unit` (a catalog msgid: "yuan", "mu", …);
+    `whole`: its values are whole numbers."""
+    english, chinese = EXCEL_FORMATS.get(unit, ("#,##0" if whole else "#,##0.0",) * 2)
+    return chinese if lang == "zh" else english

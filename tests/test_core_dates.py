@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geoapp.analysis.farmstays import festival_is_on, next_dates, open_during
+from geoapp import formats
 from geoapp.dates import in_year, month_day
 from geoapp.layers import LAYERS
 from tests.conftest import DATA_DIR, make_app, run_cli
@@ -74,3 +75,32 @@ def test_a_festival_on_any_day_is_imported_or_refused_and_the_pages_answer(start
         assert client.get(f"/api/farmstays{query}").status_code == 200, query
     marked = client.get("/api/farmstays?from=2027-02-28&to=2027-02-28").get_json()["festivalsOn"]
     assert collection["features"][0]["properties"]["id"] in marked, "on 28 February in a year without the 29th"
+
+
+@given(st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31)), st.integers(0, 400))
+def test_a_span_of_days_reads_year_first_in_chinese_with_each_year_written_once(start, length):
+    """2027年7月25日–8月20日; 2026年12月20日–2027年1月10日 across a new year; 25 Jul – 20 Aug 2027."""
+    end = start + dt.timedelta(days=length)
+    chinese, english = formats.day_range(start, end, "zh"), formats.day_range(start, end, "en")
+    first, _, last = chinese.partition("–")
+    assert first == f"{start.year}年{start.month}月{start.day}日"
+    assert last == (f"{end.month}月{end.day}日" if end.year == start.year else f"{end.year}年{end.month}月{end.day}日")
+    assert english.endswith(f"{end.day} {end:%b} {end.year}") and english.count(str(end.year)) == 1
+    assert (str(start.year) in english.partition(" – ")[0]) == (start.year != end.year)
+
+
+@pytest.mark.parametrize("start_md, end_md, zh, en", [("03-15", "04-15", "3月15日–4月15日", "15 Mar – 15 Apr"),
+                                                      ("12-20", "01-10", "12月20日–1月10日", "20 Dec – 10 Jan"),
+                                                      ("02-29", "03-01", "2月29日–3月1日", "29 Feb – 1 Mar")])
+def test_a_yearly_season_is_written_as_people_read_it(start_md, end_md, zh, en):
+    assert formats.season(start_md, end_md, "zh") == zh and formats.season(start_md, end_md, "en") == en
+
+
+def test_the_zone_page_gives_its_festivals_dates_in_words(tmp_path):
+    client = make_app(DATA_DIR, tmp_path / "instance").test_client()
+    festivals = gpd.read_file(DATA_DIR / "festivals.geojson")
+    zone_id = next(z for z in gpd.read_file(DATA_DIR / "zones.geojson").id
+                   if festivals.name_zh.map(lambda n: n in client.get(f"/zones/{z}").get_data(as_text=True)).any())
+    page = client.get(f"/zones/{zone_id}").get_data(as_text=True)
+    shown = [f for f in festivals.itertuples() if f.name_zh in page]
+    assert shown and all(formats.season(f.start_md, f.end_md) in page and f.start_md not in page for f in shown)

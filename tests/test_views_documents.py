@@ -81,6 +81,8 @@ def test_the_report_has_a_title_page_a_map_two_pages_per_zone_the_late_branches_
     assert all(re.sub(r"\s+", "", organisations.name_zh[i]) in late for i in red), "every late branch, by name"
     fonts = subprocess.run(["pdffonts", str(report_pdf)], capture_output=True, text=True, check=True).stdout
     assert "CJK" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]), "fonts embedded"
+    faces = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
+    assert all("CJK-SC" in face for face in faces), f"every word in the simplified-Chinese face: {faces}"
 
 
 def test_the_report_pages_are_drawn_with_names_and_a_legend(report_pdf):
@@ -117,8 +119,29 @@ def test_the_tables_download_as_csv_and_xlsx(client, analysis):
     from openpyxl import load_workbook
     book = load_workbook(io.BytesIO(client.get("/coverage/tables.xlsx?lang=en").data))
     assert book.sheetnames[:2] == ["Zones", "Townships"]
-    assert book["Townships"].max_row == 1 + len(analysis.townships)
-    assert isinstance(book["Zones"]["F2"].value, (int, float)), "numbers stay numbers"
+    assert book["Townships"].max_row == 2 + 1 + len(analysis.townships), "a title line, a gap, the header, the rows"
+    assert isinstance(book["Zones"]["F4"].value, (int, float)), "numbers stay numbers"
+
+
+def test_the_workbook_has_a_title_a_filter_and_money_shown_in_wan(client, analysis):
+    from openpyxl import load_workbook
+    from geoapp.formats import beijing_today
+    book = load_workbook(io.BytesIO(client.get("/coverage/tables.xlsx?lang=zh").data))
+    zones = book["联动区"]
+    today = beijing_today()
+    assert zones["A1"].value.startswith("汉源县") and f"{today.year}年{today.month}月{today.day}日" in zones["A1"].value
+    headers = [cell.value for cell in zones[3]]
+    assert zones.auto_filter.ref.startswith("A3:") and zones.freeze_panes == "B4"
+    money = zones.cell(4, headers.index("扶持贷款金额（元）") + 1)
+    assert money.value == analysis.zones.loan_amount_yuan.iloc[0], "the exact amount is kept"
+    assert "万" in money.number_format and "亿" in money.number_format
+    count = zones.cell(4, headers.index("特色产业党支部") + 1)
+    assert count.number_format == "#,##0" and isinstance(count.value, int)
+    english = load_workbook(io.BytesIO(client.get("/coverage/tables.xlsx?lang=en").data))["Zones"]
+    english_headers = [cell.value for cell in english[3]]
+    assert english.cell(4, english_headers.index("Loan amount (yuan)") + 1).number_format == "#,##0"
+    statistics = load_workbook(io.BytesIO(client.get("/coverage/party-statistics.xlsx?lang=zh").data))
+    assert all(sheet["A1"].value.startswith("汉源县") for sheet in statistics.worksheets[:2])
 
 
 # A local base map ----------------------------------------------------------------------------------
@@ -223,13 +246,14 @@ def test_on_amap_overlays_are_shifted_to_gcj02_and_clicks_shifted_back(tmp_path,
 def test_the_party_statistics_tables_count_by_kind_and_zone_and_hold_no_personal_row(client, analysis, auth):
     from openpyxl import load_workbook
     book = load_workbook(io.BytesIO(client.get("/coverage/party-statistics.xlsx?lang=zh").data))
-    organisations = list(book.worksheets[0].iter_rows(values_only=True))
+    assert book.worksheets[0]["A1"].value.startswith("汉源县"), "each sheet has its title line, then the table"
+    organisations = list(book.worksheets[0].iter_rows(min_row=3, values_only=True))
     assert organisations[0][:5] == ("联动区", "联动区党总支", "特色产业党支部", "产业协会党支部", "行业主管部门产业党总支")
     zones, county = organisations[1:-1], organisations[-1]
     assert [sum(row[i] for row in zones) for i in range(1, 8)] == list(county[1:8]), "the zones add up to the county"
     kinds = analysis.dataset["party_organisations"].kind.value_counts()
     assert county[1:5] == (kinds["general"], kinds["industry"], kinds["association"], kinds["sector"])
-    members = list(book.worksheets[1].iter_rows(values_only=True))
+    members = list(book.worksheets[1].iter_rows(min_row=3, values_only=True))
     assert len(members) == len(organisations), "a row a zone, none a person"
     structure = analysis.dataset["member_structure"]
     assert members[-1][2:7] == tuple(structure[structure.dimension == "age"].groupby("value", sort=False)["count"]
@@ -238,7 +262,7 @@ def test_the_party_statistics_tables_count_by_kind_and_zone_and_hold_no_personal
     public_new = [row[-1] for row in members[1:-1]]
     office = auth.client("statistician", "planner")
     seen = list(load_workbook(io.BytesIO(office.get("/coverage/party-statistics.xlsx?lang=zh").data))
-                .worksheets[1].iter_rows(values_only=True))
+                .worksheets[1].iter_rows(min_row=3, values_only=True))
     office_new = [row[-1] for row in seen[1:-1]]
     assert all(isinstance(v, int) for v in office_new), "the office sees every count"
     assert public_new == [v if v == 0 or v >= 5 else "不足5" for v in office_new], "the public, the rule"

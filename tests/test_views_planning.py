@@ -344,6 +344,9 @@ def test_two_proposals_compare_side_by_side_and_print_as_a_sheet(planning_app, b
     result = compared[0]["analysis"]
     assert "甲方案" in text and township[result["townships"][0]["code"]] in text
     assert "修改记录" in text and "ann" in text and "草稿" in text
+    fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True, check=True).stdout
+    faces = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
+    assert all("CJK-SC" in face for face in faces), f"every word in the simplified-Chinese face: {faces}"
 
 
 def test_anonymous_visitors_analyse_but_cannot_list_proposals(client):

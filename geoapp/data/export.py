@@ -93,7 +93,7 @@ def workbook(sheets: list[Sheet]) -> bytes:
                     cell.value = value
                     if column - 1 in sheet.number_formats and value is not None:
                         cell.number_format = sheet.number_formats[column - 1]
-        if sheet.headers:
+        if sheet.headers and sheet.rows:
             last = get_column_letter(len(sheet.headers))
             page.auto_filter.ref = f"A{first}:{last}{first + max(1, len(sheet.rows))}"
             page.freeze_panes = f"B{first + 1}"

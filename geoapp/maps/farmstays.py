@@ -8,6 +8,7 @@ import datetime as dt
 import folium
 import geopandas as gpd
 
+from geoapp import formats
 from geoapp.analysis.farmstays import next_dates
 from geoapp.maps.assets import Tiles, base_map
 from geoapp.maps.display import feature_collection, simplified
@@ -24,15 +25,9 @@ def stars_text(stars: int) -> str:
     return "★" * int(stars) + "☆" * (5 - int(stars))
 
 
-def day_text(day: dt.date, lang: str) -> str:
-    return f"{day.month}月{day.day}日" if lang != "en" else day.strftime("%-d %b")
-
-
 def festival_dates_text(start_md: str, end_md: str, lang: str, today: dt.date) -> str:
-    """'3月15日–4月15日 2027' / '15 Mar – 15 Apr 2027' for the festival's next (or current) dates."""
-    start, end = next_dates(start_md, end_md, today)
-    joint = "–" if lang != "en" else " – "
-    return f"{day_text(start, lang)}{joint}{day_text(end, lang)} {start.year}"
+    """'2027年3月15日–4月15日' / '15 Mar – 15 Apr 2027' for the festival's next (or current) dates."""
+    return formats.day_range(*next_dates(start_md, end_md, today), lang)
 
 
 def festival_details(festival, lang: str, today: dt.date) -> dict:

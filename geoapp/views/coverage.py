@@ -13,6 +13,7 @@ import pandas as pd
 
 from geoapp import formats, indicators, params
 from geoapp.analysis.identify import holding, near
+from geoapp.data.export import Sheet
 from geoapp.figures import ARTICLE_FIGURES
 from geoapp.indicators import DEFAULT_SHADING, Indicator
 from geoapp.maps.coverage import LAYERS_BY_KEY, CoverageMap, coverage_map, swatch_css
@@ -438,4 +439,26 @@ def coverage_table(version: ServedVersion, table: str, lang: str, disclose: bool
                     + [fewer if figure[i.id] is None and i.private_unless else figure[i.id] for i in shown])
     headers = [_(label) for _column, label in TABLE_IDENTITY[table]] + [i.heading(_) for i in shown]
     return headers, rows
+
+
+def coverage_sheet(version: ServedVersion, table: str, title: str, lang: str, disclose: bool = False) -> Sheet:
+    """The per-zone or per-township table as a workbook sheet: a title line (the county, the table,
+    the day it was made) and each measure in its number format."""
+    headers, rows = coverage_table(version, table, lang, disclose)
+    first = len(TABLE_IDENTITY[table])
+    shown = indicators.in_scope(indicators.ZONE if table == "zones" else indicators.TOWNSHIP)
+
+    def whole(column: int) -> bool:
+        return all(not isinstance(row[column], float) or row[column].is_integer() for row in rows)
+    return Sheet(title, headers, rows, caption=sheet_caption(title, lang),
+                 number_formats={first + n: formats.excel_format(i.unit, lang, whole(first + n))
+                                 for n, i in enumerate(shown)})
+
+
+def sheet_caption(title: str, lang: str) -> str:
+    """A workbook sheet's title line: 汉源县产业党建联动区 · 乡镇 · 2026年12月5日制表."""
+    _ = translator(lang)
+    made = formats.day(formats.beijing_today().isoformat(), lang)
+    return " · ".join([_("Hanyuan County industry party-building linkage zones"), title,
+                       _("made %(day)s") % {"day": made}])
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoapp import params
+from geoapp import formats, params
 from geoapp.analysis.directions import directions, phone_link
 from geoapp.analysis.farmstays import (
     FarmStayQuery,
@@ -232,8 +232,7 @@ def open_season(stay, lang: str) -> str | None:
         return None
 
     def day(md: str) -> str:
-        date = in_year(md, LEAP_YEAR)
-        return f"{date.month}月{date.day}日" if lang != "en" else date.strftime("%-d %b")
+        return formats.day_of_year(in_year(md, LEAP_YEAR), lang)
     _ = translator(lang)
     return _("Open from %(start)s to %(end)s") % {"start": day(start), "end": day(end)}
 

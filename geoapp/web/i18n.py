@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["beijing"] = lambda moment: formats.beijing_time(moment, current_lang())
     app.jinja_env.filters["day"] = lambda text: formats.day(text, current_lang())
     app.jinja_env.filters["month"] = lambda text: formats.month(text, current_lang())
+    app.jinja_env.filters["season"] = lambda start_md, end_md: formats.season(start_md, end_md, current_lang())
 
     @app.after_request
     def remember(response):

@@ -93,7 +93,7 @@ def coverage_tables_csv():
 @bp.get("/coverage/tables.xlsx")
 def coverage_tables_xlsx():
     lang = current_lang()
-    sheets = [Sheet(title, *coverage_views.coverage_table(version(), table, lang, viewer().disclose))
+    sheets = [coverage_views.coverage_sheet(version(), table, title, lang, viewer().disclose)
               for table, title in (("zones", _("Zones")), ("townships", _("Townships")))]
     sheets.append(about_sheet(lang))
     return Response(workbook(sheets), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -111,8 +111,8 @@ def party_statistics_xlsx():
     """The organisation and member tables as the party's internal statistics (党内统计) have them:
     counts by kind and zone, no personal rows."""
     lang = current_lang()
-    sheets = [Sheet(title, headers, rows) for title, headers, rows in
-              branch_views.party_statistics(version(), lang, viewer().disclose)]
+    sheets = [Sheet(title, headers, rows, caption=coverage_views.sheet_caption(title, lang))
+              for title, headers, rows in branch_views.party_statistics(version(), lang, viewer().disclose)]
     sheets.append(about_sheet(lang))
     return Response(workbook(sheets), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="hanyuan-party-statistics.xlsx"'})
