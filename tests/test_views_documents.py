@@ -125,6 +125,7 @@ def test_the_tables_download_as_csv_and_xlsx(client, analysis):
 
 def test_the_workbook_has_a_title_a_filter_and_money_shown_in_wan(client, analysis):
     from openpyxl import load_workbook
+
     from geoapp.formats import beijing_today
     book = load_workbook(io.BytesIO(client.get("/coverage/tables.xlsx?lang=zh").data))
     zones = book["联动区"]

@@ -3,6 +3,7 @@ OpenAPI definition, and OWSLib (a real client) reading every public layer over H
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import schemathesis
@@ -55,7 +56,7 @@ def test_bbox_and_property_filters_match_geopandas(client, dataset):
 
 @pytest.mark.parametrize("query,message", [("bbox=1,2", "bbox must be"), ("limit=0", "limit must be"),
                                            ("offset=-3", "offset must be"), ("colour=red", "unknown parameter 'colour'"),
-                                           ("stars=many", "stars must be a number"), ("f=html", "speaks JSON")])
+                                           ("stars=many", "stars must be a number"), ("f=xml", "speaks JSON")])
 def test_bad_parameters_get_a_400_naming_them(client, query, message):
     response = client.get(f"/ogc/collections/farm_stays/items?{query}&lang=en")
     assert response.status_code == 400 and message in response.get_json()["description"]
@@ -170,7 +171,7 @@ def test_a_large_page_is_written_in_pieces_and_reads_as_the_small_pages_do(tmp_p
         assert "Content-Length" in page.headers
         small += page.get_json()["features"]
     assert body["features"] == small
-    assert [link["rel"] for link in body["links"]] == ["self", "next", "prev"]
+    assert [link["rel"] for link in body["links"]] == ["self", "alternate", "next", "prev"]
 
 
 @pytest.mark.parametrize("column", [c.name for layer in PUBLIC_LAYERS for c in LAYERS[layer].columns
@@ -203,9 +204,12 @@ def test_the_ogc_api_answers_whatever_schemathesis_sends_without_a_500(tmp_path)
                 assert response.status_code < 500, (case.path, case.query, response.text[:300])
                 if response.status_code >= 400:
                     media = {k.lower(): v for k, v in response.headers.items()}["content-type"]
-                    assert str(media[0] if isinstance(media, list) else media).startswith("application/json"), \
-                        "errors are JSON"
-                    assert response.json()["description"], "and say what is wrong"
+                    media = str(media[0] if isinstance(media, list) else media)
+                    if (case.query or {}).get("f") == "html":   # a person asked for a page: the error is one
+                        assert media.startswith("text/html") and 'class="error"' in response.text
+                    else:
+                        assert media.startswith("application/json"), "errors are JSON"
+                        assert response.json()["description"], "and say what is wrong"
             try:
                 answers()
             except Unsatisfiable:  # nothing of this operation can be broken (any text is a feature id)
@@ -288,3 +292,58 @@ def test_gdal_reads_every_public_layer_in_cgcs2000(tmp_path):
             frame = pyogrio.read_dataframe(f"OAPIF:{url}/ogc", layer=layer, CRS="EPSG:4490")
             assert frame.crs.to_epsg() == 4490 and len(frame) == len(dataset[layer]), layer
             assert abs(frame.total_bounds[0] - dataset[layer].total_bounds[0]) < 1e-4, f"{layer}: lon, lat as GIS has them"
+
+
+# Pages a person can browse (f=html) -----------------------------------------------------------------
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"}
+
+
+def test_a_browser_gets_pages_and_a_gis_client_json_from_the_same_addresses(client, dataset):
+    zone = dataset["zones"].id.iloc[0]
+    for path in ("/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/zones",
+                 "/ogc/collections/zones/queryables", "/ogc/collections/zones/items", f"/ogc/collections/zones/items/{zone}"):
+        page, data = client.get(path, headers=BROWSER), client.get(path, headers={"Accept": "*/*"})
+        assert page.status_code == data.status_code == 200, path
+        assert page.mimetype == "text/html" and data.mimetype != "text/html", path
+        assert client.get(f"{path}?f=json", headers=BROWSER).mimetype != "text/html", "f= decides over Accept"
+        assert client.get(f"{path}?f=html").mimetype == "text/html"
+        assert "Accept" in page.headers["Vary"] and page.headers["ETag"] != data.headers["ETag"], "cached apart"
+    definition = client.get("/ogc/api", headers=BROWSER)
+    assert definition.status_code == 200 and definition.get_json()["openapi"].startswith("3."), "a definition is JSON"
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html" in client.get("/ogc/conformance").get_json()[
+        "conformsTo"]
+
+
+def test_every_answer_links_its_page_and_the_page_links_its_json_and_its_features(client, dataset):
+    stay = dataset["farm_stays"].iloc[0]
+    for path in ("/ogc", "/ogc/collections", "/ogc/collections/farm_stays", "/ogc/collections/farm_stays/items?limit=3",
+                 f"/ogc/collections/farm_stays/items/{stay.id}"):
+        body = client.get(path).get_json()
+        [page_link] = [link["href"] for link in body["links"] if link["rel"] == "alternate"]
+        page = client.get(page_link.replace("http://localhost", ""))
+        assert page.status_code == 200 and page.mimetype == "text/html", path
+    items = client.get(f"/ogc/collections/farm_stays/items?f=html&limit=3&stars={stay.stars}").get_data(as_text=True)
+    shown = dataset["farm_stays"][dataset["farm_stays"].stars == stay.stars].head(3)
+    assert all(f"/ogc/collections/farm_stays/items/{i}?f=html" in items for i in shown.id), "each feature links its page"
+    assert f"stars={stay.stars}" in items, "the page's JSON twin keeps the filter"
+    one = client.get(f"/ogc/collections/farm_stays/items/{stay.id}?f=html&lang=zh").get_data(as_text=True)
+    assert stay.name_zh in one and f"/ogc/collections/farm_stays/items/{stay.id}?f=json" in one
+
+
+def test_a_page_of_features_holds_at_most_five_hundred(tmp_path):
+    from tests.conftest import copy_of_data, make_app
+    app = make_app(copy_of_data(tmp_path / "data", farm_stays=1200), tmp_path / "instance")
+    client = app.test_client()
+    page = client.get("/ogc/collections/farm_stays/items?f=html&limit=5000").get_data(as_text=True)
+    assert len(re.findall(r'/ogc/collections/farm_stays/items/[^/?"]+\?f=html', page)) == 500 and "offset=500" in page
+    assert len(client.get("/ogc/collections/farm_stays/items?limit=5000").get_json()["features"]) == 1200
+
+
+def test_pages_show_hostile_names_as_text(hostile_app):
+    from tests.conftest import HOSTILE_EN, HOSTILE_ZH
+    client = hostile_app.test_client()
+    for path in ("/ogc/collections/zones/items?f=html&limit=100", "/ogc/collections/townships/items?f=html&limit=100"):
+        page = client.get(path).get_data(as_text=True)
+        assert HOSTILE_EN not in page and HOSTILE_ZH not in page
+        assert "&lt;/script&gt;" in page or "&lt;img" in page

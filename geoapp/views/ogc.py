@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import numpy as np
 import orjson
@@ -26,6 +27,7 @@ from geoapp.records import plain_values
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -40,6 +42,8 @@ SUPPORTED_CRS = {CRS84: (4326, False), f"{EPSG}4326": (4326, True), f"{EPSG}4490
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+HTML = "text/html"
+MAX_HTML_LIMIT = 500    # a page a person reads (and its map) holds at most this many features
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10**9
@@ -152,6 +156,7 @@ class FeaturesAPI:
                 "description": "Linkage zones, industry bases, party organisations, cooperatives, farm stays and "
                                "festivals of Hanyuan County (all but the county boundary illustrative).",
                 "links": [self._link("", "self", JSON, "this document"),
+                          self._link("?f=html", "alternate", HTML, "this document as a page"),
                           self._link("/api", "service-desc", OPENAPI, "the API definition"),
                           self._link("/conformance", "conformance", JSON, "conformance classes"),
                           self._link("/collections", "data", JSON, "the collections")]}
@@ -167,6 +172,7 @@ class FeaturesAPI:
                 "geometryType": layer.geometry[-1] if len(layer.geometry) > 1 else layer.geometry[0],
                 "extent": {"spatial": {"bbox": [[minx, miny, maxx, maxy]], "crs": CRS84}},
                 "links": [self._link(f"/collections/{collection_id}", "self", JSON),
+                          self._link(f"/collections/{collection_id}?f=html", "alternate", HTML, "as a page"),
                           self._link(f"/collections/{collection_id}/items", "items", GEOJSON, "the features"),
                           self._link(f"/collections/{collection_id}/queryables", QUERYABLES_REL,
                                      "application/schema+json", "the properties it can be filtered by")]}
@@ -187,7 +193,8 @@ class FeaturesAPI:
 
     def collections(self) -> dict:
         return {"collections": [self._describe(c) for c in PUBLIC_LAYERS],
-                "links": [self._link("/collections", "self", JSON)]}
+                "links": [self._link("/collections", "self", JSON),
+                          self._link("/collections?f=html", "alternate", HTML, "as a page")]}
 
     def collection(self, collection_id: str) -> dict:
         return self._describe(collection_id)
@@ -225,10 +232,11 @@ class FeaturesAPI:
                            known=", ".join(names))
         return chosen
 
-    def items(self, collection_id: str, args: dict[str, str]) -> dict:
-        """Features matching `bbox` and property filters, paged by `limit` and `offset`, through
-        the layer's index: the cost is what matches and the page, not the layer's size."""
-        page = self._page(collection_id, args)
+    def items(self, collection_id: str, args: dict[str, str], most: int = MAX_LIMIT) -> dict:
+        """Features matching `bbox` and property filters, paged by `limit` (at most `most`) and
+        `offset`, through the layer's index: the cost is what matches and the page, not the
+        layer's size."""
+        page = self._page(collection_id, args, most)
         features = self._features(page.layer, page.rows, page.columns, page.crs)
         return {"type": "FeatureCollection", "features": features, "numberMatched": page.matched,
                 "numberReturned": len(features), "links": page.links}
@@ -250,10 +258,10 @@ class FeaturesAPI:
                 yield ("," if start else head) + chunk + ("]}" if last else "")
         return pieces()
 
-    def _page(self, collection_id: str, args: dict[str, str]) -> ItemsPage:
+    def _page(self, collection_id: str, args: dict[str, str], most: int = MAX_LIMIT) -> ItemsPage:
         layer, _frame = self._collection_or_404(collection_id)
         # a limit above the most is the most (Part 1: the server may lower it), not an error
-        limit = min(_checked(lambda: params.whole(args, "limit", 1, 10**12, default=DEFAULT_LIMIT)), MAX_LIMIT)
+        limit = min(_checked(lambda: params.whole(args, "limit", 1, 10**12, default=DEFAULT_LIMIT)), most)
         offset = _checked(lambda: params.whole(args, "offset", 0, MAX_OFFSET, default=0))
         unknown = set(args) - RESERVED - {c.name for c in layer.columns}
         if unknown:
@@ -279,17 +287,18 @@ class FeaturesAPI:
             else:
                 rows = index.where_equal(rows, name, args[name])
         query = {k: v for k, v in args.items() if k not in ("offset", "f")}
-        links = [self._items_link(collection_id, query, offset, limit, "self")]
+        links = [self._items_link(collection_id, query, offset, limit, "self"),
+                 self._items_link(collection_id, {**query, "f": "html"}, offset, limit, "alternate", HTML)]
         if offset + limit < len(rows):
             links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
         if offset > 0:
             links.append(self._items_link(collection_id, query, max(0, offset - limit), limit, "prev"))
         return ItemsPage(layer, rows[offset:offset + limit], columns, len(rows), links, crs)
 
-    def _items_link(self, collection_id, query, offset, limit, rel) -> dict:
+    def _items_link(self, collection_id, query, offset, limit, rel, media: str = GEOJSON) -> dict:
         from urllib.parse import urlencode
         params = urlencode({**query, "limit": limit, "offset": offset})
-        return self._link(f"/collections/{collection_id}/items?{params}", rel, GEOJSON)
+        return self._link(f"/collections/{collection_id}/items?{params}", rel, media)
 
     def item(self, collection_id: str, feature_id: str, args: dict[str, str] | None = None) -> dict:
         layer, _frame = self._collection_or_404(collection_id)
@@ -299,7 +308,8 @@ class FeaturesAPI:
             raise OGCError(404, "NotFound", N_("no feature %(id)s in %(collection)s"), id=repr(feature_id)[:60],
                            collection=collection_id)
         [feature] = self._features(layer, np.array([position]), [c.name for c in layer.columns], crs)
-        feature["links"] = [self._link(f"/collections/{collection_id}/items/{feature_id}", "self", GEOJSON),
+        here = f"/collections/{collection_id}/items/{quote(feature_id, safe='')}"
+        feature["links"] = [self._link(here, "self", GEOJSON), self._link(f"{here}?f=html", "alternate", HTML, "as a page"),
                             self._link(f"/collections/{collection_id}", "collection", JSON)]
         return feature
 
@@ -317,13 +327,16 @@ class FeaturesAPI:
                                                                    "enum": list(SUPPORTED_CRS)}},
                   "bbox-crs": {"name": "bbox-crs", "in": "query", "schema": {"type": "string", "format": "uri",
                                                                              "enum": list(SUPPORTED_CRS)}}}
+        common["f"] = {"name": "f", "in": "query", "description": "json (the default), or html: a page a person reads",
+                       "schema": {"type": "string", "enum": ["json", "html"]}}
         ok = lambda media, text: {"200": {"description": text, "content": {media: {"schema": {"type": "object"}}}}}  # noqa: E731
         paths: dict[str, dict] = {
-            "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "responses": ok(JSON, "links")}},
+            "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "parameters": [common["f"]],
+                          "responses": ok(JSON, "links")}},
             "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
-                                     "responses": ok(JSON, "conformance classes")}},
+                                     "parameters": [common["f"]], "responses": ok(JSON, "conformance classes")}},
             "/collections": {"get": {"summary": "Collections", "operationId": "getCollections",
-                                     "responses": ok(JSON, "the collections")}},
+                                     "parameters": [common["f"]], "responses": ok(JSON, "the collections")}},
         }
         kinds = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
         for collection_id in PUBLIC_LAYERS:
@@ -332,19 +345,19 @@ class FeaturesAPI:
                           for c in layer.columns]
             paths[f"/collections/{collection_id}"] = {"get": {
                 "summary": f"{layer.title_en}: description", "operationId": f"describe_{collection_id}",
-                "responses": ok(JSON, "the collection")}}
+                "parameters": [common["f"]], "responses": ok(JSON, "the collection")}}
             paths[f"/collections/{collection_id}/items"] = {"get": {
                 "summary": f"{layer.title_en}: features", "operationId": f"get_{collection_id}_items",
                 "parameters": [common["bbox"], common["bbox-crs"], common["crs"], common["limit"], common["offset"],
-                               common["properties"], *properties],
+                               common["properties"], common["f"], *properties],
                 "responses": {**ok(GEOJSON, "features"), "400": {"description": "a bad parameter"}}}}
             paths[f"/collections/{collection_id}/queryables"] = {"get": {
                 "summary": f"{layer.title_en}: queryables", "operationId": f"get_{collection_id}_queryables",
-                "responses": ok("application/schema+json", "the queryable properties")}}
+                "parameters": [common["f"]], "responses": ok("application/schema+json", "the queryable properties")}}
             paths[f"/collections/{collection_id}/items/{{featureId}}"] = {"get": {
                 "summary": f"{layer.title_en}: one feature", "operationId": f"get_{collection_id}_item",
                 "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}},
-                               common["crs"]],
+                               common["crs"], common["f"]],
                 "responses": {**ok(GEOJSON, "the feature"), "404": {"description": "no such feature"}}}}
         return {"openapi": "3.0.3", "info": {"title": self.title, "version": "1.0.0"},
                 "servers": [{"url": self.base_url}], "paths": paths}

@@ -12,6 +12,7 @@ from geoapp.maps.coverage import LAYER_KEYS
 from geoapp.messages import N_
 from geoapp.views import branches as branch_views
 from geoapp.views import coverage as coverage_views
+from geoapp.views import openapi as openapi_views
 from geoapp.web.auth import viewer
 from geoapp.web.i18n import current_lang
 from geoapp.web.state import version, with_notice
@@ -33,6 +34,21 @@ def article_figures() -> dict:
     return {f.key: {"value": f.value, "at_least": f.at_least, "words_zh": f.words_zh,
                     "label_zh": f.label_zh, "label_en": f.label_en,
                     "agrees": f.agrees_with(summary[f.key])} for f in ARTICLE_FIGURES}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.0 description of this JSON API (the OGC API's is at /ogc/api)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+    try:
+        served_version = package_version("geoapp")
+    except PackageNotFoundError:  # (run from a checkout that was never installed)
+        served_version = "0"
+    base = f"{request.scheme}://{request.host}{request.root_path}/api"
+    answer = jsonify(openapi_views.api_definition(base, list(version().analysis.metrics), served_version))
+    answer.mimetype = "application/vnd.oai.openapi+json"
+    return answer
 
 
 @bp.get("/summary")
