@@ -126,7 +126,7 @@ def test_the_list_and_the_map_stay_in_step(live_server, open_page, dataset):
     page = watched.page
     loaded(page)
     stay = dataset["farm_stays"].iloc[3]
-    page.locator(f'#results li[data-id="{stay.id}"] .meta').click()
+    page.locator(f'#results li[data-id="{stay.id}"] .meta >> nth=0').click()
     title = page.locator(".leaflet-popup-content .geoapp-popup-title")
     title.wait_for(timeout=5000)
     assert title.inner_text() == stay.name_zh
@@ -174,7 +174,14 @@ def test_a_farm_stay_page_on_a_phone_shows_the_way_there(live_server, open_page,
     text = page.locator("main").inner_text()
     if lang == "en":
         assert stay.address_en in text and stay.season_en in text, "English data fields in English"
-    assert page.locator(".photo-placeholder").is_visible(), "a neat placeholder, no fake photos"
+    # no photo: something true instead — where it is, with its nearest village and festival venue
+    assert page.locator(".where-figure svg.mini-map circle.stay").is_visible()
+    metric = "EPSG:32648"
+    here = dataset["farm_stays"].to_crs(metric).geometry.iloc[0]
+    for layer in ("villages", "festivals"):
+        places = dataset[layer].to_crs(metric)
+        nearest = places.iloc[int(places.geometry.distance(here).argmin())]
+        assert (nearest.name_zh if lang == "zh" else nearest.name_en) in page.locator(".where-figure figcaption").inner_text()
     watched.screenshot(f"farmstay-page-phone-{lang}")
     assert watched.errors == [] and watched.foreign_requests == []
 
@@ -237,7 +244,7 @@ def test_hostile_names_show_as_text_in_the_popup(hostile_stay_app, open_page):
         watched = open_page(server.url, "/farmstays?lang=zh")
         page = watched.page
         loaded(page)
-        page.locator('#results li[data-id="FS01"] .meta').click()
+        page.locator('#results li[data-id="FS01"] .meta >> nth=0').click()
         title = page.locator(".leaflet-popup-content .geoapp-popup-title")
         title.wait_for(timeout=5000)
         assert title.inner_text() == HOSTILE_ZH
@@ -298,7 +305,7 @@ def test_a_listed_stay_inside_a_group_opens_on_the_map(crowded_server, open_page
     first = list_ids(page)[0]
     assert page.evaluate("id => !(id in geoapp.farmstays.markers)", first), "grouped at the county view"
     name = page.locator(f'#results li[data-id="{first}"] .stay-name').inner_text()
-    page.locator(f'#results li[data-id="{first}"] .meta').click()
+    page.locator(f'#results li[data-id="{first}"] .meta >> nth=0').click()
     title = page.locator(".leaflet-popup-content .geoapp-popup-title")
     title.wait_for(timeout=10000)
     assert title.inner_text() == name

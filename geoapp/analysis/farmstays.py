@@ -165,11 +165,17 @@ _PARTS = "\x1f"  # between the parts of one stay's source text (stored text neve
 def _english_and_search_text(source: str) -> tuple[str, str]:
     """(English name, search text) of one stay from "name_zh␟name_en␟its township's text": the
     English name is `name_en`, or the capitalised pinyin of `name_zh` where there is none; the
-    search text is the names in Chinese, English and pinyin, then the township's, folded."""
+    search text is the names in Chinese, English, pinyin and pinyin initials (梨花山庄: lhsz, as
+    Chinese apps accept), then the township's, folded."""
     zh, en, town = source.split(_PARTS)
     syllables = lazy_pinyin(zh) if zh else []
     english = en if en.strip() else " ".join(s.capitalize() for s in syllables)
-    return english, "|".join((_fold(zh), _fold(english), "".join(syllables).lower(), town))
+    return english, "|".join((_fold(zh), _fold(english), "".join(syllables).lower(), initials(syllables), town))
+
+
+def initials(syllables) -> str:
+    """The first letters of pinyin syllables (['li', 'hua'] -> 'lh'); other text is left out."""
+    return "".join(s[0] for s in syllables if s and s[0].isascii() and s[0].isalpha()).lower()
 
 
 def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame,
@@ -180,12 +186,13 @@ def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame
     `remembered` (the store's `DerivedTexts`, or None) gives back what an earlier start made
     from the same names."""
     prepared = farm_stays.copy(deep=False)  # copy-on-write: the columns are shared with the layer, not doubled
-    township_text = {t.code: "|".join(_fold(p) for p in (t.name_zh, t.name_en, pinyin(t.name_zh)))
+    township_text = {t.code: "|".join(_fold(p) for p in (t.name_zh, t.name_en, pinyin(t.name_zh),
+                                                         initials(_syllables(t.name_zh))))
                      for t in townships.itertuples()}
     sources = [f"{zh if isinstance(zh, str) else ''}{_PARTS}{en if isinstance(en, str) else ''}{_PARTS}"
                f"{township_text.get(town, '')}"
                for zh, en, town in zip(prepared.name_zh.tolist(), prepared.name_en.tolist(), prepared.township.tolist())]
-    made = (remembered.parts("farm-stay-text", sources, _english_and_search_text) if remembered is not None
+    made = (remembered.parts("farm-stay-text-initials", sources, _english_and_search_text) if remembered is not None
             else [_english_and_search_text(source) for source in sources])
     prepared["name_en"] = [english for english, _text in made]
     towns = townships.set_index("code")

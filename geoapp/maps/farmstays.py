@@ -4,9 +4,12 @@ that split on tap), and the small map on a farm stay's page."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+import shapely
 
 from geoapp import formats
 from geoapp.analysis.farmstays import next_dates
@@ -86,3 +89,34 @@ def farm_stay_page_map(stay, festivals: gpd.GeoDataFrame, lang: str, tiles: Tile
     festival_layer(festivals, lang, today, tiles.to_display).add_to(m)
     MapHooks(words=control_words(lang)).add_to(m)
     return m
+
+
+@dataclass(frozen=True)
+class MiniMap:
+    """Where a point is in the county, drawn small (a farm stay's card that has no photo): the
+    county's outline as an SVG path in a box WIDTH wide and `height` high (north up; a degree of
+    longitude shortened by the cosine of the latitude, as on the map), and a point's place in it."""
+    minx: float
+    maxy: float
+    scale: float       # box units per degree of latitude
+    shrink: float      # cos(latitude): a degree of longitude is this much shorter
+    height: float
+    path: str
+
+    WIDTH = 100.0
+
+    @classmethod
+    def of(cls, county: gpd.GeoDataFrame) -> MiniMap:
+        minx, miny, maxx, maxy = county.total_bounds
+        shrink = math.cos(math.radians((miny + maxy) / 2))
+        scale = cls.WIDTH / max((maxx - minx) * shrink, 1e-9)
+        outline = shapely.simplify(county.geometry.union_all(), (maxx - minx) / 150)
+        box = cls(float(minx), float(maxy), scale, shrink, round((maxy - miny) * scale, 1), "")
+        rings = [ring for polygon in getattr(outline, "geoms", [outline]) for ring in [polygon.exterior]]
+        path = " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in (box.place(lon, lat) for lon, lat in ring.coords))
+                        + " Z" for ring in rings)
+        return cls(box.minx, box.maxy, box.scale, box.shrink, box.height, path)
+
+    def place(self, lon: float, lat: float) -> tuple[float, float]:
+        """(x, y) of a point in the box, to a tenth of a unit."""
+        return (round((lon - self.minx) * self.shrink * self.scale, 1), round((self.maxy - lat) * self.scale, 1))

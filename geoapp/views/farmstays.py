@@ -9,8 +9,11 @@ the framework; `today` is passed in (the festival dates depend on it).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -32,6 +35,7 @@ from geoapp.dates import LEAP_YEAR, in_year
 from geoapp.layers import INDUSTRIES
 from geoapp.maps.elements import render_parts
 from geoapp.maps.farmstays import (
+    MiniMap,
     farm_stay_map,
     farm_stay_page_map,
     festival_dates_text,
@@ -87,15 +91,87 @@ def in_language(row, field: str, lang: str):
 
 
 def photos_of(version: ServedVersion, stay_id: str, lang: str, urls: Urls) -> list[dict]:
-    photos = version.dataset["farm_stay_photos"]
-    if photos.empty:
-        return []
-    mine = photos[photos.stay == stay_id].sort_values("order")
+    """A stay's photos in their order: looked up in the stays' photos grouped once per version
+    (a card costs its own photos, not a pass over every photo)."""
+    mine = version.made_once(("photos-by-stay",), lambda: _photos_by_stay(version)).get(stay_id, [])
     return [{"id": p.id, "small": urls("farmstays.photo", name=f"{p.file}-small.jpg"),
              "medium": urls("farmstays.photo", name=f"{p.file}-medium.jpg"),
              "large": urls("farmstays.photo", name=f"{p.file}-large.jpg"),
              "caption": (p.caption_en if lang == "en" and isinstance(p.caption_en, str) else p.caption_zh) or "",
-             "credit": p.credit if isinstance(p.credit, str) else ""} for p in mine.itertuples()]
+             "credit": p.credit if isinstance(p.credit, str) else ""} for p in mine]
+
+
+def _photos_by_stay(version: ServedVersion) -> dict[str, list]:
+    photos = version.dataset["farm_stay_photos"]
+    if photos.empty:
+        return {}
+    return {stay: list(rows.itertuples()) for stay, rows in photos.sort_values(["stay", "order"]).groupby("stay")}
+
+
+@dataclass(frozen=True)
+class NearThings:
+    """The festival venues and villages of a version as arrays, to name the nearest of each."""
+    festival_lon: np.ndarray
+    festival_lat: np.ndarray
+    festival_names: dict[str, list[str]]
+    village_lon: np.ndarray
+    village_lat: np.ndarray
+    village_names: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, version: ServedVersion) -> NearThings:
+        def points(frame):
+            venues = frame.geometry.representative_point() if len(frame) else frame.geometry
+            return np.asarray(venues.x, dtype=float), np.asarray(venues.y, dtype=float)
+        festivals = version.dataset["festivals"]
+        villages = version.dataset["villages"] if "villages" in version.dataset else gpd.GeoDataFrame(
+            {"name_zh": [], "name_en": []}, geometry=[])
+        (festival_lon, festival_lat), (village_lon, village_lat) = points(festivals), points(villages)
+        return cls(festival_lon, festival_lat, {"zh": festivals.name_zh.tolist(), "en": festivals.name_en.tolist()},
+                   village_lon, village_lat, {"zh": villages.name_zh.tolist(), "en": villages.name_en.tolist()})
+
+
+def _km(lon: np.ndarray, lat: np.ndarray, x: float, y: float) -> np.ndarray:
+    """Kilometres from (x, y) to each point, near enough within a county (equirectangular)."""
+    return np.hypot((lon - x) * 111.32 * math.cos(math.radians(y)), (lat - y) * 110.57)
+
+
+def whereabouts(version: ServedVersion, point, lang: str) -> dict:
+    """Where a stay is, for a card without a photo: its place on the county's small map, the
+    nearest festival venue (name, km, place) and the nearest village (name, km)."""
+    mini = version.made_once(("mini-map",), lambda: MiniMap.of(version.dataset["county"]))
+    near = version.made_once(("near-things",), lambda: NearThings.of(version))
+    x, y = mini.place(point.x, point.y)
+    where: dict = {"x": x, "y": y, "height": mini.height, "festival": None, "village": None}
+    if len(near.festival_lon):
+        km = _km(near.festival_lon, near.festival_lat, point.x, point.y)
+        i = int(np.argmin(km))
+        fx, fy = mini.place(near.festival_lon[i], near.festival_lat[i])
+        where["festival"] = {"name": near.festival_names[lang][i], "km": round(float(km[i]), 1), "x": fx, "y": fy}
+    if len(near.village_lon):
+        km = _km(near.village_lon, near.village_lat, point.x, point.y)
+        i = int(np.argmin(km))
+        where["village"] = {"name": near.village_names[lang][i], "km": round(float(km[i]), 1)}
+    return where
+
+
+def where_text(where: dict, lang: str) -> str:
+    """The small map in words: 'Near 梨园村 (1.2 km) · 3.4 km from 梨花节'."""
+    _ = translator(lang)
+    parts = []
+    if where["village"]:
+        parts.append(_("Near %(village)s (%(km)s km)") % {"village": where["village"]["name"],
+                                                          "km": where["village"]["km"]})
+    if where["festival"]:
+        parts.append(_("%(km)s km from %(festival)s") % {"km": where["festival"]["km"],
+                                                         "festival": where["festival"]["name"]})
+    return " · ".join(parts)
+
+
+def county_outline(version: ServedVersion) -> dict:
+    """The county's outline for the cards' small maps (drawn once per page, used by each card)."""
+    mini = version.made_once(("mini-map",), lambda: MiniMap.of(version.dataset["county"]))
+    return {"path": mini.path, "width": mini.WIDTH, "height": mini.height}
 
 
 def stay_card(version: ServedVersion, stay, lang: str, urls: Urls, festival_names: dict | None = None) -> dict:
@@ -116,7 +192,9 @@ def stay_card(version: ServedVersion, stay, lang: str, urls: Urls, festival_name
         "address": in_language(row, "address", lang), "season": in_language(row, "season", lang),
         "dishes": in_language(row, "dishes", lang), "phone": row["phone"], "tel": phone_link(row["phone"]),
         "phone_note": _(ILLUSTRATIVE_PHONE) if str(row.get("source", "")).startswith("illustrative") else None,
-        "photos": photos_of(version, row["id"], lang, urls),
+        "photos": (photos := photos_of(version, row["id"], lang, urls)),
+        "photo_count": len(photos), "where": (where := whereabouts(version, point, lang)),
+        "where_text": where_text(where, lang),
         "festivals_on": [festival_names.get(f, f) for f in on or []] if festival_names else on,
         "open_status": row.get("open_status") if isinstance(row.get("open_status"), str) else None,
         "distance_km": None if distance is None or distance != distance else round(float(distance) / 1000, 1),
@@ -145,6 +223,10 @@ def page_words(lang: str) -> dict:
         "apps": {"amap": _("Amap"), "baidu": _("Baidu Maps"), "tencent": _("Tencent Maps"), "apple": _("Apple Maps")},
         "illustrative": _("Illustrative data: these farm stays and their phone numbers are made up."),
         "no_photo": _("No photo yet"), "more": _("More"), "page_size": LIST_PAGE,
+        "offline": _("No signal: the farm stays could not be loaded."),
+        "stale": _("The list below is from before and may be out of date."),
+        "photos": ngettext("%(num)d photo", "%(num)d photos", 7).replace("%(num)d", "{n}", 1),
+        "photo_one": ngettext("%(num)d photo", "%(num)d photos", 1).replace("%(num)d", "{n}", 1),
     }
 
 
@@ -197,7 +279,7 @@ def search_page(version: ServedVersion, static: StaticFiles, args: Mapping[str, 
     return {"map": render_parts(figure), "query": query, "args": query.as_args(), "errors": errors, "cards": cards,
             "total": len(found), "offset": offset, "page_size": LIST_PAGE,
             "townships": analysis.townships.sort_values("code"), "festivals": festival_rows(version, lang, today, on),
-            "places": place_choices(version, lang), "words": page_words(lang)}
+            "places": place_choices(version, lang), "words": page_words(lang), "outline": county_outline(version)}
 
 
 def stay_or_404(version: ServedVersion, stay_id: str) -> pd.Series:
@@ -223,7 +305,7 @@ def detail_page(version: ServedVersion, static: StaticFiles, stay_id: str, lang:
     return {"stay": stay, "card": stay_card(version, stay, lang, urls), "map": render_parts(figure), "nearby": nearby,
             "zone_name": zone_names.get(stay.zone) if isinstance(stay.zone, str) else None,
             "industry": (industry[0] if lang == "zh" else industry[1]) if industry else None,
-            "words": page_words(lang), "open_season": open_season(stay, lang)}
+            "words": page_words(lang), "open_season": open_season(stay, lang), "outline": county_outline(version)}
 
 
 def open_season(stay, lang: str) -> str | None:
@@ -235,6 +317,18 @@ def open_season(stay, lang: str) -> str | None:
         return formats.day_of_year(in_year(md, LEAP_YEAR), lang)
     _ = translator(lang)
     return _("Open from %(start)s to %(end)s") % {"start": day(start), "end": day(end)}
+
+
+def web_manifest(lang: str, urls: Urls, icon: Callable[[str], str]) -> dict:
+    """The tourist pages as an app a phone installs (name, start page, colours, icons)."""
+    _ = translator(lang)
+    return {"name": _("Hanyuan farm stays"), "short_name": _("Farm stays"), "lang": "zh-Hans" if lang == "zh" else "en",
+            "start_url": urls("farmstays.search_page", lang=lang), "scope": "/", "display": "standalone",
+            "background_color": "#ffffff", "theme_color": "#17694a",
+            "description": _("Star-rated farm stays and festivals of Hanyuan County (illustrative data)."),
+            "icons": [{"src": icon("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                      {"src": icon("icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
+                       "purpose": "any maskable"}]}
 
 
 # JSON twins -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from geoapp import params
+from geoapp.formats import beijing_today
 from geoapp.views import farmstays as stay_views
 from geoapp.web.i18n import current_lang, translate
 from geoapp.web.state import served, version, with_notice
@@ -25,7 +26,15 @@ bp = Blueprint("farmstays", __name__)
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return beijing_today()   # the county's day, whatever the server's time zone
+
+
+@bp.get("/farmstays/manifest.webmanifest")
+def manifest():
+    answer = jsonify(stay_views.web_manifest(current_lang(), url_for,
+                                             lambda name: url_for("static", filename=name)))
+    answer.mimetype = "application/manifest+json"
+    return answer
 
 
 @bp.get("/farmstays")

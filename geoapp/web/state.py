@@ -12,7 +12,7 @@ from geoapp.views.served import Served, ServedVersion
 from geoapp.web.counties import requested_county
 
 PUBLISHED = "published"          # the session's {layer: version} this person published
-UNPINNED = ("static", "ops.healthz", "ops.metrics")  # static files; the operator's own questions
+UNPINNED = ("static", "service_worker", "ops.healthz", "ops.metrics")  # static files; the operator's own questions
 
 
 def init_app(app: Flask, static: StaticFiles) -> Served:

@@ -17,6 +17,8 @@ def init_app(app: Flask, files: StaticFiles) -> None:
     app.extensions["static_files"] = files
     app.add_url_rule(f"{files.root}/<path:filename>", endpoint="static", view_func=lambda filename: serve(files, filename))
 
+    app.add_url_rule("/sw.js", endpoint="service_worker", view_func=lambda: service_worker(files))
+
     @app.url_defaults
     def hashed_address(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values:
@@ -40,3 +42,14 @@ def _gzipped(files: StaticFiles, found: StaticFile) -> Response:
     response.headers["Content-Encoding"] = "gzip"
     response.set_etag(files.etag(found.name) + "-gzip")
     return response.make_conditional(request)
+
+
+def service_worker(files: StaticFiles) -> Response:
+    """The tourist pages' service worker (static/js/sw.js), from the site's root so that it may
+    look after every page it keeps; asked again on each visit, so a new one is found at once."""
+    found = files.find("js/sw.js")
+    assert found is not None
+    response = send_file(found.path, mimetype="application/javascript", conditional=True, etag=files.etag(found.name),
+                         max_age=0)
+    response.headers["Cache-Control"] = ASK_FIRST
+    return response

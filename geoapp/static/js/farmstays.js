@@ -11,6 +11,8 @@
   var list = document.getElementById("results");
   var title = document.getElementById("results-title");
   var areaButton = document.getElementById("search-area");
+  var statusBox = document.getElementById("search-status");
+  var retry = null;   // what the Retry button does again
   var markers = {};   // stay id -> marker
   var cards = {};     // stay id -> card
   var cluster = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true,
@@ -22,7 +24,18 @@
   var ourMove = false;
   var hiddenFit = null;   // the results' bounds, fitted once the map is shown (a hidden map has no size)
   var toggles = document.querySelectorAll(".view-toggle [data-view]");
+  var currentView = new URLSearchParams(window.location.search).get("view") === "map" ? "map" : "list";
+  // The address keeps the search and the view (list or map), so Back returns to both.
+  function address(params) {
+    var kept = new URLSearchParams(params);
+    kept.delete("view");
+    if (currentView === "map") kept.set("view", "map");
+    var query = kept.toString();
+    return window.location.pathname + (query ? "?" + query : "");
+  }
   function setView(view) {
+    currentView = view;
+    history.replaceState(history.state, "", address(new URLSearchParams(window.location.search)));
     document.body.classList.toggle("view-map", view === "map");
     document.body.classList.toggle("view-list", view === "list");
     toggles.forEach(function (b) { b.setAttribute("aria-selected", b.dataset.view === view ? "true" : "false"); });
@@ -49,9 +62,32 @@
       img.height = 72;
       return img;
     }
-    var placeholder = el("span", "stay-photo placeholder", card.name.slice(0, 1));
-    placeholder.setAttribute("aria-hidden", "true");
-    return placeholder;
+    return miniMap(card.where);
+  }
+
+  // A stay without a photo: where it is in the county, the nearest festival ringed (the page
+  // holds the county's outline once, #county-outline).
+  var SVG = "http://www.w3.org/2000/svg";
+  function miniMap(where) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "stay-photo mini-map");
+    svg.setAttribute("viewBox", "-4 -4 108 " + (where.height + 8));
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var county = document.createElementNS(SVG, "use");
+    county.setAttribute("href", "#county-outline");
+    svg.appendChild(county);
+    function dot(cls, x, y, r) {
+      var c = document.createElementNS(SVG, "circle");
+      c.setAttribute("class", cls);
+      c.setAttribute("cx", x);
+      c.setAttribute("cy", y);
+      c.setAttribute("r", r);
+      svg.appendChild(c);
+    }
+    if (where.festival) dot("festival", where.festival.x, where.festival.y, 6);
+    dot("stay", where.x, where.y, 4.5);
+    return svg;
   }
 
   function flags(card, box) {
@@ -76,7 +112,10 @@
     stars.setAttribute("aria-label", card.stars_label);
     body.appendChild(stars);
     body.appendChild(el("span", "price", card.price_text));
-    body.appendChild(el("span", "meta", card.township + (card.distance_km !== null ? " · " + card.distance_km + " " + W.km : "")));
+    var facts = card.township + (card.distance_km !== null ? " · " + card.distance_km + " " + W.km : "");
+    if (card.photo_count) facts += " · " + (card.photo_count === 1 ? W.photo_one : W.photos).replace("{n}", card.photo_count);
+    body.appendChild(el("span", "meta", facts));
+    if (!card.photos.length && card.where_text) body.appendChild(el("span", "meta where", card.where_text));
     flags(card, body);
     item.appendChild(body);
     return item;
@@ -176,7 +215,7 @@
     params.set("zoom", String(Math.round(map.getZoom())));
     var mine = ++mapRequest;
     return fetch("/api/farmstays/map?" + params.toString(), {headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw new Error(body.message); return body; }); })
+      .then(answered)
       .then(function (body) {
         if (mine !== mapRequest) return;  // the visitor moved on; a newer answer is coming
         // Pins already on the map stay (an open popup stays open); the others come and go.
@@ -202,8 +241,35 @@
           cluster.zoomToShowLayer(m, function () { m.openPopup(); });
         }
       })
-      .catch(function (err) { title.textContent = W.failed + (err.message ? ": " + err.message : ""); });
+      .catch(function (err) { failed(err, loadMap); });
   }
+
+  // An answer that failed: said in the page's language, the list marked out of date, Retry offered.
+  function answered(r) {
+    return r.json().catch(function () { throw new Error(""); }).then(function (body) {
+      if (!r.ok) {
+        var err = new Error(body.message || "");
+        err.fromServer = Boolean(body.message);
+        throw err;
+      }
+      return body;
+    });
+  }
+  function failed(err, again) {
+    var text = err && err.fromServer ? err.message : (navigator.onLine === false ? W.offline : W.failed);
+    var end = W.lang === "en" ? ". " : "。";
+    statusBox.querySelector("span").textContent = text.replace(/[。.!！]?\s*$/, end) + W.stale;
+    statusBox.hidden = false;
+    list.classList.add("stale");
+    list.removeAttribute("aria-busy");
+    retry = again;
+  }
+  function recovered() {
+    statusBox.hidden = true;
+    list.classList.remove("stale");
+    list.removeAttribute("aria-busy");
+  }
+  statusBox.querySelector(".retry").addEventListener("click", function () { if (retry) retry(); });
 
   function select(id, scroll) {
     list.querySelectorAll("li.selected").forEach(function (li) { li.classList.remove("selected"); });
@@ -242,17 +308,17 @@
   function fetchList(params, offset) {
     params.set("limit", String(W.page_size));
     params.set("offset", String(offset));
-    return fetch("/api/farmstays?" + params.toString(), {headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw new Error(body.message); return body; }); });
+    return fetch("/api/farmstays?" + params.toString(), {headers: {"Accept": "application/json"}}).then(answered);
   }
 
-  more.addEventListener("click", function () {
+  function showMore() {
     more.disabled = true;
-    fetchList(searchParams(), listed)
-      .then(function (body) { showList(body.features, body.numberMatched, true); })
-      .catch(function (err) { title.textContent = W.failed + (err.message ? ": " + err.message : ""); })
+    return fetchList(searchParams(), listed)
+      .then(function (body) { recovered(); showList(body.features, body.numberMatched, true); })
+      .catch(function (err) { failed(err, showMore); })
       .then(function () { more.disabled = false; });
-  });
+  }
+  more.addEventListener("click", showMore);
 
   // The search: chips apply at once; the address keeps it ------------------------------------
   function searchParams() {
@@ -277,12 +343,13 @@
   function run(push) {
     var params = searchParams();
     markChips();
-    if (push) history.pushState(null, "", window.location.pathname + "?" + params.toString());
-    title.textContent = W.loading;
+    if (push) history.pushState(null, "", address(params));
+    list.setAttribute("aria-busy", "true");   // the list stays while the new one comes; its heading is not "loading"
     var mine = ++searchRequest;
     return fetchList(params, 0)
       .then(function (body) {
         if (mine !== searchRequest) return null;
+        recovered();
         showList(body.features, body.numberMatched, false);
         areaButton.hidden = true;
         document.querySelectorAll("#festivals li[data-id]").forEach(function (li) {
@@ -304,7 +371,7 @@
         return loadMap();
       })
       .then(function () { if (mine === searchRequest) geoapp.farmstays.loaded += 1; })
-      .catch(function (err) { title.textContent = W.failed + (err.message ? ": " + err.message : ""); });
+      .catch(function (err) { if (mine === searchRequest) failed(err, function () { run(false); }); });
   }
   geoapp.farmstays.run = run;
 
@@ -322,6 +389,7 @@
   window.addEventListener("popstate", function () {
     var params = new URLSearchParams(window.location.search);
     Array.prototype.forEach.call(form.elements, function (field) { if (field.name) field.value = params.get(field.name) || ""; });
+    if ((params.get("view") === "map" ? "map" : "list") !== currentView) setView(params.get("view") === "map" ? "map" : "list");
     run(false);
   });
 
@@ -383,6 +451,51 @@
     }, {timeout: 10000, maximumAge: 60000});
   });
 
-  setView(phone.matches ? "list" : "list");
-  run(false);
+  // Back from a stay returns to the same place in the list: where it was scrolled and how far it
+  // had been paged are kept with this entry of the history, and put back once the list is drawn.
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+  function remember() {
+    history.replaceState({scroll: window.scrollY, paneScroll: list.closest(".results-pane").scrollTop, listed: listed},
+                         "", address(new URLSearchParams(window.location.search)));
+  }
+  window.addEventListener("pagehide", remember);
+  list.addEventListener("click", function (event) { if (event.target.closest("a")) remember(); }, true);
+  var place = history.state;
+
+  // Stays saved on this phone (from their pages): listed first, they open without a signal.
+  function showSaved() {
+    var box = document.getElementById("saved-stays");
+    if (!box || !window.geoappTourist) return;
+    var stays = Object.values(window.geoappTourist.saved()).sort(function (a, b) { return b.saved_at - a.saved_at; });
+    var items = box.querySelector("ul");
+    items.replaceChildren();
+    stays.forEach(function (stay) {
+      var li = el("li", "saved-stay");
+      var a = el("a", "stay-name", stay.name);
+      a.href = stay.url;
+      li.appendChild(a);
+      li.appendChild(el("span", "meta", stay.stars_text + " " + stay.price_text + " · " + stay.township));
+      var call = el("a", "button call", W.call + " " + stay.phone);
+      call.href = stay.tel;
+      li.appendChild(call);
+      items.appendChild(li);
+    });
+    box.hidden = stays.length === 0;
+  }
+  showSaved();
+
+  setView(currentView);
+  run(false).then(function () {
+    if (!place || place.scroll === undefined) return null;
+    function pageUntil(wanted) {   // the pages that were shown (at most 20), then the place in them
+      if (listed >= wanted || more.hidden || listed >= 20 * W.page_size) return Promise.resolve();
+      var before = listed;
+      return showMore().then(function () { return listed > before ? pageUntil(wanted) : null; });
+    }
+    return pageUntil(place.listed || 0).then(function () {
+      window.scrollTo(0, place.scroll);
+      list.closest(".results-pane").scrollTop = place.paneScroll || 0;
+      document.body.dataset.placeRestored = "true";
+    });
+  });
 })();
