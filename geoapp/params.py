@@ -242,3 +242,34 @@ def shown(value: str, limit: int = 40) -> str:
 def plain_number(value: float) -> str:
     """1000000.0 as '1000000', 2.5 as '2.5' (never 1e+06)."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+_COORDINATE = re.compile(r"([+-]?(?:[0-9]{1,3}(?:\.[0-9]{0,12})?|\.[0-9]{1,12}))\s*°?\s*([NSEWnsew]?)", re.ASCII)
+_SEPARATORS = re.compile(r"[,，;；、/\s]+")
+
+
+def typed_point(args: Mapping[str, str], name: str) -> list[tuple[float, float]] | None:
+    """The point a person typed or pasted as two numbers ("102.68, 29.35", "29.35 102.68",
+    "29.35N 102.68E", from Amap's "复制坐标" or a GPS): every reading of it as (lon, lat), one when
+    the range or a hemisphere letter tells longitude from latitude (|value| > 90 is a longitude),
+    both when it cannot be told (the person is asked); None when absent."""
+    raw = _raw(args, name)
+    if not raw:
+        return None
+    parts = [p for p in _SEPARATORS.split(raw[:MAX_NUMBER_TEXT * 2]) if p]
+    found = [_COORDINATE.fullmatch(p) for p in parts]
+    if len(parts) != 2 or not all(found) or len(raw) > MAX_NUMBER_TEXT * 2:
+        raise ParamError(N_("%(name)s must be two numbers in degrees, longitude and latitude in either order "
+                            "(e.g. 102.68, 29.35), not “%(value)s”"), parameter=name, name=name, value=shown(raw))
+    (a, a_side), (b, b_side) = ((float(m[1]) * (-1 if m[2].upper() in "SW" and m[2] else 1), m[2].upper())
+                                for m in found if m is not None)
+    readings = []
+    for lon, lat, lon_side, lat_side in ((a, b, a_side, b_side), (b, a, b_side, a_side)):
+        if lon_side in ("N", "S") or lat_side in ("E", "W"):
+            continue   # a letter says which is which
+        if -180 <= lon <= 180 and -90 <= lat <= 90:
+            readings.append((lon, lat))
+    if not readings:
+        raise ParamError(N_("%(name)s: “%(value)s” is not a place on Earth (latitude -90 to 90, longitude -180 to "
+                            "180)"), parameter=name, name=name, value=shown(raw))
+    return readings

@@ -194,3 +194,92 @@ def test_an_approved_proposal_offers_its_planner_no_edit(tmp_path, browser):
     finally:
         server.stop()
         context.close()
+
+
+ENGLISH_WORD = r"[A-Za-z]{3,}"
+
+
+def english_words(page) -> list[str]:
+    """English words a Chinese planner reads in the map's controls (buttons, titles, tooltips,
+    aria-labels, the scale bar, the attribution), leaving out proper names of data sources."""
+    import re
+    shown = page.evaluate("""() => {
+      const map = document.querySelector('.folium-map');
+      const texts = [];
+      map.querySelectorAll('.leaflet-control-container *, .leaflet-draw-tooltip, .leaflet-draw-actions *').forEach(e => {
+        if (e.children.length === 0 && e.textContent.trim()) texts.push(e.textContent.trim());
+        for (const name of ['title', 'aria-label']) if (e.getAttribute(name)) texts.push(e.getAttribute(name));
+      });
+      return texts;
+    }""")
+    allowed = {"OpenStreetMap", "Leaflet", "WGS", "GCJ", "CGCS"}
+    return [t for t in shown for word in re.findall(ENGLISH_WORD, t) if word not in allowed]
+
+
+def test_a_chinese_planner_reads_no_english_in_the_drawing_tools_or_the_map(live_server, open_page):
+    watched = open_page(live_server.url, "/planning?lang=zh")
+    page = watched.page
+    page.select_option("#industry", "pear")
+    assert english_words(page) == []
+    page.locator(".leaflet-draw-draw-polygon").click()           # drawing: its actions and tooltip
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.move(box["x"] + 300, box["y"] + 300)
+    first = page.evaluate("ll => geoapp.map.latLngToContainerPoint(ll)", list(CORNERS[0]))
+    page.mouse.click(box["x"] + first["x"], box["y"] + first["y"])
+    page.wait_for_function(CORNER_DRAWN, arg=1)
+    page.mouse.move(box["x"] + first["x"] + 40, box["y"] + first["y"] + 30)
+    assert page.locator(".leaflet-draw-actions-top").is_visible() and page.locator(".leaflet-draw-tooltip").is_visible()
+    assert "完成" in page.locator(".leaflet-draw-actions-top").inner_text()
+    watched.screenshot("planning-drawing-zh")
+    assert english_words(page) == [], english_words(page)
+    page.keyboard.press("Escape")
+
+
+@pytest.mark.parametrize("typed, datum", [("102.69, 29.4", "wgs84"), ("29.4 102.69", "wgs84"),
+                                          ("29.4N, 102.69E", "wgs84"), ("102.6924,29.3975", "gcj02")])
+def test_a_typed_or_pasted_point_is_analysed_as_a_click_is(live_server, open_page, analysis, typed, datum):
+    watched = open_page(live_server.url, "/planning?lang=en")
+    page = watched.page
+    page.select_option("#industry", "pear")
+    page.fill("#coords", typed)
+    page.select_option("#coords-datum", datum)
+    page.locator("#coords").press("Enter")
+    page.wait_for_function("() => geoapp.planning.analysis !== null")
+    site = page.evaluate("geoapp.planning.analysis.site || null")
+    result = page.evaluate("geoapp.planning.analysis")
+    from shapely.geometry import Point
+    townships = analysis.townships
+    where = townships[townships.contains(Point(102.69, 29.4))].name_en.iloc[0]
+    assert where in page.locator("#analysis").inner_text(), (typed, result.get("townships"), site)
+    assert watched.errors == []
+
+
+def test_numbers_that_read_both_ways_are_asked_about(live_server, open_page):
+    watched = open_page(live_server.url, "/planning?lang=zh")
+    page = watched.page
+    page.select_option("#industry", "pear")
+    page.fill("#coords", "29.4 45.1")
+    page.locator("#coords-go").click()
+    choices = page.locator("#coords-choices button")
+    choices.first.wait_for()
+    assert choices.count() == 2 and "纬度" in choices.first.inner_text()
+    page.fill("#coords", "300, 400")
+    page.locator("#coords-go").click()
+    page.wait_for_function("() => document.getElementById('planning-status').classList.contains('error')")
+    assert "纬度" in page.locator("#planning-status").inner_text()
+
+
+def test_enter_on_the_map_in_point_mode_places_the_point_at_its_centre(live_server, open_page, analysis):
+    watched = open_page(live_server.url, "/planning?lang=en")
+    page = watched.page
+    page.select_option("#industry", "pear")
+    page.evaluate("geoapp.map.setView([29.4, 102.69], 12, {animate: false})")
+    page.locator("#mode-point").focus()
+    page.keyboard.press("Enter")                         # the button, by keyboard
+    page.locator(".folium-map").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => geoapp.planning.analysis !== null")
+    from shapely.geometry import Point
+    townships = analysis.townships
+    where = townships[townships.contains(Point(102.69, 29.4))].name_en.iloc[0]
+    assert where in page.locator("#analysis").inner_text()

@@ -79,7 +79,7 @@ def _base_tiles(setting: str, static: StaticFiles, approval: str | None) -> Tile
     if setting == "osm":
         return Tiles(OSM_TILES, OSM_ATTRIBUTION)
     if setting == "blank":
-        return Tiles(static.url("tiles/blank.png"), "blank base map")
+        return Tiles(static.url("tiles/blank.png"), " ")   # nothing drawn, nobody to credit (folium wants a text)
     kind, _, key = setting.partition(":")
     if kind in TIANDITU_LAYERS and key:
         base, names = TIANDITU_LAYERS[kind]

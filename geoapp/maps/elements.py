@@ -40,7 +40,8 @@ def render_parts(figure) -> MapParts:
 def control_words(lang: str, identify: bool = False) -> dict:
     """What Leaflet's own controls say in `lang`; with `identify`, what a click's popup says too."""
     _ = translator(lang)
-    words = {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Layers"), "map": _("Map")}
+    words = {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Layers"), "map": _("Map"),
+             "m": _("m"), "km": _("km")}
     if identify:
         words.update(loading=_("Loading…"), failed=_("Could not load the details"),
                      nothing=_("Nothing here: click a township, zone, base or point."))

@@ -3,8 +3,12 @@ sites (and their export), and a site read from a file. Sites arrive in the base 
 (GCJ-02 on an Amap base map) and are analysed in WGS-84, as stored."""
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
+
+import numpy as np
+import shapely
 
 from geoapp import params
 from geoapp.analysis.planning import analyse_site, candidate_sites
@@ -86,9 +90,7 @@ def site_from_file(version: ServedVersion, path: Path, crs: str | None, encoding
     """A site from a file the importer reads (GeoJSON, GeoPackage, zipped Shapefile, CSV/XLSX),
     in any coordinate system it converts: its features and their union, in the base map's
     datum; UnreadableSite when it cannot be used."""
-    import json
 
-    import shapely
     found = read_site_file(path, crs, encoding)
     if found.problems:
         raise UnreadableSite(found.problems)
@@ -101,6 +103,34 @@ def site_from_file(version: ServedVersion, path: Path, crs: str | None, encoding
             "union": display(found.union), "notes": [translate(n) for n in found.notes]}
 
 
+def drawing_words(lang: str) -> dict:
+    """Every word of the drawing tools (Leaflet.draw's L.drawLocal, only the tools the page uses:
+    the polygon, editing its corners), in the page's language."""
+    _ = translator(lang)
+    cancel = {"title": _("Cancel drawing"), "text": _("Cancel")}
+    return {
+        "draw": {"toolbar": {"actions": cancel, "finish": {"title": _("Finish drawing"), "text": _("Finish")},
+                             "undo": {"title": _("Delete the last corner drawn"), "text": _("Delete last corner")},
+                             "buttons": {"polygon": _("Draw the site (a polygon)")}},
+                 "handlers": {"polygon": {"tooltip": {"start": _("Click to place the site's first corner."),
+                                                      "cont": _("Click to place the next corner."),
+                                                      "end": _("Click the first corner to close the site.")}},
+                              "polyline": {"error": _("The site's edges cannot cross."),
+                                           "tooltip": {"start": _("Click to place the site's first corner."),
+                                                       "cont": _("Click to place the next corner."),
+                                                       "end": _("Click the first corner to close the site.")}}}},
+        "edit": {"toolbar": {"actions": {"save": {"title": _("Keep the corners as moved"), "text": _("Done")},
+                                         "cancel": {"title": _("Put the corners back as they were"), "text": _("Cancel")},
+                                         "clearAll": {"title": _("Remove the site"), "text": _("Remove")}},
+                             "buttons": {"edit": _("Move the site's corners"), "editDisabled": _("No site to edit yet"),
+                                         "remove": _("Remove the site"), "removeDisabled": _("No site to remove")}},
+                 "handlers": {"edit": {"tooltip": {"text": _("Drag a corner to move it."),
+                                                   "subtext": _("Cancel puts the corners back.")}},
+                              "remove": {"tooltip": {"text": _("Click the site to remove it.")}}}},
+        "area_units": {"mu": _("mu"), "ha": _("ha"), "m2": _("m²")},
+    }
+
+
 def script_words(lang: str, industry_names: dict) -> dict:
     """Every label static/js/planning.js shows, in the page's language."""
     _ = translator(lang)
@@ -108,8 +138,10 @@ def script_words(lang: str, industry_names: dict) -> dict:
     def slots(text: str, *names: str) -> str:  # a translated message with {name} slots for the script to fill
         return text % {name: "{" + name + "}" for name in names}
     return {
+        "draw": drawing_words(lang),
         "lang": lang, "industries": industry_names, "statuses": {status: _(status) for status in STATUSES},
-        "click_map": _("Click the map where the base would be."),
+        "click_map": _("Click the map where the base would be (or press Enter on the map for its centre)."),
+        "which_reading": _("Which is it? The numbers can be read both ways:"),
         "analysing": _("Analysing…"), "failed": _("The analysis failed"),
         "place": _("Where it is"), "townships": _("Townships"), "zone": _("Linkage zone"),
         "outside": slots(_("Outside every zone; the nearest is %(zone)s, %(distance)s m away"), "zone", "distance"),
@@ -168,3 +200,27 @@ def script_words(lang: str, industry_names: dict) -> dict:
         "all_together": _("All together"), "uploading": _("Reading the file…"),
         "from_candidate": slots(_("From suggested site %(rank)s (score %(score)s)"), "rank", "score"),
     }
+
+
+TYPED_DATUMS = ("wgs84", "gcj02", "bd09")   # GPS and most apps; Amap and Tencent; Baidu
+
+
+def typed_point(version: ServedVersion, args: Mapping[str, str], lang: str) -> dict:
+    """A point typed or pasted (`text`) in `datum`: each reading of it (longitude first, or
+    latitude first when that is what the numbers allow) in WGS-84 as stored and in the base
+    map's datum as drawn, each said in words so that a person can choose when there are two."""
+    from geoapp.crs import bd09_to_wgs84, gcj02_to_wgs84
+    readings = params.typed_point(args, "text")
+    if readings is None:
+        raise params.ParamError(N_("text is required: the point's two numbers"), parameter="text")
+    datum = params.choice(args, "datum", TYPED_DATUMS) or "wgs84"
+    lon, lat = np.array([r[0] for r in readings]), np.array([r[1] for r in readings])
+    if datum != "wgs84":
+        lon, lat = (gcj02_to_wgs84 if datum == "gcj02" else bd09_to_wgs84)(lon, lat)
+    points = shapely.points(lon, lat)
+    shown = version.tiles.to_display(points) if version.tiles.to_display else points
+    _ = translator(lang)
+    return {"datum": datum, "readings": [
+        {"lon": round(float(p.x), 7), "lat": round(float(p.y), 7), "display": [round(float(d.x), 7), round(float(d.y), 7)],
+         "words": _("latitude %(lat)s, longitude %(lon)s") % {"lat": f"{r[1]:g}", "lon": f"{r[0]:g}"}}
+        for r, p, d in zip(readings, points, shown)]}

@@ -48,6 +48,12 @@ def analyse():
     return jsonify(planning_views.analysis(version(), json_body()))
 
 
+@bp.get("/api/plan/point")
+def typed_point():
+    """A point typed or pasted ("102.68, 29.35", in WGS-84 or copied from Amap): its readings."""
+    return jsonify(planning_views.typed_point(version(), request.args, current_lang()))
+
+
 @bp.get("/api/plan/candidates")
 def candidates():
     return jsonify(planning_views.candidates(version(), request.args))

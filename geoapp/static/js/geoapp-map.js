@@ -412,8 +412,17 @@
   geoapp.baseControls = function (map, prefix) {
     if (map.attributionControl) map.attributionControl.setPrefix(prefix);
     var chinese = (document.documentElement.lang || "").indexOf("zh") === 0;
-    L.control.scale({ imperial: !chinese, metric: true }).addTo(map);
+    geoapp.scale = L.control.scale({ imperial: !chinese, metric: true }).addTo(map);
   };
+  // The scale bar's units in the page's language (米, 千米 on Chinese pages).
+  L.Control.Scale.include({
+    _updateMetric: function (maxMeters) {
+      var meters = this._getRoundNum(maxMeters);
+      var units = geoapp.scaleUnits || { m: "m", km: "km" };
+      var label = meters < 1000 ? meters + " " + units.m : (meters / 1000) + " " + units.km;
+      this._updateScale(this._mScale, label, meters / maxMeters);
+    }
+  });
 
   /* Leaflet's own words (zoom buttons, the layer switcher) in the page's language. */
   geoapp.translateControls = function (map, words) {
@@ -428,6 +437,10 @@
       container.setAttribute("aria-label", words.map);
       container.setAttribute("role", "region");
     });
+    if (words.m && words.km) {
+      geoapp.scaleUnits = { m: words.m, km: words.km };
+      if (geoapp.scale && geoapp.scale._map) geoapp.scale._update();
+    }
     geoapp.words = words;
   };
 })();

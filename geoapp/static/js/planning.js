@@ -67,6 +67,22 @@
   }
 
   // Proposing a site -------------------------------------------------------------------------
+  // The drawing tools speak the page's language, and a site's area is in mu and hectares.
+  (function translateDrawing(words) {
+    function merge(into, from) {
+      Object.keys(from).forEach(function (key) {
+        if (from[key] && typeof from[key] === "object") merge(into[key] = into[key] || {}, from[key]);
+        else into[key] = from[key];
+      });
+    }
+    merge(L.drawLocal, {draw: words.draw, edit: words.edit});
+    L.GeometryUtil.readableArea = function (area) {   // m² -> "12.3 mu (0.82 ha)"
+      var mu = area / 666.6667;
+      if (area < 667) return Math.round(area) + " " + words.area_units.m2;
+      return (mu < 100 ? mu.toFixed(1) : Math.round(mu)) + " " + words.area_units.mu + " (" + (area / 10000).toFixed(2) +
+        " " + words.area_units.ha + ")";
+    };
+  })(W.draw);
   var drawControl = new L.Control.Draw({
     position: "topleft",
     draw: {polyline: false, rectangle: false, circle: false, circlemarker: false, marker: false,
@@ -100,6 +116,46 @@
   map.on(L.Draw.Event.DRAWSTOP + " " + L.Draw.Event.EDITSTOP, function () {
     setTimeout(function () { geoapp.identifyOff = pointMode; }, 0);
   });
+  // Keyboard users: Enter on the focused map in point mode places the point at the map's centre.
+  map.getContainer().addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !pointMode || event.target !== map.getContainer()) return;
+    event.preventDefault();
+    var centre = map.getCenter();
+    setPointMode(false);
+    fromCandidate = null;
+    setSite({type: "Point", coordinates: [centre.lng, centre.lat]}, false);
+  });
+
+  // A point typed or pasted (a GPS reading, Amap's "复制坐标"): the server tells longitude from
+  // latitude and converts the datum; when the order cannot be told, the person chooses.
+  var coords = document.getElementById("coords");
+  var coordChoices = document.getElementById("coords-choices");
+  function usePoint(reading) {
+    coordChoices.hidden = true;
+    fromCandidate = null;
+    setSite({type: "Point", coordinates: reading.display}, true);
+  }
+  function typedPoint() {
+    if (!coords.value.trim()) { coords.focus(); return; }
+    var query = new URLSearchParams({text: coords.value, datum: document.getElementById("coords-datum").value});
+    request("GET", "/api/plan/point?" + query.toString()).then(function (found) {
+      if (found.readings.length === 1) { say(""); usePoint(found.readings[0]); return; }
+      coordChoices.replaceChildren(el("p", null, W.which_reading));
+      found.readings.forEach(function (reading) {
+        var button = el("button", null, reading.words);
+        button.type = "button";
+        button.addEventListener("click", function () { usePoint(reading); });
+        coordChoices.appendChild(button);
+      });
+      coordChoices.hidden = false;
+      coordChoices.querySelector("button").focus();
+    }).catch(function (err) { say(err.message, true); });
+  }
+  document.getElementById("coords-go").addEventListener("click", typedPoint);
+  coords.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); typedPoint(); }
+  });
+
   map.on("click", function (event) {  // also clicks on a zone, a base or a branch dot: they bubble here
     if (!pointMode) return;
     setPointMode(false);
