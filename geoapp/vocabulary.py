@@ -39,6 +39,10 @@ STAGE_WORDS = {"talent_pool": N_("“Good youth” talent pool"), "village_selec
 ILLUSTRATIVE_PHONE = N_("Illustrative number: the sample data's numbers cannot be dialled.")
 CHAIN_WORDS = {"production": N_("production"), "processing": N_("deep processing"), "distribution": N_("distribution"),
                "sightseeing": N_("sightseeing")}
+# A proposal's fields as its history names them (the planning page, the proposal sheet).
+PROPOSAL_FIELD_WORDS = {"name": N_("name"), "notes": N_("notes"), "industry": N_("industry"), "status": N_("status"),
+                        "geometry": N_("site"), "review_comment": N_("review comment"), "reviewer": N_("reviewer"),
+                        "candidate": N_("suggested site")}
 ROLE_WORDS = {"planner": N_("planner"), "admin": N_("administrator"), "branch": N_("branch secretary")}
 PLAN_WORDS = {"industry": N_("Industry development plan"), "party_building": N_("Party-building plan")}
 # the cooperative models the article names, as the data records them (in Chinese)

@@ -283,3 +283,51 @@ def test_enter_on_the_map_in_point_mode_places_the_point_at_its_centre(live_serv
     townships = analysis.townships
     where = townships[townships.contains(Point(102.69, 29.4))].name_en.iloc[0]
     assert where in page.locator("#analysis").inner_text()
+
+
+def test_a_save_is_said_beside_the_button_and_a_move_is_confirmed_before_it_happens(tmp_path, browser):
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    app.extensions["geoapp"].users.create("ann", PASSWORD, "planner")
+    server = LiveServer(app)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        log_in_page(page, server.url, "ann", "/planning?lang=zh")
+        page.select_option("#industry", "pear")
+        page.fill("#coords", "102.69, 29.4")
+        page.locator("#coords").press("Enter")
+        page.wait_for_function("() => geoapp.planning.analysis !== null")
+        page.fill("#save-form input[name=name]", "梨园扩建")
+        page.locator("#save-button").click()
+        done = page.locator("#save-done")
+        done.wait_for(state="visible")
+        assert done.inner_text().startswith("已保存")
+        assert abs(done.bounding_box()["y"] - page.locator("#save-button").bounding_box()["y"]) < 20, "beside the button"
+        item = page.locator("#proposals li[data-id]").first
+        item.wait_for()
+        item.locator("select.move").select_option("submitted")
+        confirm = item.locator(".confirm-move")
+        confirm.wait_for(state="visible")
+        assert "梨园扩建" in confirm.inner_text() and "已提交" in confirm.inner_text()
+        confirm.get_by_role("button", name="否").click()
+        assert confirm.is_hidden() and item.locator(".badge.status").inner_text() == "草稿", "nothing moved"
+        item.locator("select.move").select_option("submitted")
+        item.locator(".confirm-move").get_by_role("button", name="是，改过去").click()
+        page.wait_for_function("() => document.querySelector('#proposals li[data-id] .badge.status').textContent === '已提交'")
+        from tests.conftest import ARTIFACTS
+        page.screenshot(path=str(ARTIFACTS / "planning-moved-zh.png"))
+    finally:
+        context.close()
+        server.stop()
+
+
+def test_a_pear_base_inside_the_pepper_zone_is_told_whose_zone_it_is(live_server, open_page, analysis):
+    zones = analysis.zones
+    inside = zones[zones.lead_industry == "sichuan_pepper"].iloc[0].geometry.representative_point()
+    watched = open_page(live_server.url, "/planning?lang=zh")
+    page = watched.page
+    page.select_option("#industry", "pear")
+    page.fill("#coords", f"{inside.x:.6f}, {inside.y:.6f}")
+    page.locator("#coords").press("Enter")
+    page.wait_for_function("() => geoapp.planning.analysis !== null")
+    assert "主导产业是花椒，不是梨" in page.locator("#analysis").inner_text()

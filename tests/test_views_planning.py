@@ -294,7 +294,15 @@ def test_a_planner_saves_lists_edits_and_exports_a_proposal(planning_app, border
     # approved: locked for the planner
     assert saved["properties"]["editable"] is False and saved["properties"]["deletable"] is False
     locked = ann.patch(f"/api/proposals/{pid}", json={"properties": {"name": "改名"}})
-    assert locked.status_code == 403 and "已锁定" in locked.get_json()["message"]
+    assert locked.status_code == 403 and "该建议已批准，已锁定" in locked.get_json()["message"], "said once, not 已已"
+    sheet = ann.get(f"/api/proposals/{pid}.pdf?lang=zh")
+    sheet_path = planning_app.instance_path + "/reviewed.pdf"
+    with open(sheet_path, "wb") as handle:
+        handle.write(sheet.data)
+    text = subprocess.run(["pdftotext", sheet_path, "-"], capture_output=True, text=True, check=True).stdout
+    assert "审核意见" in text and "review_comment" not in text, "the sheet names fields in words"
+    assert re.search(r"20\d\d年\d{1,2}月\d{1,2}日\s+\d\d:\d\d", text), "dated in Beijing time, year first"
+    assert not re.search(r"20\d\d-\d\d-\d\d", text), "no ISO dates"
     assert ann.patch(f"/api/proposals/{pid}", json={"geometry": mapping(border_site.centroid)}).status_code == 403
     assert ann.delete(f"/api/proposals/{pid}").status_code == 403
     assert store.get(pid).name == "九襄梨扩展 <b>" and store.get(pid).status == "approved"
@@ -416,3 +424,14 @@ def test_a_draft_is_read_by_its_planner_and_the_admins_only(planning_app):
     assert ann.patch(f"/api/proposals/{draft}", json={"properties": {"status": "submitted"}}).status_code == 200
     assert draft in listed(bob), "submitted: the office sees it"
     assert bob.get(f"/api/proposals/{draft}").get_json()["properties"]["notes"] == "not for the office yet"
+
+
+def test_a_base_of_one_industry_in_another_industrys_zone_is_told_so(client, analysis):
+    zones = analysis.zones
+    pepper = zones[zones.lead_industry == "sichuan_pepper"].iloc[0]
+    inside = pepper.geometry.representative_point()
+    for chosen, told in (("pear", True), ("sichuan_pepper", False)):
+        result = client.post("/api/plan/analyse?lang=en", json={"type": "Feature", "properties": {"industry": chosen},
+                                                                "geometry": mapping(inside)}).get_json()
+        [said] = [s for s in result["coverage"]["statements"] if s["code"] == "in_zone"]
+        assert said["lead_industry"] is (not told) and said["zone_industry"] == "sichuan_pepper"

@@ -270,7 +270,8 @@ def coverage_change(context: PlanningContext, result: dict, industry: str) -> di
         added = round(area_mu * zone["share"], 1)
         changes["zone_base_area_mu"][zone["id"]] = added
         changes["statements"].append({"code": "adds_to_zone" if result["area_mu"] else "in_zone", "zone": zone["id"],
-                                      "area_mu": added, "lead_industry": zone["lead_industry"] == industry})
+                                      "area_mu": added, "lead_industry": zone["lead_industry"] == industry,
+                                      "zone_industry": zone["lead_industry"]})
     for township in result["townships"]:
         if not township["served"]:
             changes["closable_township_gaps"].append(township["code"])

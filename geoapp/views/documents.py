@@ -27,6 +27,7 @@ from geoapp.views.served import ServedVersion
 from geoapp.views.wording import DIVISIONS, data_notice, wording
 from geoapp.views.zones import linkages_for
 from geoapp.views.zones import words as zone_words
+from geoapp.vocabulary import PROPOSAL_FIELD_WORDS
 
 
 def _environment(lang: str) -> jinja2.Environment:
@@ -36,6 +37,8 @@ def _environment(lang: str) -> jinja2.Environment:
     environment.install_gettext_callables(gettext, lambda s, p, n: gettext(s if n == 1 else p),  # type: ignore[attr-defined]
                                           newstyle=True)
     environment.filters["num"] = lambda value, unit="": formats.number(value, lang, gettext(unit) if unit else "")
+    environment.filters["beijing"] = lambda moment: formats.beijing_time(moment, lang)
+    environment.filters["day"] = lambda text: formats.day(text, lang)
     return environment
 
 
@@ -110,7 +113,7 @@ def proposal_sheet_html(version: ServedVersion, proposal: Proposal, revisions: l
         industry=INDUSTRIES[proposal.industry][1 if lang == "en" else 0],
         site_map=_png(site_figure(layers, proposal.geometry, nearest)), revisions=revisions,
         statuses=workflow.STATUSES, today=formats.day(formats.beijing_today().isoformat(), lang),
-        font=cjk_family() or "sans-serif", notice=data_notice(version, lang))
+        font=cjk_family() or "sans-serif", notice=data_notice(version, lang), field_words=PROPOSAL_FIELD_WORDS)
 
 
 def proposal_sheet_pdf(version: ServedVersion, proposal: Proposal, revisions: list[Revision], lang: str) -> bytes:

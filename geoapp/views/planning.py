@@ -22,7 +22,7 @@ from geoapp.params import ParamError
 from geoapp.static_files import StaticFiles
 from geoapp.views.coverage import coverage_layers
 from geoapp.views.served import ServedVersion
-from geoapp.vocabulary import FACTOR_WORDS
+from geoapp.vocabulary import FACTOR_WORDS, PROPOSAL_FIELD_WORDS
 from geoapp.workflow import STATUSES
 
 MAX_SITE_BYTES = 1024 * 1024             # a proposed site sent as JSON is at most 1 MiB
@@ -159,6 +159,8 @@ def script_words(lang: str, industry_names: dict) -> dict:
             "adds_to_zone": slots(_("Adds %(area)s mu of bases to %(zone)s."), "area", "zone"),
             "in_zone": slots(_("It lies in %(zone)s."), "zone"),
             "lead_industry": _("This is the zone's lead industry."),
+            "other_industry": slots(_("The zone is led by %(zone_industry)s, not %(industry)s: its branch and "
+                                      "cooperatives work for another industry."), "zone_industry", "industry"),
             "closes_township_gap": slots(_("%(township)s has no zone branch: a branch for this base would close "
                                          "that gap."), "township"),
             "new_area_for_industry": _("No base of this industry within 10 km: a new area for it."),
@@ -171,7 +173,10 @@ def script_words(lang: str, industry_names: dict) -> dict:
                           "reservoir exclusion are skipped."),
         "elevation": slots(_("Elevation band %(low)s–%(high)s m; land below %(reservoir)s m (the reservoir) is "
                            "excluded."), "low", "high", "reservoir"),
-        "saved": _("Saved."), "deleted": _("Deleted."), "delete": _("Delete"), "confirm_delete":
+        "saved": _("Saved."), "saved_at": slots(_("Saved at %(time)s"), "time"),
+        "confirm_move": slots(_("Move “%(name)s” to %(status)s?"), "name", "status"),
+        "moved_to": slots(_("“%(name)s” is now %(status)s."), "name", "status"),
+        "confirm_yes": _("Yes, move it"), "confirm_no": _("No"), "deleted": _("Deleted."), "delete": _("Delete"), "confirm_delete":
             _("Delete this proposal?"), "show": _("Show"), "no_site": _("Propose a site first."),
         "too_big": _("The file is larger than 1 MiB."), "not_json": _("The file is not GeoJSON"),
         "no_proposals": _("No proposals yet."), "by": _("by"),
@@ -181,9 +186,7 @@ def script_words(lang: str, industry_names: dict) -> dict:
         "compare": _("Compare the two ticked"), "tick_two": _("Tick two proposals to compare them."),
         "move_to": _("Move to"), "comment": _("Review comment"), "locked": _("Locked: an admin may reopen it."),
         "actions": {"created": _("created"), "edited": _("edited"), "moved": _("moved"), "deleted": _("deleted")},
-        "fields": {"name": _("name"), "notes": _("notes"), "industry": _("industry"), "status": _("status"),
-                   "geometry": _("site"), "review_comment": _("review comment"), "reviewer": _("reviewer"),
-                   "candidate": _("suggested site")},
+        "fields": {key: _(word) for key, word in PROPOSAL_FIELD_WORDS.items()},
         "edit_site": _("Drag the site's corners on the map, then save."),
         "where": slots(_("%(township)s · %(zone)s · %(lat)s, %(lon)s"), "township", "zone", "lat", "lon"),
         "reasons": {

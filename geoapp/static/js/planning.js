@@ -262,6 +262,10 @@
         bases: (st.bases || []).map(function (id) { return names[id] || id; }).join(W.lang === "en" ? ", " : "、")
       });
       if ((st.code === "adds_to_zone" || st.code === "in_zone") && st.lead_industry) text += " " + W.statements.lead_industry;
+      else if ((st.code === "adds_to_zone" || st.code === "in_zone") && st.zone_industry) {   // another industry's zone
+        text += " " + fill(W.statements.other_industry, {zone_industry: W.industries[st.zone_industry] || st.zone_industry,
+                                                         industry: W.industries[industry.value] || industry.value});
+      }
       return text;
     });
   }
@@ -453,14 +457,30 @@
           var comment = el("input", "comment");
           comment.placeholder = W.comment;
           comment.hidden = pane.dataset.role !== "admin";
+          // a move is said back and confirmed before it happens: one stray choice never approves
+          var confirmBox = el("div", "confirm-move");
+          confirmBox.setAttribute("role", "group");
+          confirmBox.hidden = true;
           move.addEventListener("change", function () {
-            if (!move.value) return;
-            request("PATCH", "/api/proposals/" + f.id, {properties: {status: move.value, comment: comment.value}})
-              .then(function () { say(W.saved); loadProposals(); })
-              .catch(function (err) { say(err.message, true); loadProposals(); });
+            if (!move.value) { confirmBox.hidden = true; return; }
+            var to = move.value;
+            var yes = el("button", "button", W.confirm_yes);
+            var no = el("button", null, W.confirm_no);
+            yes.type = no.type = "button";
+            confirmBox.replaceChildren(el("span", null, fill(W.confirm_move, {name: p.name, status: W.statuses[to]})), yes, no);
+            confirmBox.hidden = false;
+            yes.focus();
+            no.addEventListener("click", function () { move.value = ""; confirmBox.hidden = true; move.focus(); });
+            yes.addEventListener("click", function () {
+              yes.disabled = true;
+              request("PATCH", "/api/proposals/" + f.id, {properties: {status: to, comment: comment.value}})
+                .then(function () { say(fill(W.moved_to, {name: p.name, status: W.statuses[to]})); loadProposals(); })
+                .catch(function (err) { say(err.message, true); loadProposals(); });
+            });
           });
           actions.appendChild(move);
           actions.appendChild(comment);
+          actions.appendChild(confirmBox);
         }
         if (p.editable) {
           var edit = el("button", null, W.edit);
@@ -539,8 +559,16 @@
         ? request("PATCH", "/api/proposals/" + editing.id, {geometry: site, properties: properties})
         : request("POST", "/api/proposals", {type: "Feature", geometry: site,
             properties: Object.assign(properties, fromCandidate ? {candidate: fromCandidate} : {})});
-      saving.then(function (saved) { say(W.saved); startEditing(saved); loadProposals(); })
-        .catch(function (err) { say(err.message, true); });
+      var done = document.getElementById("save-done");
+      done.hidden = true;
+      saving.then(function (saved) {
+        say(W.saved);
+        done.textContent = fill(W.saved_at, {time: new Date().toLocaleTimeString(W.lang === "en" ? "en-GB" : "zh-CN",
+                                                                              {hour: "2-digit", minute: "2-digit"})});
+        done.hidden = false;   // beside the button pressed, where the planner is looking
+        startEditing(saved);
+        loadProposals();
+      }).catch(function (err) { say(err.message, true); });
     });
     newButton.addEventListener("click", function () { stopEditing(); siteLayer.clearLayers(); site = null; out.replaceChildren(); });
     document.getElementById("compare").addEventListener("click", compare);
