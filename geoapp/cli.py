@@ -161,7 +161,21 @@ def cmd_validate(args) -> int:
         return EXIT_BAD_DATA
     _report(report)
     print(f"{args.file}: {report.rows} rows, valid as {args.layer}")
+    _changes(report)
     return 0
+
+
+def _changes(report) -> None:
+    """What the file changes against the version served, as `validate` and `import` say it."""
+    if report.changes is None:
+        return
+    against = f"v{report.served_version}" if report.served_version is not None else "the data served"
+    if report.changes.nothing:
+        print(f"nothing changed against {report.layer} {against}: importing it makes no new version")
+        return
+    print(f"against {report.layer} {against}:")
+    for line in report.changes.lines():
+        print(f"  {line}")
 
 
 def cmd_import(args) -> int:
@@ -176,6 +190,10 @@ def cmd_import(args) -> int:
         return EXIT_BAD_DATA
     version = publish_import(store, report, args.who or getpass.getuser(), progress)
     _report(report)
+    _changes(report)
+    if report.changes is not None and report.changes.nothing and report.served_version is not None:
+        print(f"{args.layer} stays at v{version}: {args.file} holds what is served")
+        return 0
     print(f"{args.layer} v{version}: {report.rows} rows from {args.file} ({report.checksum[:19]}…)")
     return 0
 

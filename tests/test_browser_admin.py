@@ -18,6 +18,7 @@ def test_check_import_and_watch_progress(tmp_path, browser):
     for feature in collection["features"]:  # collected on Amap: GCJ-02
         lon, lat = feature["geometry"]["coordinates"]
         feature["geometry"]["coordinates"] = [float(v) for v in wgs84_to_gcj02(lon, lat)]
+    collection["features"][3]["properties"]["price"] += 7   # and one price changed since
     upload = tmp_path / "amap_stays.geojson"
     upload.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     server = LiveServer(app)
@@ -37,7 +38,14 @@ def test_check_import_and_watch_progress(tmp_path, browser):
         page.select_option("select[name=crs]", "gcj02")
         page.set_input_files("input[name=file]", str(upload))
         page.locator(".upload-form button[type=submit]").click()
-        page.get_by_role("button", name="Import as the new version").click()
+        changes = page.locator(".changes").inner_text()
+        assert "What it changes against version 1" in changes and "0 added, 0 removed, 1 changed" in changes
+        stay = collection["features"][3]["properties"]
+        assert f"{stay['id']}\tprice\t{stay['price'] - 7:g}\t{stay['price']:g}" in changes
+        page.screenshot(path=str(ARTIFACTS / "admin-check-changes-en.png"), full_page=True)
+        import_button = page.get_by_role("button", name="Import as version 2")
+        page.get_by_label("import it as version 2 of Star-rated farm stays (farm_stays)").check()
+        import_button.click()
         page.wait_for_function("() => document.getElementById('stage').textContent.startsWith('Done')")
         assert page.locator("#progress").evaluate("bar => bar.value") == 1
         assert "version 2, 16 rows" in page.locator("#stage").inner_text()

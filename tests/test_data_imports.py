@@ -403,7 +403,8 @@ def test_a_web_import_shows_progress_and_the_new_data_without_a_restart(seeded, 
                           content_type="multipart/form-data")
     assert checked.status_code == 200
     token = re.search(r'/admin/data/import/([0-9a-f]+)', checked.get_data(as_text=True)).group(1)
-    started = client.post(f"/admin/data/import/{token}", data={"layer": "party_organisations", "csrf_token": client.csrf})
+    started = client.post(f"/admin/data/import/{token}", data={"layer": "party_organisations", "confirm": "yes",
+                                                                   "csrf_token": client.csrf})
     job_url = started.headers["Location"] + ".json"
     seen = []
     for _ in range(200):
@@ -420,7 +421,7 @@ def test_a_web_import_shows_progress_and_the_new_data_without_a_restart(seeded, 
     assert history[-1].current and history[-1].who == "keeper" and history[-1].source_file == "orgs.geojson"
     assert history[-1].rows == len(collection["features"]) and history[-1].checksum.startswith("sha256:")
     # and back: a rollback makes the seeded version's data current again
-    client.post("/admin/data/rollback/party_organisations/1", data={"csrf_token": client.csrf})
+    client.post("/admin/data/rollback/party_organisations/1", data={"confirm": "yes", "csrf_token": client.csrf})
     assert other_worker.get("/api/summary").get_json()["county"]["industry_branches"] == 93
 
 
@@ -443,6 +444,9 @@ def test_cli_import_shows_progress_and_records_a_version(seeded, tmp_path):
     instance, _ = seeded
     env = {**os.environ, "GEOAPP_INSTANCE": str(instance)}
     path = amap_copy(tmp_path)
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["features"][0]["properties"]["price"] += 10   # a change: the same data would make no version
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "geoapp.cli", "import", "farm_stays", str(path), "--crs", "gcj02",
                              "--who", "keeper", "--progress"], capture_output=True, text=True, env=env, cwd=ROOT,
                             timeout=120)
@@ -605,7 +609,8 @@ def test_the_importer_reads_their_import_on_any_worker_however_slow_its_load(see
                                                       "file": (io.BytesIO(path.read_bytes()), "nine.geojson")},
                           content_type="multipart/form-data")
     token = re.search(r'/admin/data/import/([0-9a-f]+)', checked.get_data(as_text=True)).group(1)
-    started = client.post(f"/admin/data/import/{token}", data={"layer": "farm_stays", "csrf_token": client.csrf})
+    started = client.post(f"/admin/data/import/{token}", data={"layer": "farm_stays", "confirm": "yes",
+                                                                   "csrf_token": client.csrf})
     deadline = time.monotonic() + 120
     while (job := client.get(started.headers["Location"] + ".json").get_json())["state"] == "running":
         assert time.monotonic() < deadline
@@ -616,3 +621,48 @@ def test_the_importer_reads_their_import_on_any_worker_however_slow_its_load(see
     assert on_the_slow_worker.get("/api/farmstays?limit=1").get_json()["numberMatched"] == 9
     page = on_the_slow_worker.get("/admin/data/").get_data(as_text=True)
     assert 'id="workers"' in page and f'data-pid="{os.getpid()}"' in page
+
+
+def test_the_check_says_what_a_file_changes_and_a_file_that_changes_nothing_makes_no_version(tmp_path):
+    """The data keeper reads "FS04 price 160 → 167" before importing; importing what is served makes
+    no new version; rollback and import ask for a confirmation naming the version."""
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    client = Auth(app).client("keeper", "admin")
+    collection = json.loads((DATA_DIR / "farm_stays.geojson").read_text(encoding="utf-8"))
+    stays = {f["properties"]["id"]: f for f in collection["features"]}
+    changed = stays["FS04"]["properties"]["price"] + 7
+    stays["FS04"]["properties"]["price"] = changed
+    removed = collection["features"].pop(5)["properties"]["id"]
+    upload = tmp_path / "stays.geojson"
+    upload.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+
+    def check(path):
+        with open(path, "rb") as handle:
+            return client.post("/admin/data/check?lang=zh", data={"layer": "farm_stays", "csrf_token": client.csrf,
+                                                                  "file": (handle, path.name)})
+    page = check(upload).get_data(as_text=True)
+    assert "与第1版相比的改动" in page and "新增 0 行，删除 1 行，修改 1 行" in page
+    assert removed in page and re.search(rf"FS04</td>\s*<td>price</td><td>{changed - 7:g}</td><td>{changed:g}</td>", page)
+    token = re.search(r'/admin/data/import/([0-9a-f]+)', page).group(1)
+    refused = client.post(f"/admin/data/import/{token}", data={"layer": "farm_stays", "csrf_token": client.csrf})
+    assert refused.status_code == 400 and app.extensions["geoapp"].layers.current_versions()["farm_stays"] == 1
+    started = client.post(f"/admin/data/import/{token}", data={"layer": "farm_stays", "confirm": "yes",
+                                                               "csrf_token": client.csrf})
+    for _ in range(600):
+        status = client.get(started.headers["Location"] + ".json").get_json()
+        if status["state"] != "running":
+            break
+        time.sleep(0.05)
+    assert status["state"] == "done" and status["version"] == 2
+    again = check(upload).get_data(as_text=True)
+    assert "没有改动" in again and "/admin/data/import/" not in again, "nothing to import, no button"
+    refused = client.post("/admin/data/rollback/farm_stays/1", data={"csrf_token": client.csrf})
+    assert refused.status_code == 400 and app.extensions["geoapp"].layers.current_versions()["farm_stays"] == 2
+
+
+def test_a_file_that_changes_nothing_makes_no_version_from_the_command_line(tmp_path):
+    env = {"GEOAPP_INSTANCE": str(tmp_path / "instance")}
+    first = run_cli(env, "import", "farm_stays", str(DATA_DIR / "farm_stays.geojson"))
+    assert first.returncode == 0 and "nothing changed" in first.stdout and "stays at v1" in first.stdout
+    history = run_cli(env, "history", "farm_stays")
+    assert history.stdout.count("\n") == 1, "one version"

@@ -6,6 +6,7 @@ once create the schema and seed once; a store written by an earlier release open
 what is new; nothing above the storage room reaches past the protocols."""
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import re
@@ -108,8 +109,12 @@ def test_the_app_runs_on_postgis(database_url, tmp_path):
     assert saved.status_code == 201
     # the data keeper imports from the command line; the running app shows it without a restart
     env = {**os.environ, "DATABASE_URL": database_url, "GEOAPP_INSTANCE": str(tmp_path / "cli-instance")}
+    festivals = json.loads((DATA_DIR / "festivals.geojson").read_text(encoding="utf-8"))
+    festivals["features"][0]["properties"]["visits"] = 1 + (festivals["features"][0]["properties"].get("visits") or 0)
+    changed = tmp_path / "festivals.geojson"   # (the same file again would make no new version)
+    changed.write_text(json.dumps(festivals, ensure_ascii=False), encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "geoapp.cli", "import", "festivals",
-                             str(DATA_DIR / "festivals.geojson"), "--who", "keeper"],
+                             str(changed), "--who", "keeper"],
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "festivals v2" in result.stdout

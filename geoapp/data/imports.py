@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from geoapp.crs import METRIC_CRS, SHIFTED_SYSTEMS, STORAGE_CRS, from_shifted
+from geoapp.data.diff import layer_changes
 from geoapp.data.files import file_checksum
 from geoapp.data.load import Dataset
 from geoapp.data.readers import (
@@ -136,15 +137,22 @@ def prepare_import(path: str | Path, layer_id: str, current: Dataset, declared_c
             return report
     report.frame = stored
     report.checksum = file_checksum(path)
+    if layer_id in current:   # what it changes against the version served
+        report.changes = layer_changes(layer, current[layer_id], stored)
+        report.served_version = current.versions.get(layer_id)
     progress("checked", 0.5)
     return report
 
 
 def publish_import(store: LayerStore, report: ImportReport, who: str,
                    progress: Progress | None = None) -> int:
-    """Publish a clean report's layer as the new current version; returns its number."""
+    """Publish a clean report's layer as the new current version; returns its number. A file that
+    changes nothing against the version served makes no new version: that version's number is
+    returned (`report.changes.nothing` says so)."""
     if not report.ok:
         raise ValueError("a report with problems is never published")
+    if report.changes is not None and report.changes.nothing and report.served_version is not None:
+        return report.served_version
     progress = progress or (lambda what, fraction: None)
     stage = lambda what, fraction: progress(what, 0.5 + 0.5 * fraction)  # noqa: E731
     versions = store.publish({report.layer: report.frame}, who, {report.layer: report.file},

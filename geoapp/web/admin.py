@@ -31,6 +31,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from geoapp.crs import DECLARABLE
+from geoapp.data.diff import shown
 from geoapp.data.export import EXPORT_FORMATS
 from geoapp.data.imports import (
     MAX_IMPORT_BYTES,
@@ -39,7 +40,7 @@ from geoapp.data.imports import (
     publish_import,
 )
 from geoapp.layers import LAYERS
-from geoapp.messages import UserError
+from geoapp.messages import N_, UserError
 from geoapp.store.base import ROLES
 from geoapp.vocabulary import ROLE_WORDS
 from geoapp.web.auth import roles_required
@@ -147,12 +148,35 @@ def check():
     if not report.ok:
         shutil.rmtree(folder, ignore_errors=True)
     return render_template("admin_report.html", report=report, token=token, layer=layer_id, crs=declared or "",
-                           encoding=encoding or ""), 200 if report.ok else 422
+                           encoding=encoding or "", layer_title=layer_title, shown=shown), 200 if report.ok else 422
+
+
+# What an import is doing, as the job's page says it (the stages named by the importer and the stores).
+STAGE_WORDS = {"queued": N_("waiting to start"), "reading": N_("reading the file"),
+               "converting coordinates": N_("converting the coordinates"), "checking": N_("checking the rows"),
+               "checking storage": N_("checking it can be stored"), "checked": N_("checked"),
+               "reading back": N_("reading the new version back"), "published": N_("published")}
+
+
+def stage_words(stage: str) -> str:
+    """A stage in the page's language ("writing farm_stays": 正在写入星级农家乐)."""
+    if stage.startswith("writing "):
+        return _("writing %(layer)s", layer=layer_title(stage.removeprefix("writing ")))
+    return translate(STAGE_WORDS[stage]) if stage in STAGE_WORDS else stage
+
+
+def layer_title(layer_id: str) -> str:
+    """A layer's name in the page's language, its id beside it."""
+    layer = LAYERS.get(layer_id)
+    if layer is None:
+        return layer_id
+    english = str(get_locale() or "").startswith("en")   # (a job's thread has a locale, not a request)
+    return f"{layer.title_en if english else layer.title_zh} ({layer_id})"
 
 
 def _run(job_id: str, path: Path, layer_id: str, declared, encoding, who: str, app, locale: str) -> None:
     def progress(stage: str, fraction: float) -> None:
-        save_job(job_id, stage=stage, fraction=round(fraction, 3))
+        save_job(job_id, stage=stage_words(stage), fraction=round(fraction, 3))
     try:
         with app.app_context(), force_locale(locale):
             state = served()
@@ -164,7 +188,10 @@ def _run(job_id: str, path: Path, layer_id: str, declared, encoding, who: str, a
                 return
             version = publish_import(state.layers, report, who, progress)
             state.refresh_if_changed()
-            save_job(job_id, state="done", version=version, rows=report.rows, fraction=1.0)
+            unchanged = bool(report.changes and report.changes.nothing)
+            save_job(job_id, state="done", version=version, rows=report.rows, fraction=1.0, unchanged=unchanged,
+                     stage=translate(N_("nothing changed: the file holds what is served")) if unchanged
+                     else stage_words("published"))
     except UserError as err:  # the store refused to keep the version as given
         with app.app_context(), force_locale(locale):
             save_job(job_id, state="failed", problems=[translate(err.message)])
@@ -185,8 +212,11 @@ def start_import(token: str):
     layer_id = request.form.get("layer", "")
     if layer_id not in LAYERS:
         abort(400, _("There is no layer “%(layer)s”.", layer=layer_id))
+    if request.form.get("confirm") != "yes":
+        abort(400, _("Tick the box that names the new version to import the file."))
     job_id = secrets.token_hex(8)
-    save_job(job_id, state="running", stage="queued", fraction=0.0, layer=layer_id)
+    save_job(job_id, state="running", stage=stage_words("queued"), fraction=0.0, layer=layer_id,
+             layer_title=layer_title(layer_id))
     worker = threading.Thread(target=_run, daemon=True, args=(
         job_id, files[0], layer_id, request.form.get("crs") or None, request.form.get("encoding") or None,
         current_user.name, current_app._get_current_object(), str(get_locale())))
@@ -221,6 +251,8 @@ def _job_or_404(job_id: str) -> dict:
 def rollback(layer_id: str, version_number: int):
     if layer_id not in LAYERS:
         abort(404, _("There is no layer “%(layer)s”.", layer=layer_id))
+    if request.form.get("confirm") != "yes":
+        abort(400, _("Tick the box that names version %(version)s to serve it again.", version=version_number))
     try:
         made = served().layers.rollback(layer_id, version_number, current_user.name)
     except KeyError:

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +18,9 @@ import pyogrio
 from geoapp.data.validate import DataProblem
 from geoapp.layers import LayerSpec
 from geoapp.messages import N_, Message, message
+
+if TYPE_CHECKING:
+    from geoapp.data.diff import LayerChanges
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024      # the file itself, from the web or the command line
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024   # what a zipped Shapefile unpacks to
@@ -41,6 +45,8 @@ class ImportReport:
     frame: gpd.GeoDataFrame | pd.DataFrame | None = None
     checksum: str = ""
     file_crs: object = None  # the CRS the file declares (a legacy GeoJSON `crs` member), if any
+    changes: LayerChanges | None = None   # what it changes against the version served
+    served_version: int | None = None     # the number of that version (None: from a data dir)
 
     @property
     def ok(self) -> bool:
