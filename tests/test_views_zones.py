@@ -240,3 +240,30 @@ def test_removing_a_branch_that_has_activities_is_refused_naming_the_table(data_
     from geoapp.data.validate import DataError
     with pytest.raises(DataError, match="branch_activities"):
         load_dataset(data_copy)
+
+
+def test_the_office_reads_names_not_ids_and_whole_zone_names(client, analysis):
+    """/zones/outside names the bases and townships in its gaps (ids stay in the JSON); the home page
+    names each zone in full words, not cut to a few characters; no chart of zeros is drawn."""
+    import re
+    page = client.get("/zones/outside?lang=zh").get_data(as_text=True)
+    gaps = client.get("/api/zones/outside?lang=zh").get_json()["organisation"]["gaps"]
+    bases = analysis.dataset["industry_bases"].set_index("id").name_zh
+    townships = analysis.townships.set_index("code").name_zh
+    assert gaps["bases_without_branch"] and gaps["townships_without_branch"]
+    start = page.index("覆盖缺口")
+    section = page[start:page.index("二、队伍联动", start)]
+    for base in gaps["bases_without_branch"]:
+        assert bases[base] in section and f">{base}<" not in section
+    for code in gaps["townships_without_branch"]:
+        assert townships[code] in section and f">{code}<" not in section
+    from geoapp.views.zones import zone_charts
+    served = client.application.extensions["geoapp"].newest
+    assert zone_charts(served, "outside", "zh", False).get("pipeline") is None, "nobody in its pipeline: no chart"
+    assert zone_charts(served, analysis.zones.id.iloc[0], "zh", False).get("pipeline"), "a zone with members has one"
+    home = client.get("/?lang=zh").get_data(as_text=True)
+    for name in analysis.zones.name_zh:
+        short = name.removesuffix("产业党建联动区")
+        assert f">{short}</a>" in home and "…</a>" not in home
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert ">Qingxi Sichuan Pepper</a>" in english and not re.search(r">[A-Z][a-z]{0,4}…</a>", english)

@@ -146,7 +146,7 @@ def organisation_linkage(analysis: CountyAnalysis, scope: Scope, lang: str = "zh
     bases = scope.located(data["industry_bases"])
     served = bases[bases.kind.isin(SERVED_BASE_KINDS)]
     gaps = analysis.gaps
-    return {
+    result = {
         "general_branches": int((kind == "general").sum()),
         "industry_branches": int((kind == "industry").sum()),
         "association_branches": int((kind == "association").sum()),
@@ -165,6 +165,18 @@ def organisation_linkage(analysis: CountyAnalysis, scope: Scope, lang: str = "zh
             "branches_elsewhere": sorted(in_tree - set(here.id)) if scope.zone not in (None, OUTSIDE) else [],
         },
     }
+    result["gap_names"] = _gap_names(result["gaps"], data, analysis, lang)
+    return result
+
+
+def _gap_names(gaps: dict[str, list[str]], data, analysis: CountyAnalysis, lang: str) -> dict[str, str]:
+    """The name of everything the gaps list by id or code, for people to read (the ids stay for machines)."""
+    listed = {key for keys in gaps.values() for key in keys}
+    names: dict[str, str] = {}
+    for frame, key in ((data["industry_bases"], "id"), (data["party_organisations"], "id"), (analysis.townships, "code")):
+        wanted = frame[frame[key].isin(listed)]
+        names.update(zip(wanted[key], wanted[_name(lang)]))
+    return names
 
 
 def _walk(node: dict):

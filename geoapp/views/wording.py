@@ -67,6 +67,19 @@ DIVISIONS = N_("Township divisions (乡镇区划) of 2013–2019, the years of t
                "and renamed several.")
 
 
+ZONE_SUFFIXES = ("产业党建联动区", "党建联动区", "联动区", " industry party-building linkage zone", " linkage zone")
+
+
+def short_zone_name(name: str) -> str:
+    """A zone's name where every name in the line is a zone's: without the words they all end in
+    (清溪花椒产业党建联动区 -> 清溪花椒; "Qingxi Pepper Linkage Zone" -> "Qingxi Pepper")."""
+    text = str(name)
+    for suffix in ZONE_SUFFIXES:
+        if text.lower().endswith(suffix) and len(text) > len(suffix):
+            return text[: len(text) - len(suffix)].rstrip(" —-")
+    return text
+
+
 def seat_source(coord_source) -> str:
     """What a township's `coord_source` says of its seat (a msgid): found, rounded or estimated."""
     text = str(coord_source or "")

@@ -21,6 +21,7 @@ from geoapp.messages import N_, UserError, translator
 from geoapp.views.coverage import figure_rows
 from geoapp.views.served import ServedVersion
 from geoapp.views.shelf import Shelf, version_key
+from geoapp.views.wording import short_zone_name
 from geoapp.vocabulary import (
     ACTIVITY_WORDS,
     MODEL_WORDS,
@@ -126,8 +127,9 @@ def _activities_chart(team: dict, _) -> str | None:
 
 def _pipeline_chart(team: dict, _) -> str | None:
     from geoapp.maps import charts
-    if not team["pipeline_years"]:
-        return None
+    counts = [v for s in team["pipeline"] for v in s["years"].values()]
+    if not team["pipeline_years"] or not any(v is None or v > 0 for v in counts):
+        return None   # no one in the pipeline here: no chart of zeros (the table says it)
     return charts.grouped_bars([_(STAGE_WORDS[s["stage"]]) for s in team["pipeline"]],
                                {year: [s["years"][year] for s in team["pipeline"]] for year in team["pipeline_years"]},
                                _("Member pipeline by stage and year"), _("fewer than 5"))
@@ -201,7 +203,8 @@ def home_data(version: ServedVersion, lang: str, disclose: bool) -> dict:
     names[OUTSIDE] = _("Outside the linkage zones")
     rows = {row["key"]: row for row in figure_rows(version, lang)}
     strands = [{"id": strand, "title": _(STRAND_WORDS[strand][0]), "words": STRAND_WORDS[strand][1],
-                "figures": [{**rows[key], "zones": [{"id": z, "name": names[z], "value": figures[key]}
+                "figures": [{**rows[key], "zones": [{"id": z, "name": names[z], "short": short_zone_name(names[z]),
+                                                    "value": figures[key]}
                                                    for z, figures in by_zone.items()]}
                             for key in keys]}
                for strand, keys in STRANDS.items()]
