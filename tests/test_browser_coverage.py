@@ -345,3 +345,17 @@ def test_three_thousand_townships_come_as_tiles_and_the_page_stays_small(many_to
     settled(p)
     watched.screenshot("coverage-3000-townships-zh")
     assert watched.errors == [] and watched.foreign_requests == []
+
+
+def test_a_click_after_switching_to_a_change_tells_the_change_the_map_is_coloured_by(live_server, open_page, analysis):
+    watched = open_page(live_server.url, "/coverage?lang=en")
+    page = watched.page
+    page.select_option("#metric", "tourist_visits_change_2014")
+    page.wait_for_function("() => document.getElementById('metric-heading').textContent.includes('since 2014')")
+    code, lon, lat = quiet_township(analysis)
+    click_at(watched, lon, lat)
+    popup = page.locator(".leaflet-popup-content .geoapp-identify-first")
+    popup.wait_for(timeout=5000)
+    first_row = popup.locator("tr").first.inner_text()
+    assert "change since 2014" in first_row, first_row
+    assert watched.errors == []

@@ -86,6 +86,11 @@
         var toggle = document.querySelector(".leaflet-control-layers-overlays label input + span");
         if (toggle) toggle.innerHTML = " " + view.layer_name;  // our own escaped HTML: swatches and name
         select.value = view.metric;
+        if (geoapp.identifyUrl) {  // a click now says what the map is coloured by (a change, say)
+          var asking = new URL(geoapp.identifyUrl, window.location.origin);
+          asking.searchParams.set("metric", view.metric);
+          geoapp.identifyUrl = asking.pathname + asking.search;
+        }
         ["report-link", "tables-xlsx"].forEach(function (id) {
           var link = document.getElementById(id);
           var url = new URL(link.href);
