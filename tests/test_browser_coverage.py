@@ -352,10 +352,31 @@ def test_a_click_after_switching_to_a_change_tells_the_change_the_map_is_coloure
     page = watched.page
     page.select_option("#metric", "tourist_visits_change_2014")
     page.wait_for_function("() => document.getElementById('metric-heading').textContent.includes('since 2014')")
-    code, lon, lat = quiet_township(analysis)
+    _code, lon, lat = quiet_township(analysis)
     click_at(watched, lon, lat)
     popup = page.locator(".leaflet-popup-content .geoapp-identify-first")
     popup.wait_for(timeout=5000)
     first_row = popup.locator("tr").first.inner_text()
     assert "change since 2014" in first_row, first_row
+    assert watched.errors == []
+
+
+@pytest.mark.parametrize("typed, layer", [("jxz", "townships"), ("九襄梨", "zones"), ("xinhua", "villages")])
+def test_the_search_box_finds_a_place_by_name_pinyin_or_initials_and_opens_it(live_server, open_page, analysis,
+                                                                             typed, layer):
+    watched = open_page(live_server.url, "/coverage?lang=zh")
+    page = watched.page
+    page.fill("#place-q", typed)
+    first = page.locator("#place-results button").first
+    first.wait_for()
+    name = first.inner_text().split(" · ")[0]
+    page.locator("#place-q").press("Enter")    # the keyboard's way: the first place found
+    popup = page.locator(".leaflet-popup-content .geoapp-identify-first")
+    popup.wait_for(timeout=10000)
+    assert popup.locator(".geoapp-popup-title").inner_text() == name
+    frame = analysis.townships if layer == "townships" else analysis.dataset[layer]
+    assert name in set(frame.name_zh)
+    if layer == "villages":
+        assert page.evaluate("geoapp.map.hasLayer(geoapp.groups.villages)"), "its layer switched on"
+    watched.screenshot(f"coverage-search-{layer}-zh")
     assert watched.errors == []

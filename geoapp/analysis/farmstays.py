@@ -6,11 +6,8 @@ naming each wrong parameter; `search_farm_stays` answers it. Distances are metre
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +19,7 @@ from shapely.geometry import Point
 
 from geoapp import params
 from geoapp.analysis.index import JoinedTexts, grid_cells
+from geoapp.analysis.names import fold, initials, pinyin, syllables
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.dates import in_year
 from geoapp.mercator import world_pixels
@@ -142,23 +140,6 @@ def next_dates(start_md: str, end_md: str, today: dt.date) -> tuple[dt.date, dt.
 
 # Searching -------------------------------------------------------------------------------
 
-def _fold(text: str) -> str:
-    """Lower case, accents and spaces removed: 'Qīng Xī' and 'qingxi' fold alike."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return re.sub(r"[\s\-–·'’]+", "", "".join(c for c in text if not unicodedata.combining(c)))
-
-
-@lru_cache(maxsize=200_000)
-def _syllables(text: str) -> tuple[str, ...]:
-    """pypinyin's toneless syllables of `text`; each distinct text is converted once."""
-    return tuple(lazy_pinyin(text or ""))
-
-
-def pinyin(text: str) -> str:
-    """Toneless pinyin of the Chinese in `text`, syllables run together ('清溪驿站' -> 'qingxiyizhan')."""
-    return "".join(_syllables(text)).lower()
-
-
 _PARTS = "\x1f"  # between the parts of one stay's source text (stored text never holds it)
 
 
@@ -168,14 +149,9 @@ def _english_and_search_text(source: str) -> tuple[str, str]:
     search text is the names in Chinese, English, pinyin and pinyin initials (梨花山庄: lhsz, as
     Chinese apps accept), then the township's, folded."""
     zh, en, town = source.split(_PARTS)
-    syllables = lazy_pinyin(zh) if zh else []
-    english = en if en.strip() else " ".join(s.capitalize() for s in syllables)
-    return english, "|".join((_fold(zh), _fold(english), "".join(syllables).lower(), initials(syllables), town))
-
-
-def initials(syllables) -> str:
-    """The first letters of pinyin syllables (['li', 'hua'] -> 'lh'); other text is left out."""
-    return "".join(s[0] for s in syllables if s and s[0].isascii() and s[0].isalpha()).lower()
+    spoken = lazy_pinyin(zh) if zh else []
+    english = en if en.strip() else " ".join(s.capitalize() for s in spoken)
+    return english, "|".join((fold(zh), fold(english), "".join(spoken).lower(), initials(spoken), town))
 
 
 def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame,
@@ -186,8 +162,8 @@ def prepare_farm_stays(farm_stays: gpd.GeoDataFrame, townships: gpd.GeoDataFrame
     `remembered` (the store's `DerivedTexts`, or None) gives back what an earlier start made
     from the same names."""
     prepared = farm_stays.copy(deep=False)  # copy-on-write: the columns are shared with the layer, not doubled
-    township_text = {t.code: "|".join(_fold(p) for p in (t.name_zh, t.name_en, pinyin(t.name_zh),
-                                                         initials(_syllables(t.name_zh))))
+    township_text = {t.code: "|".join(fold(p) for p in (t.name_zh, t.name_en, pinyin(t.name_zh),
+                                                         initials(syllables(t.name_zh))))
                      for t in townships.itertuples()}
     sources = [f"{zh if isinstance(zh, str) else ''}{_PARTS}{en if isinstance(en, str) else ''}{_PARTS}"
                f"{township_text.get(town, '')}"
@@ -311,7 +287,7 @@ def matching(index: FarmStayIndex, query: FarmStayQuery, festivals: gpd.GeoDataF
         minx, miny, maxx, maxy = bbox
         mask &= (index.lon >= minx) & (index.lon <= maxx) & (index.lat >= miny) & (index.lat <= maxy)
     if query.q:
-        mask &= index.search_text.containing(_fold(query.q))
+        mask &= index.search_text.containing(fold(query.q))
     positions = np.flatnonzero(mask)
     if query.festival:
         festival = festivals[festivals.id == query.festival].iloc[0]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+import shapely
 
 from geoapp import formats, indicators, params
 from geoapp.analysis.identify import holding, near
@@ -462,3 +463,64 @@ def sheet_caption(title: str, lang: str) -> str:
     return " · ".join([_("Hanyuan County industry party-building linkage zones"), title,
                        _("made %(day)s") % {"day": made}])
 
+
+
+# the search box on the coverage map -------------------------------------------------------------
+
+SEARCHED = (("zones", "zones", "id"), ("townships", "townships", "code"), ("villages", "villages", "id"),
+            ("party_organisations", "party_organisations", "id"), ("industry_bases", "industry_bases", "id"))
+MAX_FOUND = 12
+
+
+@dataclass(frozen=True)
+class PlaceIndex:
+    """Every named thing of the coverage map, by name in Chinese, English, pinyin and initials."""
+    texts: list[str]
+    rows: list[tuple[str, str, str, str, float, float, str | None]]  # (layer key, id, name_zh, name_en, lon, lat, township)
+
+    @classmethod
+    def of(cls, version: ServedVersion) -> PlaceIndex:
+        from geoapp.analysis.names import search_text
+        texts, rows = [], []
+        for key, source, id_column in SEARCHED:
+            frame = version.analysis.townships if source == "townships" else version.dataset.get(source)
+            if frame is None or not len(frame):
+                continue
+            inside = frame.geometry.representative_point()
+            towns = frame["township"] if "township" in frame else [None] * len(frame)
+            for thing_id, zh, en, point, town in zip(frame[id_column], frame.name_zh, frame.name_en, inside, towns):
+                texts.append(search_text(zh, en, str(thing_id)))
+                rows.append((key, str(thing_id), zh, en, point.x, point.y, town if isinstance(town, str) else None))
+        return cls(texts, rows)
+
+
+def search_places(version: ServedVersion, args: Mapping[str, str], lang: str) -> dict:
+    """What the coverage map's search box finds for `q`: zones, townships, villages, branches
+    and bases whose name (or its pinyin, or pinyin initials) holds it, names beginning with it
+    first; each with where to open it on the map (in the base map's datum)."""
+    from geoapp.analysis.names import fold
+    query = fold(params.text(args, "q", 60) or "")
+    if not query:
+        return {"places": []}
+    index = version.made_once(("place-index",), lambda: PlaceIndex.of(version))
+    _ = translator(lang)
+    kinds = {"zones": _("Linkage zone"), "townships": _("Township"), "villages": _("Village"),
+             "party_organisations": _("Party organisation"), "industry_bases": _("Industry base")}
+    found = []
+    for order, (text, row) in enumerate(zip(index.texts, index.rows)):
+        at = text.find(query)
+        if at >= 0:
+            starts = any(part.startswith(query) for part in text.split("|"))
+            found.append((0 if starts else 1, order, row))
+            if len(found) >= 400:   # a bounded cost, however short the query
+                break
+    found.sort()
+    shift = version.tiles.to_display
+    town_names = version.analysis.townships.set_index("code")["name_en" if lang == "en" else "name_zh"]
+    places = []
+    for _rank, _order, (key, thing_id, zh, en, lon, lat, town) in found[:MAX_FOUND]:
+        point = shift(shapely.points([lon], [lat]))[0] if shift else shapely.points(lon, lat)
+        places.append({"layer": key, "id": thing_id, "name": en if lang == "en" else zh, "kind": kinds[key],
+                       "township": town_names.get(town) if town and key != "townships" else None,
+                       "at": [round(point.y, 6), round(point.x, 6)]})
+    return {"places": places}

@@ -95,6 +95,10 @@ def api_definition(base_url: str, metrics: list[str], version: str) -> dict:
             "What the map says about one feature", [{**_path("key", "the layer"), "schema": {"type": "string",
                                                      "enum": list(LAYER_KEYS)}}, _path("feature_id", "its id"), metric],
             _answers("title, subtitle and rows", JSON, 400, 404)),
+        "/coverage/search": _get("Places by name, pinyin or pinyin initials (zones, townships, villages, branches, "
+                                 "bases), each with where it is",
+                                 [_query("q", "what to look for", {"type": "string", "maxLength": 60})],
+                                 _answers("the places found, names beginning with it first", JSON, 400)),
         "/coverage/identify": _get(
             "Everything under a point (a click), the aimed-at feature first",
             [_query("lat", "latitude", {"type": "number", "minimum": -90, "maximum": 90}, required=True),

@@ -117,6 +117,12 @@ def coverage_identify():
     return jsonify({"features": found})
 
 
+@bp.get("/coverage/search")
+def coverage_search():
+    """The coverage map's search box: places by name, pinyin or initials, each with where it is."""
+    return jsonify(coverage_views.search_places(version(), request.args, current_lang()))
+
+
 @bp.get("/coverage/view")
 def coverage_view():
     """What changes on the coverage page when another indicator is chosen: the townships'

@@ -103,6 +103,58 @@
   }
 
   select.addEventListener("change", function () { showMetric(select.value, true); });
+
+  // Find a place by name (or pinyin, or initials): the map goes there and opens what it is.
+  var finder = document.getElementById("place-search");
+  var query = document.getElementById("place-q");
+  var results = document.getElementById("place-results");
+  var asked = 0;
+  function goTo(place) {
+    results.hidden = true;
+    geoapp.show(place.layer, place.id, place.at);
+  }
+  function find() {
+    var mine = ++asked;
+    if (!query.value.trim()) { results.hidden = true; return Promise.resolve([]); }
+    return fetch(finder.dataset.url + "&q=" + encodeURIComponent(query.value), {headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json(); })
+      .then(function (found) {
+        if (mine !== asked) return [];
+        results.replaceChildren();
+        if (!found.places.length) results.appendChild(geoapp.el("li", "none", finder.dataset.none));
+        found.places.forEach(function (place) {
+          var li = geoapp.el("li");
+          var button = geoapp.el("button", "place", place.name);
+          button.type = "button";
+          button.appendChild(geoapp.el("small", null, " · " + place.kind + (place.township ? " · " + place.township : "")));
+          button.addEventListener("click", function () { goTo(place); });
+          li.appendChild(button);
+          results.appendChild(li);
+        });
+        results.hidden = false;
+        return found.places;
+      });
+  }
+  var typing = null;
+  query.addEventListener("input", function () { clearTimeout(typing); typing = setTimeout(find, 250); });
+  finder.addEventListener("submit", function (event) {   // Enter: the first place found
+    event.preventDefault();
+    clearTimeout(typing);
+    find().then(function (places) { if (places.length) goTo(places[0]); });
+  });
+  query.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowDown" && !results.hidden) {
+      var first = results.querySelector("button");
+      if (first) { event.preventDefault(); first.focus(); }
+    }
+    if (event.key === "Escape") results.hidden = true;
+  });
+  results.addEventListener("keydown", function (event) {
+    var buttons = Array.prototype.slice.call(results.querySelectorAll("button"));
+    var at = buttons.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && at < buttons.length - 1) { event.preventDefault(); buttons[at + 1].focus(); }
+    if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? buttons[at - 1] : query).focus(); }
+  });
   window.addEventListener("popstate", function () {
     var metric = new URLSearchParams(window.location.search).get("metric") || select.value;
     applyAddress(true);
