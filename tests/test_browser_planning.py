@@ -199,19 +199,19 @@ def test_an_approved_proposal_offers_its_planner_no_edit(tmp_path, browser):
 ENGLISH_WORD = r"[A-Za-z]{3,}"
 
 
-def english_words(page) -> list[str]:
+def english_words(page, selector: str = ".folium-map") -> list[str]:
     """English words a Chinese planner reads in the map's controls (buttons, titles, tooltips,
     aria-labels, the scale bar, the attribution), leaving out proper names of data sources."""
     import re
-    shown = page.evaluate("""() => {
-      const map = document.querySelector('.folium-map');
+    shown = page.evaluate("""selector => {
+      const map = document.querySelector(selector);
       const texts = [];
       map.querySelectorAll('.leaflet-control-container *, .leaflet-draw-tooltip, .leaflet-draw-actions *').forEach(e => {
         if (e.children.length === 0 && e.textContent.trim()) texts.push(e.textContent.trim());
         for (const name of ['title', 'aria-label']) if (e.getAttribute(name)) texts.push(e.getAttribute(name));
       });
       return texts;
-    }""")
+    }""", selector)
     allowed = {"OpenStreetMap", "Leaflet", "WGS", "GCJ", "CGCS"}
     return [t for t in shown for word in re.findall(ENGLISH_WORD, t) if word not in allowed]
 

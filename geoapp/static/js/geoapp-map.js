@@ -424,6 +424,18 @@
     }
   });
 
+  /* A layer switcher made after the words arrived (folium adds it last) says them too. */
+  var initLayout = L.Control.Layers.prototype._initLayout;
+  L.Control.Layers.include({
+    _initLayout: function () {
+      initLayout.call(this);
+      if (geoapp.words && this._layersLink) {
+        this._layersLink.title = geoapp.words.layers;
+        this._layersLink.setAttribute("aria-label", geoapp.words.layers);
+      }
+    }
+  });
+
   /* Leaflet's own words (zoom buttons, the layer switcher) in the page's language. */
   geoapp.translateControls = function (map, words) {
     map.whenReady(function () {

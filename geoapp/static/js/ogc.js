@@ -5,7 +5,8 @@
   var data = document.getElementById("ogc-features");
   if (!box || !data || typeof L === "undefined") return;
   var collection = JSON.parse(data.textContent);
-  var map = L.map(box, { scrollWheelZoom: false });
+  var map = L.map(box, { scrollWheelZoom: false, zoomControl: false });
+  L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
   map.attributionControl.setPrefix(false);
   if (box.dataset.tiles) {
     var options = { subdomains: box.dataset.subdomains, attribution: box.dataset.attribution, maxZoom: 18 };
