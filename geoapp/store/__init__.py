@@ -31,6 +31,7 @@ class Stores:
     photos: PhotoFiles
     derived: DerivedTexts   # texts dear to derive (pinyin of names), kept per content
     instance: Path          # the instance folder (files kept beside the stores: photos, documents)
+    database: bool = False  # a database server (each question a round trip), not files of this machine
 
 
 def instance_files(instance: Path) -> list[Path]:
@@ -86,7 +87,7 @@ def open_stores(instance: str | Path, database_url: str | None = None) -> Stores
         from geoapp.store.reports import PostgisReports
         engine = connect(database_url)
         return Stores(PostgisLayerStore(engine), PostgisProposalStore(engine), PostgisUserStore(engine),
-                      PostgisReports(engine), photo_files, derived, Path(instance))
+                      PostgisReports(engine), photo_files, derived, Path(instance), database=True)
     from geoapp.store.layers import GeoPackageLayerStore
     from geoapp.store.proposals import GeoPackageProposalStore
     from geoapp.store.reports import GeoPackageReports

@@ -112,6 +112,12 @@ class Served:
         self.shelf = Shelf(Path(stores.instance) / "documents")
         self.environment: dict[str, str] = {}   # the settings a renderer process is started with
         self.stamp = self._store_stamp()
+        # How often a request asks the store whether a new version was published: every request
+        # for the embedded store (a file's stamp), at most once a second for PostGIS, where asking
+        # is a round trip (it was half of a request's cost). A person's own writes are read at once
+        # whatever this says (`version_for`'s `at_least`).
+        self.stamp_every = 1.0 if stores.database else 0.0
+        self._stamped_at = time.monotonic()
         self.load_seconds = 0.0              # how long the last load and analysis took
         self.reloading = False               # a reload is running in a thread
         self._unreachable_logged = -1e9      # when the log last said the store cannot be reached
@@ -193,6 +199,11 @@ class Served:
         """Reload when another process (the CLI, another worker) published a new version. When
         the store cannot be asked (PostGIS is down), the version already loaded goes on being
         served, and the log says so (once a minute)."""
+        if self.stamp_every:
+            now = time.monotonic()
+            if now - self._stamped_at < self.stamp_every:
+                return
+            self._stamped_at = now
         try:
             stamp = self._store_stamp()
         except Exception as err:  # sqlalchemy's OperationalError, and the like: the server, not the data
