@@ -19,16 +19,20 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in listed.read_text().split()] if listed.exists() else []
 
 
-def running(marker: str) -> list[int]:
-    """The processes whose command line holds `marker` (renderers, say), as Linux lists them."""
+def running(marker: str, environment: dict[str, str] | None = None) -> list[int]:
+    """The processes whose command line holds `marker` (renderers, say), as Linux lists them;
+    with `environment`, only those started with those settings (this test's instance folder,
+    not another test run's on the same machine)."""
+    wanted = [f"{name}={value}".encode() for name, value in (environment or {}).items()]
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                settings = (entry / "environ").read_bytes().split(b"\0") if wanted and marker in command else []
             except OSError:
                 continue
-            if marker in command:
+            if marker in command and all(w in settings for w in wanted):
                 found.append(int(entry.name))
     return found
 
