@@ -360,3 +360,22 @@ def postgis_cluster():
 def database_url(postgis_cluster) -> str:
     """A fresh PostGIS database for one test."""
     return postgis_cluster.new_database()
+
+
+def fuzz_operations(operations, check, examples: int = 6) -> None:
+    """Send each OpenAPI operation (schemathesis) `examples` cases that fit its description and
+    `examples` that break it; `check(case, response)` judges each answer. An operation whose
+    parameters nothing can break (any text is an id) has no negative cases, and that is fine."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def answers(case):
+                check(case, case.call())
+            try:
+                answers()
+            except Unsatisfiable:
+                assert mode is GenerationMode.NEGATIVE

@@ -28,6 +28,18 @@ def server(tmp_path_factory):
     live.stop()
 
 
+def scan(page, base: str, paths: list[str], lang: str | None = None) -> dict[str, list[dict]]:
+    """The violations of each page of `paths` (in `lang`), by path; the pages without any left out."""
+    found = {}
+    for path in paths:
+        page.goto(f"{base}{path}" + (f"{'&' if '?' in path else '?'}lang={lang}" if lang else ""))
+        page.wait_for_load_state("networkidle")
+        bad = violations(page)
+        if bad:
+            found[path] = bad
+    return found
+
+
 def violations(page) -> list[dict]:
     page.add_script_tag(content=AXE)
     found = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
@@ -44,15 +56,8 @@ def test_every_public_page_passes_axe(server, browser, lang, phone):
     context = browser.new_context(viewport=size, locale="zh-CN" if lang == "zh" else "en-GB", bypass_csp=True,
                                   is_mobile=phone, has_touch=phone)
     context.add_init_script(NO_ANIMATION)
-    found = {}
     try:
-        page = context.new_page()
-        for path in PUBLIC:
-            page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
-            page.wait_for_load_state("networkidle")
-            bad = violations(page)
-            if bad:
-                found[path] = bad
+        found = scan(context.new_page(), server.url, PUBLIC, lang)
     finally:
         context.close()
     assert found == {}, found
@@ -63,13 +68,7 @@ def test_the_office_pages_pass_axe(server, browser):
     try:
         page = context.new_page()
         log_in_page(page, server.url, "keeper", "/admin/data/")
-        found = {}
-        for path in OFFICE:
-            page.goto(f"{server.url}{path}")
-            page.wait_for_load_state("networkidle")
-            bad = violations(page)
-            if bad:
-                found[path] = bad
+        found = scan(page, server.url, OFFICE)
         assert found == {}, found
     finally:
         context.close()
