@@ -331,3 +331,36 @@ def test_a_pear_base_inside_the_pepper_zone_is_told_whose_zone_it_is(live_server
     page.locator("#coords").press("Enter")
     page.wait_for_function("() => geoapp.planning.analysis !== null")
     assert "主导产业是花椒，不是梨" in page.locator("#analysis").inner_text()
+
+
+def test_proposals_are_on_the_map_by_status_and_two_compared_are_drawn_together(tmp_path, browser):
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    app.extensions["geoapp"].users.create("ann", PASSWORD, "planner")
+    server = LiveServer(app)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        log_in_page(page, server.url, "ann", "/planning?lang=zh")
+        for name, lon, lat in (("甲", 102.69, 29.40), ("乙", 102.63, 29.50)):
+            made = page.evaluate("""([name, lon, lat]) => fetch('/api/proposals', {method: 'POST', credentials: 'same-origin',
+                headers: {'Content-Type': 'application/json', 'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
+                body: JSON.stringify({type: 'Feature', geometry: {type: 'Point', coordinates: [lon, lat]},
+                                      properties: {industry: 'pear', name: name}})}).then(r => r.status)""", [name, lon, lat])
+            assert made == 201
+        page.reload()
+        page.wait_for_function("() => geoapp.planning.proposalLayer.getLayers().length === 2")
+        colours = page.evaluate("geoapp.planning.proposalLayer.getLayers().map(l => l.options.color)")
+        assert colours == ["#7f7f7f", "#7f7f7f"], "two drafts, in the drafts' colour"
+        for tick in page.locator(".compare-tick").all():
+            tick.check()
+        page.locator("#compare").click()
+        page.wait_for_function("() => geoapp.planning.comparedLayer.getLayers().length === 2")
+        labels = page.locator(".compare-label").all_inner_texts()
+        assert sorted(labels) == ["乙", "甲"]
+        bounds = page.evaluate("(() => { const b = geoapp.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
+        assert bounds[0] < 102.63 and bounds[2] > 102.69 and bounds[1] < 29.40 and bounds[3] > 29.50, "both in view"
+        from tests.conftest import ARTIFACTS
+        page.screenshot(path=str(ARTIFACTS / "planning-compared-zh.png"))
+    finally:
+        context.close()
+        server.stop()

@@ -420,10 +420,37 @@
     }).catch(function (err) { say(err.message, true); });
   }
 
+  // Every proposal on the map, coloured by where it stands in the review (the list says the same
+  // with a swatch); the two compared drawn together, each in its own colour and named.
+  var STATUS_COLOURS = {draft: "#7f7f7f", submitted: "#1f78b4", approved: "#1b9e77", rejected: "#d95f02",
+                        withdrawn: "#b8b8b8"};
+  var proposalLayer = L.featureGroup().addTo(map);
+  var comparedLayer = L.featureGroup().addTo(map);
+  geoapp.planning.proposalLayer = proposalLayer;
+  geoapp.planning.comparedLayer = comparedLayer;
+  function outline(feature, colour, options) {
+    return L.geoJSON(feature, {
+      interactive: false,
+      style: Object.assign({color: colour, weight: 2, dashArray: "6 4", fillOpacity: 0.08}, options || {}),
+      pointToLayer: function (_, latlng) {
+        return L.circleMarker(latlng, Object.assign({radius: 7, color: colour, weight: 2, fillOpacity: 0.3}, options || {}));
+      }
+    });
+  }
+
   function loadProposals() {
     var list = document.getElementById("proposals");
     request("GET", "/api/proposals").then(function (collection) {
       list.replaceChildren();
+      proposalLayer.clearLayers();
+      collection.features.forEach(function (f) {
+        var drawn = outline(f, STATUS_COLOURS[f.properties.status] || "#555");
+        drawn.eachLayer(function (layer) {
+          layer.bindTooltip(f.properties.name + " · " + W.statuses[f.properties.status], {sticky: true});
+          layer.feature = f;
+          proposalLayer.addLayer(layer);
+        });
+      });
       if (!collection.features.length) list.appendChild(el("li", "none", W.no_proposals));
       collection.features.forEach(function (f) {
         var p = f.properties;
@@ -439,7 +466,9 @@
         name.href = "#";
         name.addEventListener("click", function (event) { event.preventDefault(); startEditing(f); });
         item.appendChild(name);
-        item.appendChild(el("span", "badge status", W.statuses[p.status]));
+        var badge = el("span", "badge status", W.statuses[p.status]);
+        badge.style.borderLeft = "10px solid " + (STATUS_COLOURS[p.status] || "#555");   // as on the map
+        item.appendChild(badge);
         item.appendChild(el("span", "meta", W.industries[p.industry] + " · " + W.by + " " + p.owner +
           (p.candidate ? " · " + fill(W.from_candidate, {rank: p.candidate.rank, score: p.candidate.score.toFixed(2)}) : "")));
         var actions = el("div", "row actions");
@@ -546,6 +575,15 @@
       row(W.coverage, a.map(function (r) { return statements(r).join(" "); }));
       box.replaceChildren(table);
       box.hidden = false;
+      comparedLayer.clearLayers();
+      result.proposals.forEach(function (c, i) {
+        var colour = ["#e41a1c", "#6a3d9a"][i];
+        outline(c.proposal, colour, {weight: 4, dashArray: null, fillOpacity: 0.15}).eachLayer(function (layer) {
+          layer.bindTooltip(c.proposal.properties.name, {permanent: true, direction: "top", className: "compare-label"});
+          comparedLayer.addLayer(layer);
+        });
+      });
+      if (comparedLayer.getBounds().isValid()) map.fitBounds(comparedLayer.getBounds(), {maxZoom: 14, padding: [30, 30]});
     }).catch(function (err) { say(err.message, true); });
   }
 
