@@ -3,6 +3,7 @@ click, indicators switched in place, printable, offline (a local tile archive), 
 any text."""
 from __future__ import annotations
 
+import subprocess
 from urllib.parse import unquote
 
 import geopandas as gpd
@@ -157,13 +158,26 @@ def test_printing_gives_the_whole_map_and_whole_tables(live_server, open_page):
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     page.wait_for_function("() => geoapp.map.getSize().x === geoapp.map.getContainer().clientWidth")
     map_box = page.locator(".map-pane").bounding_box()
-    assert map_box["width"] > 900 and map_box["height"] < 700, "the map fits one A4 landscape page"
+    assert map_box["width"] > 700 and map_box["height"] < 700, "the map fits one A4 landscape page"
+    head = page.locator(".print-head")
+    assert head.is_visible() and head.bounding_box()["y"] + head.bounding_box()["height"] <= map_box["y"] + 1, \
+        "the title sits above the map, not over its north"
+    from geoapp.formats import beijing_today
+    today = beijing_today()
+    assert f"{today.year}年{today.month}月{today.day}日" in head.inner_text() and "示意数据" in head.inner_text()
+    legend = page.locator("#legend").bounding_box()
+    assert legend["x"] >= map_box["x"] + map_box["width"] - 1, "the legend beside the map, not over its east"
+    assert legend["y"] < map_box["y"] + map_box["height"], "on the first page"
+    assert page.locator(".north-arrow").is_visible() and page.locator(".leaflet-control-scale").is_visible()
+    assert not page.locator(".geoapp-legend").is_visible()
     for table in page.locator("table.data").all():
         assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth + 1"), "no table cut at the edge"
     pdf = page.pdf(format="A4", landscape=True, print_background=True)
     from tests.conftest import ARTIFACTS
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "coverage-print.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(ARTIFACTS / "coverage-print.pdf"),
+                    str(ARTIFACTS / "coverage-print")], check=True)
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") <= 5, "not eight pages any more"
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from geoapp import params
 from geoapp.data.export import Sheet, csv_text, workbook
+from geoapp.formats import beijing_today
 from geoapp.indicators import DEFAULT_SHADING
 from geoapp.params import ParamError
 from geoapp.views import branches as branch_views
@@ -77,7 +78,7 @@ def coverage():
     data = coverage_views.coverage_page(current, query, lang, viewer().disclose)
     late = branch_views.late_list(current, lang, url_for)
     return render_template("coverage.html", map=parts, error=error, late=late, divisions=DIVISIONS,
-                           standing=current.analysis.standing, **data), status
+                           standing=current.analysis.standing, today=beijing_today().isoformat(), **data), status
 
 
 # The coverage tables, for the committee's own spreadsheets ------------------------------------

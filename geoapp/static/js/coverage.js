@@ -65,6 +65,7 @@
         geoapp.restyle("townships", view.style, view.classes, "cls");
         geoapp.setLegend(view.legend);
         document.getElementById("metric-heading").textContent = view.title;
+        document.querySelectorAll(".print-metric").forEach(function (e) { e.textContent = view.title; });
         var rows = document.getElementById("township-rows");
         rows.replaceChildren();
         view.townships.forEach(function (t) {
