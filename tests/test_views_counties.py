@@ -53,7 +53,8 @@ def test_a_countys_pages_show_its_own_townships_and_keep_to_it(two_counties):
     page = two_counties.get(f"/c/{SECOND}/coverage?lang=zh").get_data(as_text=True)
     rows = re.findall(r'data-layer="townships" data-id="([a-z]+)"', page)
     assert len(rows) == 30 and all(code.endswith("zzb") for code in rows), "the second county's townships only"
-    links = re.findall(r'href="(/[^"]*)"', page)
+    menu = re.search(r'<details class="county-menu">.*?</details>', page, re.S).group(0)
+    links = re.findall(r'href="(/[^"]*)"', page.replace(menu, ""))   # (the county picker leaves it on purpose)
     inside = [link for link in links if not link.startswith(("/static", "/login", "/c/"))]
     assert f'/c/{SECOND}/zones/' in page and not inside, f"every link stays in the county: {inside[:3]}"
     whole = two_counties.get("/coverage?lang=zh").get_data(as_text=True)
@@ -108,3 +109,19 @@ def test_any_county_in_the_address_is_answered_without_a_server_error(two_counti
         response = two_counties.get(f"/c/{quote(county, safe='')}{path}")
         assert response.status_code < 500, (county, path, response.status_code)
     check()
+
+
+def test_a_page_offers_the_same_page_in_each_county_when_there_are_several(two_counties, one_county):
+    import re
+    page = two_counties.get("/coverage?metric=loans&lang=zh").get_data(as_text=True)
+    menu = page[page.index('class="county-menu"'):page.index("</details>")]
+    links = re.findall(r'href="([^"]+)"', menu)
+    codes = [str(c) for c in two_counties.application.extensions["geoapp"].newest.dataset["county"].code]
+    assert links[0] == "/coverage?metric=loans&amp;lang=zh" and len(links) == 1 + len(codes)
+    for code, link in zip(codes, links[1:]):
+        assert link == f"/c/{code}/coverage?metric=loans&amp;lang=zh"
+        there = two_counties.get(link.replace("&amp;", "&"))
+        assert there.status_code == 200 and 'aria-current="page"' in there.get_data(as_text=True).split(
+            f'href="{link}"')[1][:40], "the county shown is marked"
+    assert "全部县" in menu
+    assert 'class="county-menu"' not in one_county.get("/coverage").get_data(as_text=True), "one county: no picker"

@@ -14,6 +14,7 @@ from geoapp.web import (
     auth,
     branches,
     compression,
+    counties,
     errors,
     farmstays,
     i18n,
@@ -33,6 +34,7 @@ from geoapp.web.counties import CountyPrefix
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = CountyPrefix(app.wsgi_app)  # inside the proxy fix: /c/<county>/… is one county's app
+    counties.init_app(app)
     files = StaticFiles.of(PACKAGE / "static")
     static.init_app(app, files)
     served = state.init_app(app, files)

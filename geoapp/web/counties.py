@@ -32,3 +32,31 @@ class CountyPrefix:
 def requested_county(environ) -> str | None:
     """The county the request's path named, or None for all of them."""
     return environ.get(ENVIRON_KEY)
+
+
+def county_links() -> list[dict]:
+    """The county picker of a page when the data holds several counties: this page in each county
+    (and in all of them together), the one shown marked; none with one county."""
+    from flask import request
+
+    from geoapp.analysis.counties import county_codes
+    from geoapp.web.i18n import current_lang
+    from geoapp.web.state import served
+    dataset = served().newest.dataset
+    codes = county_codes(dataset)
+    if len(codes) < 2:
+        return []
+    here = requested_county(request.environ)
+    root = request.script_root.removesuffix(f"/c/{here}") if here else request.script_root
+    tail = request.full_path.rstrip("?")
+    names = dict(zip(dataset["county"].code.astype(str), dataset["county"]["name_en" if current_lang() == "en"
+                                                                             else "name_zh"]))
+    return [{"code": None, "name": None, "url": f"{root}{tail}", "current": here is None},
+            *({"code": code, "name": names.get(code, code), "url": f"{root}/c/{code}{tail}", "current": code == here}
+              for code in codes)]
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def counties():
+        return {"county_links": county_links}
