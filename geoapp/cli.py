@@ -344,7 +344,7 @@ def cmd_basemap(args) -> int:
         print("geoapp basemap: --zooms takes two zoom levels from 0 to 18, the first not above the second",
               file=sys.stderr)
         return EXIT_USAGE
-    count = build_basemap(analyse(_current(args)[0]), Path(args.out), range(low, high + 1), extra, dem)
+    count = build_basemap(analyse(_current(args)[0]), Path(args.out), range(low, high + 1), extra, dem, args.names)
     print(f"wrote {args.out}: {count} tiles, zoom {low}-{high}; serve it with GEOAPP_TILES=mbtiles:{args.out}")
     return 0
 
@@ -446,6 +446,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--dem", help="an elevation GeoTIFF for the hillshade (default: GEOAPP_DEM)")
     build.add_argument("--zooms", type=int, nargs=2, default=(8, 13), metavar=("FROM", "TO"),
                        help="zoom levels to draw (default 8 13)")
+    build.add_argument("--names", action="store_true",
+                       help="name the townships in the tiles (for other programs; geoapp's maps name them itself)")
     build.set_defaults(run=cmd_basemap)
     create_user = commands.add_parser("create-user", help="add a planner, an admin or a branch secretary")
     create_user.add_argument("name")

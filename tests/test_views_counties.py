@@ -125,3 +125,14 @@ def test_a_page_offers_the_same_page_in_each_county_when_there_are_several(two_c
             f'href="{link}"')[1][:40], "the county shown is marked"
     assert "全部县" in menu
     assert 'class="county-menu"' not in one_county.get("/coverage").get_data(as_text=True), "one county: no picker"
+
+
+def test_the_all_counties_legend_groups_the_zones_under_their_county(two_counties):
+    legend = two_counties.get("/api/coverage?lang=zh").get_json()["legend"]
+    zones = next(s for s in legend["sections"] if s["key"] == "zones")["items"]
+    groups = [item["group"] for item in zones]
+    counties = two_counties.application.extensions["geoapp"].newest.dataset["county"]
+    assert groups == sorted(groups, key=list(counties.name_zh).index), "each county's zones together, in order"
+    assert set(groups) == set(counties.name_zh) and len(zones) == 10
+    one = two_counties.get(f"/c/{HANYUAN}/api/coverage?lang=zh").get_json()["legend"]
+    assert all("group" not in item for item in next(s for s in one["sections"] if s["key"] == "zones")["items"])

