@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib
 
@@ -60,9 +60,10 @@ def stacked_bars(categories: Sequence[str], series: dict[str, Sequence[float]], 
 
 
 def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[float | None]], title: str,
-                 hidden_label: str = "") -> str:
+                 hidden_label: str = "", number: Callable[[float], str] = "{:g}".format) -> str:
     """Horizontal bars for each category (e.g. pipeline stage), one per series (e.g. year); a
-    value of None (a count too small to show) is drawn as a mark with `hidden_label`."""
+    value of None (a count too small to show) is drawn as a mark with `hidden_label`; the values
+    written as `number` writes them (the caller's, so every chart and table agree)."""
     with plt.rc_context(_style(cjk_family())):
         figure, axes = _figure(6.4, 0.45 * len(categories) + 0.8)
         height = 0.8 / max(1, len(series))
@@ -75,7 +76,7 @@ def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[float | N
                     axes.text(0, y, f" {hidden_label}", va="center", fontsize=LABEL, color="#555")
                     continue
                 axes.barh(y, value, height=height * 0.9, color=colour, label=label if c == 0 else None)
-                axes.text(value + top * 0.01, y, f"{value:g}", va="center", fontsize=LABEL)
+                axes.text(value + top * 0.01, y, number(value), va="center", fontsize=LABEL)
         axes.set_yticks(range(len(categories)), categories, fontsize=LABEL)
         axes.invert_yaxis()
         axes.set_xlim(0, top * 1.15)

@@ -125,14 +125,15 @@ def _activities_chart(team: dict, _) -> str | None:
         _("The five days, by month (%(years)s)") % {"years": "、".join(activities["years"])})
 
 
-def _pipeline_chart(team: dict, _) -> str | None:
+def _pipeline_chart(team: dict, _, lang: str = "zh") -> str | None:
     from geoapp.maps import charts
     counts = [v for s in team["pipeline"] for v in s["years"].values()]
     if not team["pipeline_years"] or not any(v is None or v > 0 for v in counts):
         return None   # no one in the pipeline here: no chart of zeros (the table says it)
     return charts.grouped_bars([_(STAGE_WORDS[s["stage"]]) for s in team["pipeline"]],
                                {year: [s["years"][year] for s in team["pipeline"]] for year in team["pipeline_years"]},
-                               _("Member pipeline by stage and year"), _("fewer than 5"))
+                               _("Member pipeline by stage and year"), _("fewer than 5"),
+                               lambda value: formats.number(value, lang))
 
 
 def _plans_chart(development: dict, _) -> str | None:
@@ -169,7 +170,7 @@ def _charts(linkages: dict, lang: str) -> dict[str, str]:
     """Every chart of a zone page, as inline SVG, drawn from the same numbers as its table
     (matplotlib is imported by the first zone page, not by every worker's start)."""
     _ = translator(lang)
-    made = {"activities": _activities_chart(linkages["team"], _), "pipeline": _pipeline_chart(linkages["team"], _),
+    made = {"activities": _activities_chart(linkages["team"], _), "pipeline": _pipeline_chart(linkages["team"], _, lang),
             "plans": _plans_chart(linkages["development"], _),
             "change": _change_chart(linkages["development"], _, lang), "network": _network_chart(linkages["service"], _)}
     return {name: chart for name, chart in made.items() if chart is not None}
