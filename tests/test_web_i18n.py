@@ -43,3 +43,48 @@ def test_every_translation_uses_only_the_placeholders_of_its_message():
     wrong = [m.id for m in catalog if m.id and isinstance(m.id, str) and m.string
              and not set(placeholder.findall(m.string)) <= set(placeholder.findall(m.id))]
     assert wrong == []
+
+
+# Chinese terms the English text quotes on purpose, beside their English: not untranslated words.
+QUOTED_TERMS = {"全覆盖", "乡镇区划"}
+ENGLISH_PAGES = ["/", "/coverage", "/zones/qingxi-pepper", "/zones/outside", "/branches/PO-I001", "/farmstays",
+                 "/farmstays/FS01", "/planning", "/login", "/ogc/collections?f=html", "/documents/selection-standard",
+                 "/ogc/collections/farm_stays/items/FS01?f=html"]
+
+
+def test_an_english_page_shows_no_chinese_but_the_data_and_what_is_marked_chinese(client, dataset):
+    """Every run of Chinese on an English page is the data's own text (a name, an address; a
+    secretary's anonymised name), inside an element marked lang="zh…" (the article's words), or
+    a term the English quotes on purpose — never an untranslated word of the interface
+    ("746,000 元" once stood on the branch page)."""
+    import re
+    from html.parser import HTMLParser
+    chinese = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]+")
+    data_runs = {run for frame in dataset.values() for column in frame.columns if column != "geometry"
+                 for value in frame[column].dropna().unique() if isinstance(value, str) for run in chinese.findall(value)}
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open: list[tuple[str, bool]] = []
+            self.found: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("br", "img", "input", "meta", "link", "hr", "source", "wbr"):
+                return
+            marked = (dict(attrs).get("lang") or "").startswith("zh") or tag in ("script", "style")
+            self.open.append((tag, marked))
+
+        def handle_endtag(self, tag):
+            while self.open and self.open.pop()[0] != tag:
+                pass
+
+        def handle_data(self, data):
+            if not any(marked for _tag, marked in self.open):
+                self.found += chinese.findall(data)
+
+    for path in ENGLISH_PAGES:
+        page = Page()
+        page.feed(client.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True))
+        words = {run for run in page.found if run not in QUOTED_TERMS and run not in data_runs}
+        assert words == set(), f"{path}: Chinese that is neither data nor marked: {sorted(words)[:10]}"
