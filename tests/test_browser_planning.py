@@ -285,40 +285,45 @@ def test_enter_on_the_map_in_point_mode_places_the_point_at_its_centre(live_serv
     assert where in page.locator("#analysis").inner_text()
 
 
-def test_a_save_is_said_beside_the_button_and_a_move_is_confirmed_before_it_happens(tmp_path, browser):
+@pytest.fixture
+def planner(tmp_path, browser):
+    """A planner logged in on the Chinese planning page of an app of their own (its page)."""
     app = make_app(DATA_DIR, tmp_path / "instance")
     app.extensions["geoapp"].users.create("ann", PASSWORD, "planner")
     server = LiveServer(app)
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
-    try:
-        log_in_page(page, server.url, "ann", "/planning?lang=zh")
-        page.select_option("#industry", "pear")
-        page.fill("#coords", "102.69, 29.4")
-        page.locator("#coords").press("Enter")
-        page.wait_for_function("() => geoapp.planning.analysis !== null")
-        page.fill("#save-form input[name=name]", "梨园扩建")
-        page.locator("#save-button").click()
-        done = page.locator("#save-done")
-        done.wait_for(state="visible")
-        assert done.inner_text().startswith("已保存")
-        assert abs(done.bounding_box()["y"] - page.locator("#save-button").bounding_box()["y"]) < 20, "beside the button"
-        item = page.locator("#proposals li[data-id]").first
-        item.wait_for()
-        item.locator("select.move").select_option("submitted")
-        confirm = item.locator(".confirm-move")
-        confirm.wait_for(state="visible")
-        assert "梨园扩建" in confirm.inner_text() and "已提交" in confirm.inner_text()
-        confirm.get_by_role("button", name="否").click()
-        assert confirm.is_hidden() and item.locator(".badge.status").inner_text() == "草稿", "nothing moved"
-        item.locator("select.move").select_option("submitted")
-        item.locator(".confirm-move").get_by_role("button", name="是，改过去").click()
-        page.wait_for_function("() => document.querySelector('#proposals li[data-id] .badge.status').textContent === '已提交'")
-        from tests.conftest import ARTIFACTS
-        page.screenshot(path=str(ARTIFACTS / "planning-moved-zh.png"))
-    finally:
-        context.close()
-        server.stop()
+    log_in_page(page, server.url, "ann", "/planning?lang=zh")
+    yield page
+    context.close()
+    server.stop()
+
+
+def test_a_save_is_said_beside_the_button_and_a_move_is_confirmed_before_it_happens(planner):
+    page = planner
+    page.select_option("#industry", "pear")
+    page.fill("#coords", "102.69, 29.4")
+    page.locator("#coords").press("Enter")
+    page.wait_for_function("() => geoapp.planning.analysis !== null")
+    page.fill("#save-form input[name=name]", "梨园扩建")
+    page.locator("#save-button").click()
+    done = page.locator("#save-done")
+    done.wait_for(state="visible")
+    assert done.inner_text().startswith("已保存")
+    assert abs(done.bounding_box()["y"] - page.locator("#save-button").bounding_box()["y"]) < 20, "beside the button"
+    item = page.locator("#proposals li[data-id]").first
+    item.wait_for()
+    item.locator("select.move").select_option("submitted")
+    confirm = item.locator(".confirm-move")
+    confirm.wait_for(state="visible")
+    assert "梨园扩建" in confirm.inner_text() and "已提交" in confirm.inner_text()
+    confirm.get_by_role("button", name="否").click()
+    assert confirm.is_hidden() and item.locator(".badge.status").inner_text() == "草稿", "nothing moved"
+    item.locator("select.move").select_option("submitted")
+    item.locator(".confirm-move").get_by_role("button", name="是，改过去").click()
+    page.wait_for_function("() => document.querySelector('#proposals li[data-id] .badge.status').textContent === '已提交'")
+    from tests.conftest import ARTIFACTS
+    page.screenshot(path=str(ARTIFACTS / "planning-moved-zh.png"))
 
 
 def test_a_pear_base_inside_the_pepper_zone_is_told_whose_zone_it_is(live_server, open_page, analysis):
@@ -333,34 +338,25 @@ def test_a_pear_base_inside_the_pepper_zone_is_told_whose_zone_it_is(live_server
     assert "主导产业是花椒，不是梨" in page.locator("#analysis").inner_text()
 
 
-def test_proposals_are_on_the_map_by_status_and_two_compared_are_drawn_together(tmp_path, browser):
-    app = make_app(DATA_DIR, tmp_path / "instance")
-    app.extensions["geoapp"].users.create("ann", PASSWORD, "planner")
-    server = LiveServer(app)
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page = context.new_page()
-    try:
-        log_in_page(page, server.url, "ann", "/planning?lang=zh")
-        for name, lon, lat in (("甲", 102.69, 29.40), ("乙", 102.63, 29.50)):
-            made = page.evaluate("""([name, lon, lat]) => fetch('/api/proposals', {method: 'POST', credentials: 'same-origin',
-                headers: {'Content-Type': 'application/json', 'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
-                body: JSON.stringify({type: 'Feature', geometry: {type: 'Point', coordinates: [lon, lat]},
-                                      properties: {industry: 'pear', name: name}})}).then(r => r.status)""", [name, lon, lat])
-            assert made == 201
-        page.reload()
-        page.wait_for_function("() => geoapp.planning.proposalLayer.getLayers().length === 2")
-        colours = page.evaluate("geoapp.planning.proposalLayer.getLayers().map(l => l.options.color)")
-        assert colours == ["#7f7f7f", "#7f7f7f"], "two drafts, in the drafts' colour"
-        for tick in page.locator(".compare-tick").all():
-            tick.check()
-        page.locator("#compare").click()
-        page.wait_for_function("() => geoapp.planning.comparedLayer.getLayers().length === 2")
-        labels = page.locator(".compare-label").all_inner_texts()
-        assert sorted(labels) == ["乙", "甲"]
-        bounds = page.evaluate("(() => { const b = geoapp.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
-        assert bounds[0] < 102.63 and bounds[2] > 102.69 and bounds[1] < 29.40 and bounds[3] > 29.50, "both in view"
-        from tests.conftest import ARTIFACTS
-        page.screenshot(path=str(ARTIFACTS / "planning-compared-zh.png"))
-    finally:
-        context.close()
-        server.stop()
+def test_proposals_are_on_the_map_by_status_and_two_compared_are_drawn_together(planner):
+    page = planner
+    for name, lon, lat in (("甲", 102.69, 29.40), ("乙", 102.63, 29.50)):
+        made = page.evaluate("""([name, lon, lat]) => fetch('/api/proposals', {method: 'POST', credentials: 'same-origin',
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
+            body: JSON.stringify({type: 'Feature', geometry: {type: 'Point', coordinates: [lon, lat]},
+                                  properties: {industry: 'pear', name: name}})}).then(r => r.status)""", [name, lon, lat])
+        assert made == 201
+    page.reload()
+    page.wait_for_function("() => geoapp.planning.proposalLayer.getLayers().length === 2")
+    colours = page.evaluate("geoapp.planning.proposalLayer.getLayers().map(l => l.options.color)")
+    assert colours == ["#7f7f7f", "#7f7f7f"], "two drafts, in the drafts' colour"
+    for tick in page.locator(".compare-tick").all():
+        tick.check()
+    page.locator("#compare").click()
+    page.wait_for_function("() => geoapp.planning.comparedLayer.getLayers().length === 2")
+    labels = page.locator(".compare-label").all_inner_texts()
+    assert sorted(labels) == ["乙", "甲"]
+    bounds = page.evaluate("(() => { const b = geoapp.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
+    assert bounds[0] < 102.63 and bounds[2] > 102.69 and bounds[1] < 29.40 and bounds[3] > 29.50, "both in view"
+    from tests.conftest import ARTIFACTS
+    page.screenshot(path=str(ARTIFACTS / "planning-compared-zh.png"))
