@@ -2,6 +2,7 @@
 process's children (gunicorn's workers)."""
 from __future__ import annotations
 
+import os
 import socket
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,3 +70,13 @@ def gunicorn(env: dict, log: Path, workers: int = 1):
         finally:
             master.terminate()
             master.wait(30)
+
+
+def holding(pid: int, folder: Path) -> bool:
+    """Whether process `pid` has a file of `folder` open now (a renderer working holds its slot's
+    lock file open; one that has finished and is exiting has let it go)."""
+    folder = folder.resolve()
+    try:
+        return any(Path(f"/proc/{pid}/fd/{fd}").readlink().parent == folder for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:   # gone meanwhile
+        return False

@@ -130,3 +130,45 @@ def test_the_map_has_a_plain_attribution_and_a_metric_scale_on_chinese_pages(ope
     assert page.locator(".leaflet-control-scale-line").count() == bars, "metric only in Chinese"
     attribution = page.locator(".leaflet-control-attribution").inner_html()
     assert "Leaflet" in attribution and "<svg" not in attribution, "no flag in the prefix"
+
+
+def test_the_first_requests_of_a_threaded_server_arriving_together_are_all_answered(tmp_path):
+    """The metrics are made on a process's first request: eight first requests at once to a
+    threaded server (`geoapp serve`) once made them twice, and seven answered 500."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geoapp.config import ROOT
+    from tests.processes import free_port
+    port = free_port()
+    env = {**os.environ, "GEOAPP_INSTANCE": str(tmp_path / "instance"), "GEOAPP_TILES": "blank",
+           "GEOAPP_PREPARE_REPORT": "0"}
+    server = subprocess.Popen([sys.executable, "-m", "geoapp.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:   # listening, and asked nothing yet
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "the server never listened"
+                time.sleep(0.1)
+
+        def status(path: str) -> int:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as answer:
+                    return answer.status
+            except urllib.error.HTTPError as err:
+                return err.code
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(status, ["/api/summary", "/ogc", "/api/zones", "/healthz"] * 2))
+        assert statuses == [200] * 8, statuses
+    finally:
+        server.terminate()
+        server.wait(30)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
@@ -21,15 +22,21 @@ bp = Blueprint("ops", __name__)
 requests_log = logging.getLogger("geoapp.requests")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _metrics: dict = {}
+_making_metrics = threading.Lock()
 
 
 def _instruments() -> dict:
-    """The counters, made on first use (prometheus_client reads PROMETHEUS_MULTIPROC_DIR then)."""
+    """The counters, made on first use (prometheus_client reads PROMETHEUS_MULTIPROC_DIR then),
+    once, however many of a threaded server's first requests arrive together (a second
+    registration is an error)."""
     if not _metrics:
-        from prometheus_client import Counter, Histogram
-        _metrics["requests"] = Counter("geoapp_requests_total", "Requests answered", ["route", "method", "status"])
-        _metrics["latency"] = Histogram("geoapp_request_seconds", "Time to answer a request", ["route"],
-                                        buckets=LATENCY_BUCKETS)
+        with _making_metrics:
+            if not _metrics:
+                from prometheus_client import Counter, Histogram
+                made = {"requests": Counter("geoapp_requests_total", "Requests answered", ["route", "method", "status"]),
+                        "latency": Histogram("geoapp_request_seconds", "Time to answer a request", ["route"],
+                                             buckets=LATENCY_BUCKETS)}
+                _metrics.update(made)
     return _metrics
 
 
