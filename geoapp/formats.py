@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from geoapp.dates import LEAP_YEAR, in_year
+
 WAN, YI = 10_000, 100_000_000
 
 
@@ -106,7 +108,6 @@ def day_range(start: dt.date, end: dt.date, lang: str = "zh") -> str:
 def season(start_md: str, end_md: str, lang: str = "zh") -> str:
     """A yearly span written month-day ("03-15", "04-15"), as a festival's or an opening season's:
     3月15日–4月15日 / 15 Mar – 15 Apr (a day the calendar lacks is shown as written)."""
-    from geoapp.dates import LEAP_YEAR, in_year
     try:
         start, end = (day_of_year(in_year(md, LEAP_YEAR), lang) for md in (start_md, end_md))
     except ValueError:

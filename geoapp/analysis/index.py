@@ -159,6 +159,11 @@ class JoinedTexts:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def row(self, position: int) -> str:
+        """The text of the row at `position`."""
+        end = self.starts[position + 1] - 1 if position + 1 < len(self.starts) else len(self.text)
+        return self.text[self.starts[position]:end]
+
     def containing(self, needle: str) -> np.ndarray:
         """A mask of the rows whose text contains `needle`."""
         mask = np.zeros(len(self), dtype=bool)

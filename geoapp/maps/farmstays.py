@@ -112,7 +112,7 @@ class MiniMap:
         scale = cls.WIDTH / max((maxx - minx) * shrink, 1e-9)
         outline = shapely.simplify(county.geometry.union_all(), (maxx - minx) / 150)
         box = cls(float(minx), float(maxy), scale, shrink, round((maxy - miny) * scale, 1), "")
-        rings = [ring for polygon in getattr(outline, "geoms", [outline]) for ring in [polygon.exterior]]
+        rings = [polygon.exterior for polygon in getattr(outline, "geoms", [outline])]
         path = " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in (box.place(lon, lat) for lon, lat in ring.coords))
                         + " Z" for ring in rings)
         return cls(box.minx, box.maxy, box.scale, box.shrink, box.height, path)

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import shapely
 
 from geoapp import formats, indicators, params
 from geoapp.analysis.identify import holding, near
+from geoapp.analysis.index import JoinedTexts
 from geoapp.data.export import Sheet
 from geoapp.figures import ARTICLE_FIGURES
 from geoapp.indicators import DEFAULT_SHADING, Indicator
@@ -492,7 +494,7 @@ MAX_FOUND = 12
 @dataclass(frozen=True)
 class PlaceIndex:
     """Every named thing of the coverage map, by name in Chinese, English, pinyin and initials."""
-    texts: list[str]
+    texts: JoinedTexts   # one search text per row, searched as one buffer (as the farm stays are)
     rows: list[tuple[str, str, str, str, float, float, str | None]]  # (layer key, id, name_zh, name_en, lon, lat, township)
 
     @classmethod
@@ -508,7 +510,7 @@ class PlaceIndex:
             for thing_id, zh, en, point, town in zip(frame[id_column], frame.name_zh, frame.name_en, inside, towns):
                 texts.append(search_text(zh, en, str(thing_id)))
                 rows.append((key, str(thing_id), zh, en, point.x, point.y, town if isinstance(town, str) else None))
-        return cls(texts, rows)
+        return cls(JoinedTexts(texts), rows)
 
 
 def search_places(version: ServedVersion, args: Mapping[str, str], lang: str) -> dict:
@@ -523,15 +525,9 @@ def search_places(version: ServedVersion, args: Mapping[str, str], lang: str) ->
     _ = translator(lang)
     kinds = {"zones": _("Linkage zone"), "townships": _("Township"), "villages": _("Village"),
              "party_organisations": _("Party organisation"), "industry_bases": _("Industry base")}
-    found = []
-    for order, (text, row) in enumerate(zip(index.texts, index.rows)):
-        at = text.find(query)
-        if at >= 0:
-            starts = any(part.startswith(query) for part in text.split("|"))
-            found.append((0 if starts else 1, order, row))
-            if len(found) >= 400:   # a bounded cost, however short the query
-                break
-    found.sort()
+    hits = np.flatnonzero(index.texts.containing(query))[:400]   # a bounded cost, however short the query
+    found = sorted((0 if any(part.startswith(query) for part in index.texts.row(i).split("|")) else 1, i,
+                    index.rows[i]) for i in hits)
     shift = version.tiles.to_display
     town_names = version.analysis.townships.set_index("code")["name_en" if lang == "en" else "name_zh"]
     places = []

@@ -31,12 +31,15 @@ def _path(name: str, description: str) -> dict:
             "schema": {"type": "string", "maxLength": 200}}
 
 
-def _answers(description: str, media: str = JSON, *errors: int) -> dict:
+def _errors(*codes: int) -> dict:
     words = {400: "a parameter is wrong: the message names it", 401: "not logged in", 403: "not allowed for this account",
              404: "no such thing", 409: "it changed meanwhile", 413: "too large"}
-    return {"200": {"description": description, "content": {media: {"schema": {"type": "object"}}}},
-            **{str(code): {"description": words[code], "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
-               for code in errors}}
+    return {str(code): {"description": words[code], "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            for code in codes}
+
+
+def _answers(description: str, media: str = JSON, *errors: int) -> dict:
+    return {"200": {"description": description, "content": {media: {"schema": {"type": "object"}}}}, **_errors(*errors)}
 
 
 def _get(summary: str, parameters: list[dict], answers: dict, login: bool = False) -> dict:
@@ -124,7 +127,7 @@ def api_definition(base_url: str, metrics: list[str], version: str) -> dict:
                             "topic_zh": {"type": "string"}, "attendance": {"type": "integer", "minimum": 0},
                             "client_key": {"type": "string", "description": "the same key twice is stored once"}}},
             {"201": {"description": "stored"}, "200": {"description": "already stored (the same client_key)"},
-             **{k: v for k, v in _answers("", JSON, 400, 401, 403).items() if k != "200"}}),
+             **_errors(400, 401, 403)}),
         "/activities/{activity_id}": {**_write("patch", "An admin corrects a report (every revision is kept)",
                                                [_path("activity_id", "the report")], {"type": "object"},
                                                _answers("the report", JSON, 400, 401, 403, 404)),
@@ -157,7 +160,7 @@ def api_definition(base_url: str, metrics: list[str], version: str) -> dict:
              _query("n", "how many", {"type": "integer", "minimum": 1, "maximum": 50})],
             {"200": {"description": "the file", "content": {"text/csv": {"schema": {"type": "string"}},
                                                             GEOJSON: {"schema": {"type": "object"}}}},
-             **{k: v for k, v in _answers("", JSON, 400, 404).items() if k != "200"}}),
+             **_errors(400, 404)}),
         "/plan/upload": {"post": {
             "summary": "Read a site from a file (GeoJSON, GeoPackage, zipped Shapefile, CSV, XLSX) in any CRS it names",
             "parameters": [LANG],
@@ -189,7 +192,7 @@ def api_definition(base_url: str, metrics: list[str], version: str) -> dict:
             "A proposal's one-page sheet", [proposal_id],
             {"200": {"description": "the PDF", "content": {"application/pdf": {"schema": {"type": "string",
                                                                                            "format": "binary"}}}},
-             **{k: v for k, v in _answers("", JSON, 401, 404).items() if k != "200"}}, login=True),
+             **_errors(401, 404)}, login=True),
         "/proposals/compare": _get("Proposals side by side", [_query("ids", "comma-separated ids", {"type": "string"},
                                                                      required=True)],
                                    _answers("the comparison", JSON, 400, 401), login=True),
