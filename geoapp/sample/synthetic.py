@@ -17,7 +17,13 @@ from geoapp.data.files import write_csv, write_geojson
 from geoapp.data.load import load_dataset
 from geoapp.layers import LAYERS
 
-SPACING_DEG = 0.8   # each copy this far east of the last (the county is about 0.7° wide)
+SPACING_DEG = 0.8   # each copy this far east of the last (the county is about 0.7° wide) …
+COPIES_PER_ROW = 10  # … and every tenth copy starts a row this far north (100 copies stay within 111° E, 37° N)
+
+
+def _offset(k: int) -> tuple[float, float]:
+    """How far (degrees east, north) copy k lies from the county."""
+    return (k % COPIES_PER_ROW) * SPACING_DEG, (k // COPIES_PER_ROW) * SPACING_DEG
 
 
 def write_many_farm_stays(data_dir: Path, n: int, seed: int = 20_000) -> None:
@@ -113,7 +119,8 @@ def _keyed(value, target: str, k: int):
 
 def replicate_counties(data_dir: Path, out: Path, counties: int) -> list[Path]:
     """Write to `out` the layers of `data_dir` for `counties` counties: copy 0 as it is, copy k
-    moved k × SPACING_DEG east with its keys suffixed and its townships naming their county."""
+    moved east in rows of ten (`_offset`) with its keys suffixed and its townships naming their
+    county."""
     dataset = load_dataset(data_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -133,12 +140,13 @@ def replicate_counties(data_dir: Path, out: Path, counties: int) -> list[Path]:
                     copy[column.name] = [_keyed(v, target, k) for v in copy[column.name]]
             if spec.id == "townships":
                 copy["county"] = _keyed(dataset["county"].code.iloc[0], "county", k)
-                copy["seat_lon"] = copy.seat_lon + k * SPACING_DEG
+                copy["seat_lon"] = copy.seat_lon + _offset(k)[0]
+                copy["seat_lat"] = copy.seat_lat + _offset(k)[1]
             if spec.id == "loans" and k:  # other people in another county
                 copy["recipient"] = [f"{name}（{k + 1}）" for name in copy.recipient]
             if not spec.is_table:
-                copy = copy.set_geometry(shapely.transform(copy.geometry.to_numpy(),
-                                                           lambda xy, dx=k * SPACING_DEG: xy + np.array([dx, 0.0])))
+                shift = np.array(_offset(k))
+                copy = copy.set_geometry(shapely.transform(copy.geometry.to_numpy(), lambda xy, by=shift: xy + by))
             copies.append(copy)
         joined = pd.concat(copies, ignore_index=True)
         path = out / spec.filename

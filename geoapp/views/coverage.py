@@ -74,12 +74,26 @@ def parse_query(args: Mapping[str, str], metrics: Mapping[str, Indicator]) -> Co
     return CoverageQuery(metric, offset)
 
 
+def _disclosed(version: ServedVersion, metric: str, disclose: bool) -> bool:
+    """Whether the map of `metric` differs for an office user: only when it is about people."""
+    return disclose and bool(version.analysis.metrics[metric].private_unless)
+
+
 def coverage_layers(version: ServedVersion, metric: str, lang: str, disclose: bool = False) -> CoverageMap:
     """The coverage map's layers for `metric` in `lang`, as the public sees them (or with
     `disclose`, a logged-in office user), made once per data version."""
-    disclose = disclose and any(i.private_unless for i in (version.analysis.metrics[metric],))
+    disclose = _disclosed(version, metric, disclose)
     return version.made_once(("coverage-layers", metric, lang, disclose), lambda: CoverageMap(
         version.analysis, metric, lang, translator(lang), version.tiles.to_display, disclose), keep=MAPS_KEPT)
+
+
+def sheet_layers(version: ServedVersion, metric: str, lang: str, disclose: bool = False):
+    """The coverage layers in metres, with their trees, for the maps drawn on the server (the
+    report, a zone's map, a proposal sheet): made once per data version, not per map."""
+    from geoapp.maps.static import SheetLayers  # matplotlib is loaded where maps are drawn
+    disclose = _disclosed(version, metric, disclose)
+    return version.made_once(("sheet-layers", metric, lang, disclose),
+                             lambda: SheetLayers(coverage_layers(version, metric, lang, disclose)), keep=MAPS_KEPT)
 
 
 def public_records(frame: pd.DataFrame, columns: list[str] | None, disclose: bool) -> list[dict]:

@@ -22,7 +22,7 @@ from geoapp.maps.static import cjk_family, coverage_figure, site_figure
 from geoapp.messages import translator
 from geoapp.store.base import Proposal, Revision
 from geoapp.views.branches import late_list, stage_words, zone_five_days
-from geoapp.views.coverage import coverage_layers
+from geoapp.views.coverage import sheet_layers
 from geoapp.views.served import ServedVersion
 from geoapp.views.wording import DIVISIONS, data_notice, wording
 from geoapp.views.zones import linkages_for
@@ -56,35 +56,43 @@ def report_name(metric: str, lang: str) -> str:
     return f"report-{metric}-{lang}.pdf"
 
 
+NAMES_LISTED = 30  # a zone's farm stays named in the report; all are counted
+
+
+def _names_by_zone(frame, name_column: str) -> dict[str, list[str]]:
+    """The names of each zone's rows (by `zone_at`), at most NAMES_LISTED each: one pass over
+    the layer for every zone, and a cell of the report that stays readable (and quick to lay
+    out) when a zone holds thousands of farm stays; the count is printed beside them."""
+    located = frame[frame.zone_at.notna()]
+    return {zone: names.head(NAMES_LISTED).tolist() for zone, names in located.groupby("zone_at")[name_column]}
+
+
 def report_html(version: ServedVersion, metric: str, lang: str, disclose: bool = False) -> str:
     """The committee's report as HTML (what `coverage_report_pdf` makes into a PDF): the county
     figures beside the article's words, the coverage map, a page per zone, the gap lists."""
     _ = translator(lang)
     analysis = version.analysis
-    layers = coverage_layers(version, metric, lang, disclose)
     words = wording(version, lang)
     summary = analysis.summary
     figures = [{"label": f.label_zh if lang == "zh" else f.label_en, "value": summary[f.key],
                 "unit": "yuan" if f.unit_en == "yuan" else "", "words": f.words_zh,
                 "agrees": f.agrees_with(summary[f.key])} for f in ARTICLE_FIGURES]
-    organisations = analysis.dataset["party_organisations"]
+    sheet = sheet_layers(version, metric, lang, disclose)
+    farm_stays = _names_by_zone(analysis.farm_stays, words.name_column)
     zones = []
     for _index, zone in analysis.zones.iterrows():
-        farm_stays = analysis.farm_stays[analysis.farm_stays.zone_at == zone.id]
         zones.append({
             "row": public_values(zone.to_dict(), disclose), "name": zone[words.name_column],
-            "map": _png(coverage_figure(layers, zone.id, size=(10.6, 5.4))),
+            "map": _png(coverage_figure(sheet, zone.id, size=(10.6, 5.4))),
             "townships": words.names_of(zone.townships), "industry": words.industry(zone.lead_industry),
-            "branches": organisations[(organisations.zone_at == zone.id) & (organisations.kind == "industry")][
-                words.name_column].tolist(),
-            "farm_stays": farm_stays[words.name_column].tolist(),
+            "farm_stays": farm_stays.get(zone.id, []),
             "linkages": linkages_for(version, zone.id, lang, disclose),
             "five_days": zone_five_days(version, zone.id, lang)})
     gaps = analysis.gaps
     late = late_list(version, lang, lambda *args, **kwargs: "")
     return _environment(lang).get_template("report.html").render(
-        lang=lang, words=words, metric_title=layers.metric_title(), figures=figures,
-        county_map=_png(coverage_figure(layers)), zones=zones, summary=summary,
+        lang=lang, words=words, metric_title=sheet.layers.metric_title(), figures=figures,
+        county_map=_png(coverage_figure(sheet)), zones=zones, summary=summary,
         outside=gaps.bases_outside_zones, unserved_bases=gaps.bases_without_branch,
         unserved_townships=gaps.townships_without_branch, name=words.name_column, late=late,
         villages_without_branch=gaps.villages_without_branch, stage_words=stage_words(lang), zone_words=zone_words(),
@@ -104,14 +112,14 @@ def proposal_sheet_html(version: ServedVersion, proposal: Proposal, revisions: l
     """The one-page sheet of a proposal: the site on a map with the township and zone borders
     and the nearest bases, the analysis, the candidate score if it came from the suggested
     sites, and the revision and review history."""
-    layers = coverage_layers(version, "industry_branches", lang)
+    sheet = sheet_layers(version, "industry_branches", lang)
     result = analyse_site(version.planning, proposal.geometry, proposal.industry)
     nearest = [b["id"] for b in result["nearest_same_industry"]]
     name = "name_en" if lang == "en" else "name_zh"
     return _environment(lang).get_template("proposal_sheet.html").render(
         lang=lang, proposal=proposal, r=result, name=name, words=wording(version, lang),
         industry=INDUSTRIES[proposal.industry][1 if lang == "en" else 0],
-        site_map=_png(site_figure(layers, proposal.geometry, nearest)), revisions=revisions,
+        site_map=_png(site_figure(sheet, proposal.geometry, nearest)), revisions=revisions,
         statuses=workflow.STATUSES, today=formats.day(formats.beijing_today().isoformat(), lang),
         font=cjk_family() or "sans-serif", notice=data_notice(version, lang), field_words=PROPOSAL_FIELD_WORDS)
 

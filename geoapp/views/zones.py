@@ -185,11 +185,11 @@ def zone_map_png(version: ServedVersion, zone_id: str, lang: str, shelf: Shelf, 
     """The zone on a map, drawn on the server: its townships, bases, organisations and names;
     drawn once per data version for every worker (`geoapp.views.shelf`)."""
     from geoapp.maps.static import coverage_figure
-    from geoapp.views.coverage import coverage_layers
+    from geoapp.views.coverage import sheet_layers
     if scope_of(version, zone_id) == OUTSIDE:
         raise UnknownZone(N_("There is no linkage zone “%(id)s”."), id=zone_id)
     return shelf.made(version_key(version, county), f"zone-{zone_id}-{lang}.png", lambda: coverage_figure(
-        coverage_layers(version, "industry_branches", lang), zone_id, size=(7.5, 5.2), dpi=110))
+        sheet_layers(version, "industry_branches", lang), zone_id, size=(7.5, 5.2), dpi=110))
 
 
 # the county's home page ----------------------------------------------------------------------------
