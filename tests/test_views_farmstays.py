@@ -326,6 +326,21 @@ def test_the_map_shows_every_stay_in_view_once_alone_or_in_a_group(crowded, zoom
         assert not groups and sorted(singles) == sorted(expected.id)
 
 
+@pytest.mark.parametrize("zoom", [9, 10, 11])
+def test_the_first_view_grouped_once_per_version_is_the_view_grouped_now(crowded, zoom):
+    """The map's first view (every stay in it, nothing filtered) is grouped once per data
+    version; it must be what grouping the stays of that view now gives — asked with a filter
+    that keeps every stay, which is grouped per request."""
+    client, stays = crowded
+    west, south, east, north = stays.total_bounds
+    for box in [(west - 0.01, south - 0.01, east + 0.01, north + 0.01), (west - 0.05, south - 0.02, east + 0.03, north + 0.04)]:
+        address = f"/api/farmstays/map?bbox={','.join(map(str, box))}&zoom={zoom}"
+        kept_once = client.get(address).get_json()
+        grouped_now = client.get(address + f"&price_max={stays.price.max() + 1}").get_json()
+        assert kept_once["numberMatched"] == len(stays)
+        assert kept_once["features"] == grouped_now["features"]
+
+
 def test_whatever_the_view_the_map_answer_is_bounded(crowded):
     client, stays = crowded
     for zoom in (0, 5, 12, 22):

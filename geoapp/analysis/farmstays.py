@@ -189,6 +189,8 @@ class FarmStayIndex:
         coordinates = shapely.get_coordinates(stays.geometry.to_numpy()) if len(stays) else np.empty((0, 2))
         self.lon, self.lat = coordinates[:, 0], coordinates[:, 1]
         self.x_m, self.y_m = _to_metric.transform(self.lon, self.lat)
+        self.bounds = ((float(self.lon.min()), float(self.lat.min()), float(self.lon.max()), float(self.lat.max()))
+                       if len(stays) else (np.inf, np.inf, -np.inf, -np.inf))  # (none: any view holds them)
         self.stars = stays.stars.to_numpy(dtype=float)
         self.price = stays.price.to_numpy(dtype=float)
         self.township = stays.township.to_numpy(dtype=object)
@@ -404,6 +406,21 @@ class MapGroups:
     groups: list[dict]                  # {count, lon, lat, bounds, price_min, stars_max}
 
 
+def cell_size(zoom: int, view: tuple[float, float, float, float]) -> float:
+    """The width in pixels of the map's grouping cells for `view` at `zoom`: CELL_PX, or wider
+    so that the view holds at most MAX_CELLS cells."""
+    west, south, east, north = view
+    (x0, x1), (y1, y0) = world_pixels(np.array([west, east]), np.array([south, north]), zoom)
+    return max(CELL_PX, float(np.sqrt(abs((x1 - x0) * (y1 - y0)) / MAX_CELLS)))
+
+
+def filters_nothing(query: FarmStayQuery) -> bool:
+    """Whether the query keeps every stay (`matching`): dates, places and sorting only order
+    and mark stays."""
+    return all(v is None or v == "" for v in (query.stars_min, query.price_max, query.township, query.q,
+                                              query.festival))
+
+
 def map_groups(index: FarmStayIndex, positions: np.ndarray, zoom: int,
                view: tuple[float, float, float, float]) -> MapGroups:
     """The stays at `positions` (already those in `view`) as the map at `zoom` shows them: all
@@ -411,9 +428,7 @@ def map_groups(index: FarmStayIndex, positions: np.ndarray, zoom: int,
     showing that stay. The answer is at most MAX_CELLS items, whatever the view or zoom."""
     if len(positions) <= ALL_SINGLE:
         return MapGroups(positions, [])
-    west, south, east, north = view
-    (x0, x1), (y1, y0) = world_pixels(np.array([west, east]), np.array([south, north]), zoom)
-    cell_px = max(CELL_PX, float(np.sqrt(abs((x1 - x0) * (y1 - y0)) / MAX_CELLS)))
+    cell_px = cell_size(zoom, view)
     lon, lat = index.lon[positions], index.lat[positions]
     cell, counts = grid_cells(lon, lat, zoom, cell_px)
     alone = counts[cell] == 1

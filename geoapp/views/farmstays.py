@@ -21,10 +21,13 @@ import shapely
 from geoapp import formats, params
 from geoapp.analysis.directions import directions, phone_link
 from geoapp.analysis.farmstays import (
+    CELL_PX,
     FarmStayQuery,
     FoundStays,
+    cell_size,
     distances_m,
     festivals_on,
+    filters_nothing,
     map_groups,
     matching,
     next_dates,
@@ -391,7 +394,22 @@ def map_geojson(version: ServedVersion, args: Mapping[str, str], lang: str) -> d
     if errors:
         raise BadSearch(errors)
     index = analysis.farm_stay_index
-    in_view = matching(index, query, analysis.dataset["festivals"], _widened(view))
+    widened = _widened(view)
+    if filters_nothing(query) and _holds(widened, index.bounds) and cell_size(zoom, view) == CELL_PX:
+        # the first view of the map (every stay in it, nothing filtered): the same for every
+        # visitor at this zoom, so grouped once per data version
+        return version.made_once(("stays-map-everything", zoom, lang),
+                                 lambda: _map_answer(version, query, widened, view, zoom, lang))
+    return _map_answer(version, query, widened, view, zoom, lang)
+
+
+def _holds(outer: tuple, inner: tuple) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def _map_answer(version: ServedVersion, query, widened: tuple, view: tuple, zoom: int, lang: str) -> dict:
+    index = version.analysis.farm_stay_index
+    in_view = matching(index, query, version.dataset["festivals"], widened)
     drawn = map_groups(index, in_view, zoom, view)
     shift = version.tiles.to_display
     stays = index.stays
