@@ -21,7 +21,6 @@ import shapely
 from geoapp import formats, params
 from geoapp.analysis.directions import directions, phone_link
 from geoapp.analysis.farmstays import (
-    CELL_PX,
     FarmStayQuery,
     FoundStays,
     cell_size,
@@ -395,12 +394,16 @@ def map_geojson(version: ServedVersion, args: Mapping[str, str], lang: str) -> d
         raise BadSearch(errors)
     index = analysis.farm_stay_index
     widened = _widened(view)
-    if filters_nothing(query) and _holds(widened, index.bounds) and cell_size(zoom, view) == CELL_PX:
+    if filters_nothing(query) and _holds(widened, index.bounds):
         # the first view of the map (every stay in it, nothing filtered): the same for every
-        # visitor at this zoom, so grouped once per data version
-        return version.made_once(("stays-map-everything", zoom, lang),
-                                 lambda: _map_answer(version, query, widened, view, zoom, lang))
+        # visitor at this zoom and cell size, so grouped once per data version (the most
+        # recent few: a view larger than the screen widens the cells)
+        return version.made_once(("stays-map-everything", zoom, cell_size(zoom, view), lang),
+                                 lambda: _map_answer(version, query, widened, view, zoom, lang), keep=EVERYTHING_KEPT)
     return _map_answer(version, query, widened, view, zoom, lang)
+
+
+EVERYTHING_KEPT = 48  # whole-set map answers kept per version (two languages × the zooms a county is seen at)
 
 
 def _holds(outer: tuple, inner: tuple) -> bool:
