@@ -6,7 +6,7 @@ naming each wrong parameter; `search_farm_stays` answers it. Distances are metre
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -200,8 +200,20 @@ class FarmStayIndex:
         self.id_rank = _rank(stays.id)
         self.name_rank = _rank(stays.name_zh)
         self.seasons = _seasons(stays)
+        # every stay in each order that needs no query (most stays lists are pages of these):
+        # a search keeps its matches in this order instead of sorting them (`in_order`)
+        everyone = np.arange(len(stays))
+        self.orders = {name: np.lexsort(keys(self, everyone)[::-1]) for name, keys in FIXED_ORDERS.items()}
         self._in_id_order = np.argsort(self.id_rank, kind="stable")
         self._ids_in_order = stays.id.to_numpy(dtype=object)[self._in_id_order]
+
+    def in_order(self, name: str, positions: np.ndarray) -> np.ndarray:
+        """`positions` in the order FIXED_ORDERS[`name`]: a mask over every stay walked in that
+        order (linear, no sort)."""
+        order = self.orders[name]
+        kept = np.zeros(len(self), dtype=bool)
+        kept[positions] = True
+        return order[kept[order]]
 
     def position(self, stay_id: str) -> int | None:
         """The position of the stay with id `stay_id`, or None: a binary search of the ids in
@@ -330,6 +342,8 @@ class FoundStays:
         """lon/lat bounds of every stay found, or None when none was."""
         if not len(self.positions):
             return None
+        if len(self.positions) == len(self.index):  # every stay (the first list)
+            return self.index.bounds
         lon, lat = self.index.lon[self.positions], self.index.lat[self.positions]
         return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
@@ -362,8 +376,14 @@ def search_farm_stays(index: FarmStayIndex, query: FarmStayQuery, festivals: gpd
         result.distance_m = np.round(index.metres_from(*query.near, found), 0)
     sort = query.sort or ("distance" if query.near else "festival" if dated else "stars")
     keys = _sort_keys(index, result, sort)  # most significant first
-    order = np.lexsort(keys[::-1]) if keys else np.arange(len(found))
-    result.positions = found[order]
+    if keys is None:  # an order fixed for the version: walk it
+        result.positions = index.in_order(sort if sort in FIXED_ORDERS else "stars", found)
+        if result.distance_m is None and not dated:
+            return result
+        order = np.searchsorted(found, result.positions)  # (found is ascending)
+    else:
+        order = np.lexsort(keys[::-1])
+        result.positions = found[order]
     if result.distance_m is not None:
         result.distance_m = result.distance_m[order]
     if dated:
@@ -372,8 +392,17 @@ def search_farm_stays(index: FarmStayIndex, query: FarmStayQuery, festivals: gpd
     return result
 
 
-def _sort_keys(index: FarmStayIndex, result: FoundStays, sort: str) -> list[np.ndarray]:
-    """The arrays to sort the found stays by, most significant first; ties go by id."""
+FIXED_ORDERS: dict[str, Callable[[FarmStayIndex, np.ndarray], list[np.ndarray]]] = {
+    # the sort keys of the orders that need no query, most significant first; ties go by id
+    "stars": lambda index, p: [-index.stars[p], index.price[p], index.id_rank[p]],
+    "price": lambda index, p: [index.price[p], -index.stars[p], index.id_rank[p]],
+    "name": lambda index, p: [index.name_rank[p], index.id_rank[p]],
+}
+
+
+def _sort_keys(index: FarmStayIndex, result: FoundStays, sort: str) -> list[np.ndarray] | None:
+    """The arrays to sort the found stays by, most significant first, ties by id; None when
+    the order is one of FIXED_ORDERS (the stars' order when nothing else applies)."""
     found = result.positions
     ids = index.id_rank[found]
     if sort == "festival" and result.dated:
@@ -385,11 +414,7 @@ def _sort_keys(index: FarmStayIndex, result: FoundStays, sort: str) -> list[np.n
         return [closed_last, (~near_any).astype(np.int8), *distance, -index.stars[found], ids]
     if sort == "distance" and result.distance_m is not None:
         return [result.distance_m, ids]
-    if sort == "price":
-        return [index.price[found], -index.stars[found], ids]
-    if sort == "name":
-        return [index.name_rank[found], ids]
-    return [-index.stars[found], index.price[found], ids]
+    return None
 
 
 # The map at any zoom -------------------------------------------------------------------------
