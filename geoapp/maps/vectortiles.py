@@ -18,6 +18,7 @@ import shapely
 
 from geoapp.analysis.index import LayerIndex
 from geoapp.layers import LAYERS
+from geoapp.maps.mvt import point_tile
 from geoapp.mercator import (
     HALF_WORLD,
     coordinates_to_mercator,
@@ -28,10 +29,10 @@ from geoapp.mercator import (
 EXTENT = 4096                  # tile units per side
 MAX_ZOOM = 20
 BUFFER = 64                    # tile units drawn beyond the edge, so outlines meet across tiles
-POINT_CELL = 64                # in a crowded tile, one point per cell this wide (tile units; 4 px): a tile
-                               # then carries at most about 4,400 points, however many the layer has
+POINT_CELL = 128               # in a crowded tile, one point per cell this wide (tile units; 8 px of a 256-px
+                               # tile): a tile then carries at most about 1,100 points, however many the layer has
 SIMPLIFY = 4                   # tile units (a quarter of a screen pixel at 256 px a tile) lines may move
-MAX_POINTS = 4000              # a tile with more points than this is crowded
+MAX_POINTS = 1000              # a tile with more points than this is crowded (about what its cells can hold)
 STYLE_COLUMNS = ("kind", "industry", "lead_industry", "stars", "price", "start_md", "end_md")
 
 
@@ -85,30 +86,25 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
                                                     np.array([miny - pad, maxy + pad]))
     margin = SHIFT_MARGIN if shift is not None else 0.0
     rows = index.in_box((float(lon0) - margin, float(lat0) - margin, float(lon1) + margin, float(lat1) + margin))
-    if index.point_coordinates is not None and shift is None:
-        # points from the coordinate array: no geometry object per point is read (half a
-        # million of them would be copied into each forked worker) and only those kept are made
-        xy = coordinates_to_mercator(index.point_coordinates[rows])
-        kept = _thinned(xy, minx, miny, unit) if len(rows) > MAX_POINTS else np.arange(len(rows))
-        rows, geometries = rows[kept], shapely.points(xy[kept])
-        keep = np.arange(len(rows))
-    else:
-        stored = index.geometries[rows]
-        geometries = shapely.transform(shift(stored) if shift is not None else stored, coordinates_to_mercator)
-        box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-        points = shapely.get_type_id(geometries) == 0
-        if points.all() and len(rows) > MAX_POINTS:
-            keep = _thinned(shapely.get_coordinates(geometries), minx, miny, unit)
-        elif points.all():
-            keep = np.arange(len(rows))
-        else:
-            geometries = shapely.simplify(shapely.clip_by_rect(geometries, *box), SIMPLIFY * unit,
-                                          preserve_topology=True)
-            extents = shapely.bounds(geometries)
-            visible = ~shapely.is_empty(geometries) & (
-                (extents[:, 2] - extents[:, 0] >= unit) | (extents[:, 3] - extents[:, 1] >= unit))
-            keep = np.flatnonzero(visible)
     columns = tile_properties(layer_id) if columns is None else columns
+    if index.point_coordinates is not None:
+        # points from the coordinate array, written from arrays (`geoapp.maps.mvt`): no geometry
+        # object per point is read (half a million of them would be copied into each forked
+        # worker) and no Python object is made per point
+        lonlat = index.point_coordinates[rows]
+        if shift is not None:
+            lonlat = shapely.get_coordinates(shift(shapely.points(lonlat)))
+        return _point_tile(layer_id, index, rows, coordinates_to_mercator(lonlat), columns, minx, miny, unit)
+    stored = index.geometries[rows]
+    geometries = shapely.transform(shift(stored) if shift is not None else stored, coordinates_to_mercator)
+    box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    if (shapely.get_type_id(geometries) == 0).all():  # a layer of points without a coordinate array
+        return _point_tile(layer_id, index, rows, shapely.get_coordinates(geometries), columns, minx, miny, unit)
+    geometries = shapely.simplify(shapely.clip_by_rect(geometries, *box), SIMPLIFY * unit, preserve_topology=True)
+    extents = shapely.bounds(geometries)
+    visible = ~shapely.is_empty(geometries) & (
+        (extents[:, 2] - extents[:, 0] >= unit) | (extents[:, 3] - extents[:, 1] >= unit))
+    keep = np.flatnonzero(visible)
     values = [index.array(c)[rows[keep]].tolist() for c in columns]  # (not frame.iloc: pandas may consolidate
     # the frame's columns first, copying every row into the worker)
     in_tile = _wound(shapely.transform(geometries[keep], lambda c: np.round((c - [minx, miny]) / unit)))
@@ -120,11 +116,27 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
                                      default_options={"extents": EXTENT, "check_winding_order": False})
 
 
-def _thinned(xy: np.ndarray, minx: float, miny: float, unit: float) -> np.ndarray:
-    """Positions (ascending) of the first point in each POINT_CELL cell of a crowded tile."""
+def _point_tile(layer_id: str, index: LayerIndex, rows: np.ndarray, xy: np.ndarray, columns: list[str],
+                minx: float, miny: float, unit: float) -> bytes:
+    """The tile of the points `rows` at Web Mercator `xy`: all of them, or in a crowded tile
+    (more than MAX_POINTS) the first in each POINT_CELL cell, carrying `point_count` (how many
+    points it stands for, so a style can size it: the drop rule keeps the map's look)."""
+    properties = {c: index.array(c)[rows] for c in columns}
+    if len(rows) > MAX_POINTS:
+        kept, counts = _thinned(xy, minx, miny, unit)
+        rows, xy = rows[kept], xy[kept]
+        properties = {c: values[kept] for c, values in properties.items()} | {"point_count": counts}
+    units = np.round((xy - [minx, miny]) / unit).astype(np.int64)
+    return point_tile(layer_id, units[:, 0], EXTENT - units[:, 1], rows, properties, EXTENT)  # (y down)
+
+
+def _thinned(xy: np.ndarray, minx: float, miny: float, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (ascending) of the first point in each POINT_CELL cell of a crowded tile, and
+    how many points each cell holds."""
     cells = np.floor((xy - [minx, miny]) / (POINT_CELL * unit)).astype(np.int64)
-    _, first = np.unique(cells[:, 0] * 1_000_003 + cells[:, 1], return_index=True)
-    return np.sort(first)
+    _, first, counts = np.unique(cells[:, 0] * 1_000_003 + cells[:, 1], return_index=True, return_counts=True)
+    order = np.argsort(first)
+    return first[order], counts[order]
 
 
 def _polygonal(parts: np.ndarray):

@@ -148,7 +148,8 @@ class PostgisLayerStore:
         """Tile z/x/y (Web Mercator) of a stored layer version as Mapbox Vector Tile bytes, cut by
         PostGIS (`ST_AsMVT`) on the version's spatial index: features clipped to the tile and
         its margin, simplified to its unit (`rules`, a `geoapp.maps.vectortiles.TileRules`),
-        points thinned to one per cell when the tile is crowded, carrying `columns`."""
+        points thinned to one per cell when the tile is crowded, carrying `columns` (and in a
+        crowded tile `point_count`, the points each stands for)."""
         spec(layer_id)
         known = {c.name for c in LAYERS[layer_id].columns}
         if not set(columns) <= known:
@@ -162,15 +163,17 @@ class PostgisLayerStore:
             sql = f"""
             WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS tile, ST_TileEnvelope(:z, :x, :y, margin => :margin) AS wide),
             hits AS ({found.format(geometry=", ST_Transform(t.geometry, 3857) AS g")}),
+            crowded AS (SELECT count(*) > :max_points AS yes FROM hits),
             celled AS (
-              SELECT hits.*, CASE WHEN (SELECT count(*) FROM hits) > :max_points
+              SELECT hits.*, CASE WHEN crowded.yes
                 THEN floor((ST_X(g) - ST_XMin(env.tile)) / :cell)::bigint * 1000003
                      + floor((ST_Y(g) - ST_YMin(env.tile)) / :cell)::bigint
-                ELSE row_number() OVER () END AS cell
-              FROM hits, env),
-            kept AS (SELECT DISTINCT ON (cell) * FROM celled ORDER BY cell)
+                ELSE row_number() OVER () END AS cell, crowded.yes AS crowded
+              FROM hits, env, crowded),
+            kept AS (SELECT DISTINCT ON (cell) *, count(*) OVER (PARTITION BY cell) AS cell_count FROM celled ORDER BY cell)
             SELECT ST_AsMVT(q, :name, :extent, 'geom') FROM (
-              SELECT {carried[2:] + ", " if carried else ""}ST_AsMVTGeom(g, env.tile, :extent, :buffer, true) AS geom
+              SELECT {carried[2:] + ", " if carried else ""}CASE WHEN crowded THEN cell_count END AS point_count,
+                     ST_AsMVTGeom(g, env.tile, :extent, :buffer, true) AS geom
               FROM kept, env) AS q WHERE geom IS NOT NULL"""
             params.update(max_points=rules.max_points, cell=rules.point_cell * rules.unit(z))
         else:
