@@ -251,3 +251,26 @@ def test_points_written_from_arrays_decode_as_the_reference_encoder_writes_them(
     assert ours["stays"]["extent"] == EXTENT
     empty = mapbox_vector_tile.decode(point_tile("stays", np.array([]), np.array([]), np.array([]), {"name": np.array([])}))
     assert empty.get("stays", {"features": []})["features"] == []
+
+
+def test_a_tile_one_worker_cut_is_read_by_the_others_and_only_the_countys_are_kept(tmp_path):
+    """Workers share the tiles they cut: a file in the instance's shelf, named by the data
+    version, read by every worker (here: two apps on one instance folder, as gunicorn's workers
+    are). Only tiles over the data's extent at z0–z14 are kept in files, so no address a
+    client asks fills the disk."""
+    from tests.conftest import DATA_DIR, make_app
+    first = make_app(DATA_DIR, tmp_path / "instance").test_client()
+    second = make_app(DATA_DIR, tmp_path / "instance").test_client()
+    shelf = tmp_path / "instance" / "documents"
+    z, (x, y) = 12, tile_of(102.65, 29.4, 12)
+    cut = first.get(f"/tiles/farm_stays/{z}/{x}/{y}.mvt", headers={"Accept-Encoding": "gzip"})
+    files = list(shelf.glob(f"*/tiles/farm_stays/{z}/{x}/{y}*.mvt.gz"))
+    assert cut.status_code == 200 and len(files) == 1 and files[0].read_bytes() == cut.data
+    other = first.get(f"/tiles/party_organisations/{z}/{x}/{y}.mvt", headers={"Accept-Encoding": "gzip"}).data
+    files[0].write_bytes(other)  # what the second reads is the file, not a tile of its own cutting
+    assert second.get(f"/tiles/farm_stays/{z}/{x}/{y}.mvt", headers={"Accept-Encoding": "gzip"}).data == other
+    for address in ("/tiles/farm_stays/12/100/100.mvt", "/tiles/farm_stays/16/{}/{}.mvt".format(*tile_of(102.65, 29.4, 16)),
+                    f"/tiles/farm_stays/{z}/{x}/{y}.mvt?properties=name_en"):
+        assert first.get(address).status_code == 200
+    kept = {p.relative_to(next(shelf.iterdir())).as_posix() for p in shelf.glob("*/tiles/**/*.mvt.gz")}
+    assert kept == {f"tiles/farm_stays/{z}/{x}/{y}-.mvt.gz", f"tiles/party_organisations/{z}/{x}/{y}-.mvt.gz"}

@@ -69,7 +69,7 @@ class Shelf:
         documents of all but the KEPT_KEYS newest data versions."""
         path = self.path(key, name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=path.parent)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temp, path)

@@ -12,14 +12,17 @@ import gzip
 import logging
 import threading
 
+import numpy as np
+
 from geoapp.layers import PUBLIC_LAYERS
 from geoapp.maps.vectortiles import MAX_ZOOM as MAX_VECTOR_ZOOM
 from geoapp.maps.vectortiles import RULES, tile_properties
 from geoapp.maps.vectortiles import vector_tile as cut
-from geoapp.mercator import tile_range
+from geoapp.mercator import lonlat_to_tile, tile_range
 from geoapp.messages import N_, UserError
 from geoapp.store.base import LayerStore, TileCutter
 from geoapp.views.served import Served, ServedVersion
+from geoapp.views.shelf import Shelf, version_key
 
 log = logging.getLogger("geoapp")
 TILES_KEPT = 512      # vector tiles kept cut per data version (a crowded tile is dear to cut: bench/README.md)
@@ -45,9 +48,10 @@ def variant(shifted: bool, wanted: list[str]) -> str:
 
 
 def vector_tile(version: ServedVersion, store: LayerStore, layer_id: str, z: int, x: int, y: int, shifted: bool,
-                wanted: list[str]) -> bytes:
+                wanted: list[str], shelf: Shelf | None = None) -> bytes:
     """Tile z/x/y of a layer, gzipped (half the bytes: 40,000 townships' z10 tile is 560 KB,
-    290 KB gzipped), cut and compressed once per data version (see the module)."""
+    290 KB gzipped), cut and compressed once per data version (see the module) — with a
+    `shelf`, once for every worker (`_shelved`)."""
     shift = version.tiles.to_display if shifted else None  # the base map's datum
     index = version.index.layer(layer_id)
     stored_version = version.dataset.versions.get(layer_id)
@@ -66,7 +70,29 @@ def vector_tile(version: ServedVersion, store: LayerStore, layer_id: str, z: int
     def build() -> bytes:
         made = from_store()
         return gzip.compress(made if made is not None else cut(index, layer_id, z, x, y, shift, wanted or None), 6)
-    return version.made_once(("tile", layer_id, z, x, y, variant(shifted, wanted)), build, keep=TILES_KEPT)
+
+    def shared() -> bytes:
+        if shelf is None or not _shelved(version, layer_id, z, x, y, wanted):
+            return build()
+        return shelf.made(version_key(version), f"tiles/{layer_id}/{z}/{x}/{y}{variant(shifted, wanted)}.mvt.gz", build)
+    return version.made_once(("tile", layer_id, z, x, y, variant(shifted, wanted)), shared, keep=TILES_KEPT)
+
+
+SHELVED_ZOOMS = range(0, 15)   # the tiles kept in files for every worker (a county's z0–z14: ~1,600 a layer)
+
+
+def _shelved(version: ServedVersion, layer_id: str, z: int, x: int, y: int, wanted: list[str]) -> bool:
+    """Whether tile z/x/y is kept on the shelf, in a file every worker reads (a tile one worker
+    cut is not cut again by the next; bench/README.md): for the whole dataset, at the zooms a
+    county is seen at, over the data's extent, with the properties the app's pages or a
+    default client ask for — so the files are bounded by the data, whatever addresses are asked."""
+    if not version.whole or z not in SHELVED_ZOOMS:
+        return False
+    if wanted and not (layer_id == "townships" and wanted == TOWNSHIP_TILE_PROPERTIES):
+        return False
+    west, south, east, north = version.dataset["county"].total_bounds
+    (x0, x1), (y1, y0) = lonlat_to_tile(np.array([west, east]), np.array([south, north]), z)
+    return int(x0) <= x <= int(x1) and int(y0) <= y <= int(y1)
 
 
 def cut_township_tiles_ahead(served: Served, version: ServedVersion) -> None:
@@ -83,5 +109,5 @@ def cut_township_tiles_ahead(served: Served, version: ServedVersion) -> None:
             for x, y in tile_range(bounds, z):
                 if served.newest is not version:
                     return  # a newer version came: its own thread cuts its tiles
-                vector_tile(version, served.layers, "townships", z, x, y, shifted, TOWNSHIP_TILE_PROPERTIES)
+                vector_tile(version, served.layers, "townships", z, x, y, shifted, TOWNSHIP_TILE_PROPERTIES, served.shelf)
     threading.Thread(target=run, name="geoapp-tiles-ahead", daemon=True).start()

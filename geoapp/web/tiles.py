@@ -49,7 +49,7 @@ def vector_tile(layer_id: str, z: int, x: int, y: int):
             f'{tile_views.variant(shifted, wanted)}"')
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304, headers={"ETag": etag})
-    packed = tile_views.vector_tile(version(), served().layers, layer_id, z, x, y, shifted, wanted)
+    packed = tile_views.vector_tile(version(), served().layers, layer_id, z, x, y, shifted, wanted, served().shelf)
     if accepts_gzip():  # (cut and compressed once: not compressed again per answer)
         response = Response(packed, mimetype="application/vnd.mapbox-vector-tile")
         response.headers["Content-Encoding"] = "gzip"
