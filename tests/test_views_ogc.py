@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 import schemathesis
 import shapely
@@ -336,3 +337,31 @@ def test_pages_show_hostile_names_as_text(hostile_app):
         page = client.get(path).get_data(as_text=True)
         assert HOSTILE_EN not in page and HOSTILE_ZH not in page
         assert "&lt;/script&gt;" in page or "&lt;img" in page
+
+
+@pytest.mark.parametrize("layer_id", sorted(PUBLIC_LAYERS))
+def test_a_feature_carries_the_values_it_has_and_leaves_out_those_it_has_not(client, dataset, layer_id):
+    """A property without a value is left out of a feature, not written as null (GeoJSON's way;
+    the queryables still list it): every stored value is there, and nothing else."""
+    frame = dataset[layer_id]
+    key = LAYERS[layer_id].key_columns[0]
+    body = client.get(f"/ogc/collections/{layer_id}/items?limit=10000").get_json()
+    assert len(body["features"]) == len(frame)
+    stored = frame.set_index(key)
+    columns = [c.name for c in LAYERS[layer_id].columns]
+    for feature in body["features"]:
+        row = stored.loc[feature["id"]]
+        assert None not in feature["properties"].values()
+        has = {c for c in columns if c in stored.columns and c != key and not pd.isna(row[c])}
+        assert set(feature["properties"]) - {key} == has, feature["id"]
+
+
+def test_the_page_of_features_has_a_column_for_every_property_some_feature_has(client):
+    """Features leave out what they have no value for: the page's table still has a column
+    for each property any feature on it has, with a dash where a feature has none."""
+    for layer_id in sorted(PUBLIC_LAYERS):
+        features = client.get(f"/ogc/collections/{layer_id}/items?limit=500").get_json()["features"]
+        page = client.get(f"/ogc/collections/{layer_id}/items?limit=500&f=html").get_data(as_text=True)
+        header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+        present = {name for f in features for name in f["properties"]} - set(LAYERS[layer_id].key_columns)
+        assert all(f">{name}<" in header for name in present), layer_id

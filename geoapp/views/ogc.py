@@ -214,7 +214,10 @@ class FeaturesAPI:
         else:
             shapes = index.geometries[rows] if crs == CRS84 else to_crs(index.geometries[rows], crs)
             geometries = [json.loads(g) if g is not None else None for g in shapely.to_geojson(shapes).tolist()]
-        return [{"type": "Feature", "id": id_, "properties": dict(zip(columns, row)), "geometry": geometry}
+        # a property without a value is left out (GeoJSON's way; the queryables list every one):
+        # a farm stay's page of 100 is a third smaller, and so quicker to write and compress
+        return [{"type": "Feature", "id": id_, "properties": {c: v for c, v in zip(columns, row) if v is not None},
+                 "geometry": geometry}
                 for id_, row, geometry in zip(ids, zip(*values) if values else [()] * len(ids), geometries)]
 
     def _properties(self, layer, args) -> list[str]:

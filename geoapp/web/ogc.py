@@ -153,8 +153,15 @@ def items_page(collection_id: str) -> dict:
     pages = {link["rel"]: html_address(link["href"]) for link in body["links"] if link["rel"] in ("next", "prev")}
     return {"kind": "items", "body": body, "layer": LAYERS[collection_id], "first": offset + 1 if body["features"] else 0,
             "last": offset + body["numberReturned"], "pages": pages,
-            "columns": [c for c in (body["features"][0]["properties"] if body["features"] else [])
-                        if c != LAYERS[collection_id].key_columns[0]]}  # (the id is the first column already)
+            "columns": _columns_shown(collection_id, body["features"])}
+
+
+def _columns_shown(collection_id: str, features: list[dict]) -> list[str]:
+    """The table's columns: the layer's, in its order, that some feature of the page has (a
+    feature leaves out what it has no value for), but the id, which is the first column already."""
+    spec = LAYERS[collection_id]
+    present = {name for feature in features for name in feature["properties"]}
+    return [c.name for c in spec.columns if c.name in present and c.name != spec.key_columns[0]]
 
 
 def html_address(href: str) -> str:
