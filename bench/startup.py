@@ -11,13 +11,15 @@ costs). gunicorn runs with the repository's `gunicorn.conf.py` (the app loaded o
 workers fork); `--no-preload` has each worker load it. A worker is up when gunicorn's
 `post_worker_init` hook runs (the app is loaded); the time is from launching gunicorn until the
 last worker is up. Memory after every worker has answered the farm-stay page, its map, a list
-page and an OGC page: each worker's RSS, PSS and USS (`memory_mb`), the parent's PSS, and the
+page and an OGC page (with `--mixed`, also every zone page in both languages and each zone's
+map, the home and coverage pages, a tile and the report, which a renderer process makes): each worker's RSS, PSS and USS (`memory_mb`), the parent's PSS, and the
 PSS of all of them (what the machine gives the app).
 """
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -62,7 +64,14 @@ def get(port: int, path: str) -> int:
     return response.status
 
 
-def run(data: Path, instance: Path, workers: int, work: Path, preload: bool, port: int = 5180) -> dict:
+def fetch(port: int, path: str) -> bytes:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    connection.request("GET", path)
+    return connection.getresponse().read()
+
+
+def run(data: Path, instance: Path, workers: int, work: Path, preload: bool, mixed: bool = False,
+        port: int = 5180) -> dict:
     config = work / f"hooks-{workers}.py"
     config.write_text(HOOK.format(config=str(ROOT / "gunicorn.conf.py"), preload=preload), encoding="utf-8")
     up = config.with_suffix(".up")
@@ -80,10 +89,17 @@ def run(data: Path, instance: Path, workers: int, work: Path, preload: bool, por
         times = [float(line.split()[1]) for line in up.read_text().split("\n") if line]
         started = max(times) - began
         pids = [int(line.split()[0]) for line in up.read_text().split("\n") if line]
+        paths = ["/farmstays?lang=zh", "/api/farmstays/map?bbox=102.2,29.1,102.9,29.9&zoom=10",
+                 "/api/farmstays?limit=50", "/ogc/collections/farm_stays/items?limit=100"]
+        if mixed:  # and what the office opens: every zone page in both languages, its map, the report
+            zones = [z["id"] for z in json.loads(fetch(port, "/api/zones"))["zones"]]
+            paths += ["/?lang=zh", "/coverage?lang=zh", "/coverage?lang=en", "/api/branches", "/tiles/farm_stays/10/803/425.mvt"]
+            paths += [f"/zones/{z}?lang={lang}" for z in zones for lang in ("zh", "en")]
+            paths += [f"/zones/{z}/map.png?lang=zh" for z in zones if z != "outside"]
+            paths += ["/coverage/report.pdf?metric=industry_branches&lang=zh"]
         for _ in range(workers * 3):  # each worker answers the pages a tourist and a machine ask for
-            for path in ("/farmstays?lang=zh", "/api/farmstays/map?bbox=102.2,29.1,102.9,29.9&zoom=10",
-                         "/api/farmstays?limit=50", "/ogc/collections/farm_stays/items?limit=100"):
-                assert get(port, path) == 200, path
+            for path in paths:
+                assert get(port, path) in (200, 202), path
         memory = [memory_mb(pid) for pid in pids]
         parent = memory_mb(process.pid)
     finally:
@@ -97,6 +113,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 500_000])
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--no-preload", action="store_true", help="each worker loads the app itself")
+    parser.add_argument("--mixed", action="store_true", help="warm up with the office's pages too: every zone page "
+                        "in both languages, each zone's map, the home and coverage pages, a tile, the report")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="geoapp-startup-"))
     print("| farm stays | run | workers | start s (last worker up) | per worker RSS / PSS / USS MB | "
@@ -107,7 +125,7 @@ def main() -> None:
             data = copy_of_data(work / f"stays-{n}", farm_stays=n)
             instance = work / f"instance-{n}"
             for label, workers in [("first", 1)] + [("again", w) for w in args.workers]:
-                row = run(data, instance, workers, work, preload=not args.no_preload)
+                row = run(data, instance, workers, work, preload=not args.no_preload, mixed=args.mixed)
                 each = "; ".join(f"{m['rss']:.0f} / {m['pss']:.0f} / {m['uss']:.0f}" for m in row["memory"])
                 total = row["parent"]["pss"] + sum(m["pss"] for m in row["memory"])
                 print(f"| {n:,} | {label} | {workers} | {row['start_s']:.1f} | {each} | {row['parent']['pss']:.0f} | "

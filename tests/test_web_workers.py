@@ -108,6 +108,34 @@ def test_a_slow_reload_runs_beside_the_requests_which_keep_their_version(data_co
     assert client.get(f"/farmstays/{stays.id.iloc[-1]}").status_code == 404, "the new version, whole"
 
 
+def test_a_version_loaded_in_the_background_is_served_with_its_pages_made(data_copy, tmp_path):
+    """A slow load (hundreds of thousands of features) happens beside the requests; before the
+    new version is served, the thread that loaded it asks for the pages an office opens first,
+    so what they make once per version — each zone's map in both languages among it — is
+    made before the first visitor comes, for every worker (the maps are on the shelf)."""
+    import time
+
+    from geoapp.views.shelf import version_key
+    app = make_app(data_copy, tmp_path / "instance", GEOAPP_BACKGROUND_RELOAD_AFTER=0)
+    client = app.test_client()
+    state = app.extensions["geoapp"]
+    assert client.get("/api/summary").status_code == 200
+    stays = load_store(state.layers)["farm_stays"]
+    state.layers.publish({"farm_stays": stays.iloc[:7]}, "keeper", {"farm_stays": "seven.geojson"},
+                         {"farm_stays": "sha256:seven"})
+    old = state.newest
+    client.get("/api/summary")  # notices the new version: loaded in a thread
+    deadline = time.time() + 120
+    while state.newest is old or state.reloading:
+        assert time.time() < deadline, "the new version was never served"
+        time.sleep(0.05)
+    shelved = tmp_path / "instance" / "documents" / version_key(state.newest)
+    for zone_id in state.newest.analysis.zones.id:
+        for lang in ("zh", "en"):
+            assert (shelved / f"zone-{zone_id}-{lang}.png").is_file(), (zone_id, lang)
+    assert client.get("/api/farmstays?limit=1").get_json()["numberMatched"] == 7
+
+
 def test_reports_are_made_off_the_request_path_one_at_a_time(tmp_path):
     """Four people ask at once for four reports: each is told at once that it is being prepared
     (202, Retry-After), at most one renderer process works at a time whatever the number of

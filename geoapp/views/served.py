@@ -122,8 +122,12 @@ class Served:
         self.reloading = False               # a reload is running in a thread
         self._unreachable_logged = -1e9      # when the log last said the store cannot be reached
         self._lock = threading.Lock()          # for what is kept per version
+        self._local = threading.local()        # a thread making a loaded version's pages ahead (`_warm`)
         self._reload_lock = threading.Lock()   # one reload at a time
         self.on_serving: list[Callable[[Served, ServedVersion], None]] = []  # run when a process begins serving a version
+        # run on a version loaded in the background before it is served (its pages made ahead,
+        # so the first visitor after an import waits no longer than the next)
+        self.warm_ahead: list[Callable[[Served, ServedVersion], None]] = []
         self._serving_in: int | None = None     # the process that has run `on_serving` for the version served
         self._served = self._version_of(analyse(dataset, stores.derived))
 
@@ -168,7 +172,11 @@ class Served:
         version is loaded first if the store has one (see the class), and this process's
         `on_serving` hooks run once per version. With `at_least` ({layer: version}: what this
         person has just published), the request waits for a version that holds it, however long
-        the load takes: a person reads their own writes, whichever worker answers."""
+        the load takes: a person reads their own writes, whichever worker answers. In a thread
+        making a loaded version's pages ahead (`warming`), that version answers."""
+        warming = getattr(self._local, "warming", None)
+        if warming is not None:
+            return warming if county is None else self.county_version(county)
         self.refresh_if_changed()
         if at_least and not self._holds(at_least):
             with self._reload_lock:  # waits for a reload already running in a thread
@@ -234,11 +242,11 @@ class Served:
     def _reload(self) -> None:
         try:
             with self._reload_lock:
-                self._reload_now()
+                self._reload_now(warm=True)
         finally:
             self.reloading = False
 
-    def _reload_now(self) -> None:
+    def _reload_now(self, warm: bool = False) -> None:
         """Load and analyse the store's current versions and serve them (under `_reload_lock`)."""
         try:
             stamp = self._store_stamp()
@@ -254,12 +262,30 @@ class Served:
             log.error("the store's new versions do not load; still serving %s:\n%s", self._served.dataset.source, err)
         else:
             report_skipped(dataset)
-            self._served = self._version_of(analyse(dataset, self.stores.derived))
+            loaded = self._version_of(analyse(dataset, self.stores.derived))
             self.load_seconds = time.perf_counter() - began
+            if warm:  # (in the background: the version loaded before goes on being served meanwhile)
+                self._warm(loaded)
+            self._served = loaded
             del dataset
             release_freed_memory()
             self._serving_in = None  # this process serves a new version: its first request runs the hooks
         self.stamp = stamp
+
+    def _warm(self, loaded: ServedVersion) -> None:
+        """Run the `warm_ahead` hooks on `loaded` before it is served; requests the hooks make in
+        this thread are answered from it (`version_for`)."""
+        began = time.perf_counter()
+        self._local.warming = loaded
+        try:
+            for hook in self.warm_ahead:
+                try:
+                    hook(self, loaded)
+                except Exception:  # a page not made ahead is made by its first visitor, as before
+                    log.exception("making a page of the new version ahead failed")
+        finally:
+            self._local.warming = None
+        log.info("the new version's pages were made ahead in %.1f s", time.perf_counter() - began)
 
     def _begin_serving(self) -> None:
         """Run the `on_serving` hooks (work done ahead in a thread, such as cutting tiles) once

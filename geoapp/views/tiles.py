@@ -99,15 +99,21 @@ def cut_township_tiles_ahead(served: Served, version: ServedVersion) -> None:
     """When the coverage map draws its townships from tiles (many townships: a crowded tile
     takes half a second to cut), cut the tiles its first views need in a thread as soon as a
     version is served, so the first visitor does not wait for them."""
+    if served.townships_tiled(version):
+        threading.Thread(target=cut_township_tiles, args=(served, version), name="geoapp-tiles-ahead",
+                         daemon=True).start()
+
+
+def cut_township_tiles(served: Served, version: ServedVersion) -> None:
+    """Cut (and shelve, for every worker) the township tiles the coverage map's first views
+    need, unless a newer version is served meanwhile (its own tiles are cut then)."""
     if not served.townships_tiled(version):
         return
     bounds = tuple(version.dataset["county"].total_bounds)
     shifted = version.tiles.to_display is not None
-
-    def run() -> None:
-        for z in AHEAD_ZOOMS:
-            for x, y in tile_range(bounds, z):
-                if served.newest is not version:
-                    return  # a newer version came: its own thread cuts its tiles
-                vector_tile(version, served.layers, "townships", z, x, y, shifted, TOWNSHIP_TILE_PROPERTIES, served.shelf)
-    threading.Thread(target=run, name="geoapp-tiles-ahead", daemon=True).start()
+    serving = served.newest
+    for z in AHEAD_ZOOMS:
+        for x, y in tile_range(bounds, z):
+            if served.newest is not serving:
+                return
+            vector_tile(version, served.layers, "townships", z, x, y, shifted, TOWNSHIP_TILE_PROPERTIES, served.shelf)

@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ogc.bp)
     app.register_blueprint(tiles.bp)
     served.on_serving.append(cut_township_tiles_ahead)
+    served.warm_ahead.append(pages.warm_pages(app))
     if app.config.get("GEOAPP_PREPARE_REPORT"):
         served.on_serving.append(pages.prepare_report)
     app.register_blueprint(zones.bp)

@@ -155,6 +155,27 @@ def prepare_report(served_data, current) -> None:
                                   report_command(DEFAULT_SHADING, "zh", None), served_data.environment)
 
 
+def warm_pages(app):
+    """A `warm_ahead` hook for `app`: in the thread that loaded a new version, before it is
+    served, ask the app for the pages a county office and a tourist open first — home, the
+    coverage map, every zone page and its map, the farm stays — in both languages, and cut the
+    township tiles of the map's first views, so that what those pages make once per version
+    is made before the first visitor comes (issue 23: the first visitor after an import waits
+    no longer than the next)."""
+    from geoapp.views.tiles import cut_township_tiles
+
+    def warm(served_data, loaded) -> None:
+        cut_township_tiles(served_data, loaded)
+        client = app.test_client()
+        for lang in ("zh", "en"):
+            paths = [f"/?lang={lang}", f"/coverage?lang={lang}", f"/farmstays?lang={lang}"]
+            paths += [f"/zones/{zone_id}?lang={lang}" for zone_id in zone_views.zone_ids(loaded)]
+            paths += [f"/zones/{zone_id}/map.png?lang={lang}" for zone_id in loaded.analysis.zones.id]
+            for path in paths:
+                client.get(path)
+    return warm
+
+
 def report_command(metric: str, lang: str, county: str | None) -> list[str]:
     """The renderer of one report: `geoapp report --to-shelf` in a process of its own."""
     command = [sys.executable, "-m", "geoapp.cli", "report", "--to-shelf", "--metric", metric, "--lang", lang]
