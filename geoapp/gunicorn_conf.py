@@ -25,8 +25,14 @@ os.makedirs(_METRICS, exist_ok=True)
 
 
 def when_ready(server):
-    """Before the first fork: move the loaded objects out of the garbage collector's reach, so
-    a collection in a worker does not write to (and so copy) every page the objects live on."""
+    """Before the first fork: make the first pages of the version served (`geoapp.web.
+    warm_before_fork`), then move the loaded objects out of the garbage collector's reach, so a
+    collection in a worker does not write to (and so copy) every page the objects live on."""
+    if server.cfg.preload_app:  # (else the workers load the app themselves: nothing is loaded here)
+        from geoapp.web import warm_before_fork
+        app = server.app.wsgi()
+        if "geoapp" in getattr(app, "extensions", {}):
+            warm_before_fork(app)
     gc.freeze()
 
 

@@ -121,11 +121,13 @@ def _point_tile(layer_id: str, index: LayerIndex, rows: np.ndarray, xy: np.ndarr
     """The tile of the points `rows` at Web Mercator `xy`: all of them, or in a crowded tile
     (more than MAX_POINTS) the first in each POINT_CELL cell, carrying `point_count` (how many
     points it stands for, so a style can size it: the drop rule keeps the map's look)."""
-    properties = {c: index.array(c)[rows] for c in columns}
+    counts = None
     if len(rows) > MAX_POINTS:
         kept, counts = _thinned(xy, minx, miny, unit)
         rows, xy = rows[kept], xy[kept]
-        properties = {c: values[kept] for c, values in properties.items()} | {"point_count": counts}
+    # (only the kept rows' values are read: reading a text takes a reference to it, which in a
+    # forked worker copies the memory page it lives on)
+    properties = {c: index.array(c)[rows] for c in columns} | ({} if counts is None else {"point_count": counts})
     units = np.round((xy - [minx, miny]) / unit).astype(np.int64)
     return point_tile(layer_id, units[:, 0], EXTENT - units[:, 1], rows, properties, EXTENT)  # (y down)
 

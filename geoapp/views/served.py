@@ -265,16 +265,17 @@ class Served:
             loaded = self._version_of(analyse(dataset, self.stores.derived))
             self.load_seconds = time.perf_counter() - began
             if warm:  # (in the background: the version loaded before goes on being served meanwhile)
-                self._warm(loaded)
+                self.warm(loaded)
             self._served = loaded
             del dataset
             release_freed_memory()
             self._serving_in = None  # this process serves a new version: its first request runs the hooks
         self.stamp = stamp
 
-    def _warm(self, loaded: ServedVersion) -> None:
-        """Run the `warm_ahead` hooks on `loaded` before it is served; requests the hooks make in
-        this thread are answered from it (`version_for`)."""
+    def warm(self, loaded: ServedVersion) -> None:
+        """Run the `warm_ahead` hooks on `loaded` (a version loaded in the background, before it
+        is served; or the one served, in gunicorn's loading process before the workers fork);
+        requests the hooks make in this thread are answered from it (`version_for`)."""
         began = time.perf_counter()
         self._local.warming = loaded
         try:

@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     served.warm_ahead.append(pages.warm_pages(app))
     if app.config.get("GEOAPP_PREPARE_REPORT"):
         served.on_serving.append(pages.prepare_report)
+        served.warm_ahead.insert(0, pages.prepare_report)  # (begun first, beside the pages: made sooner)
     app.register_blueprint(zones.bp)
     app.register_blueprint(branches.bp)
     auth.init_app(app)
@@ -69,3 +70,13 @@ def apply_upload_limit() -> None:
               "branches.add_activity": branches.PHOTO_UPLOAD_LIMIT}
     if request.endpoint in limits:
         request.max_content_length = limits[request.endpoint]
+
+
+def warm_before_fork(app: Flask) -> None:
+    """Make the served version's first pages in the loading process (gunicorn's `when_ready`,
+    before the workers fork; `Served.warm`): what they make once per version is then made once
+    for all workers, in memory they share, instead of by each worker — which, reading every
+    row of the loaded layers to make it (a zone summary reads every farm stay), would also copy
+    the pages those rows live on (140 MB a worker at 200,000 stays: bench/README.md)."""
+    served = app.extensions["geoapp"]
+    served.warm(served.newest)

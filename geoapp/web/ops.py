@@ -16,12 +16,18 @@ import time
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
+from geoapp.views.served import release_freed_memory
 from geoapp.web.state import served
 
 bp = Blueprint("ops", __name__)
 requests_log = logging.getLogger("geoapp.requests")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _metrics: dict = {}
+# Every TRIM_EVERY answers a process gives back the memory its requests used and freed: glibc
+# keeps it for reuse, so a worker's memory is otherwise its largest request's (a crowded tile, a
+# search of every stay) for good (bench/README.md, start-up and memory).
+TRIM_EVERY = 100
+_answered = [0]
 _making_metrics = threading.Lock()
 
 
@@ -81,6 +87,9 @@ def init_app(app: Flask) -> None:
                 "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "method": request.method,
                 "route": route, "status": response.status_code, "ms": round(seconds * 1000, 1),
                 "worker": os.getpid(), "version": _version_label(), "bytes": response.content_length}))
+        _answered[0] += 1
+        if _answered[0] % TRIM_EVERY == 0:  # after the answer is sent, not before
+            response.call_on_close(release_freed_memory)
         return response
 
     app.register_blueprint(bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
@@ -11,6 +12,8 @@ from geoapp import params
 from geoapp.data.export import Sheet, csv_text, workbook
 from geoapp.formats import beijing_today
 from geoapp.indicators import DEFAULT_SHADING
+from geoapp.layers import PUBLIC_LAYERS
+from geoapp.mercator import lonlat_to_tile
 from geoapp.params import ParamError
 from geoapp.views import branches as branch_views
 from geoapp.views import coverage as coverage_views
@@ -158,7 +161,8 @@ def prepare_report(served_data, current) -> None:
 def warm_pages(app):
     """A `warm_ahead` hook for `app`: in the thread that loaded a new version, before it is
     served, ask the app for the pages a county office and a tourist open first — home, the
-    coverage map, every zone page and its map, the farm stays — in both languages, and cut the
+    coverage map, every zone page and its map, the farm stays, their map's first view and list,
+    a tile and a page of features of every public layer — in both languages, and cut the
     township tiles of the map's first views, so that what those pages make once per version
     is made before the first visitor comes (issue 23: the first visitor after an import waits
     no longer than the next)."""
@@ -167,7 +171,15 @@ def warm_pages(app):
     def warm(served_data, loaded) -> None:
         cut_township_tiles(served_data, loaded)
         client = app.test_client()
+        west, south, east, north = loaded.dataset["county"].total_bounds
+        centre = lonlat_to_tile(np.array([(west + east) / 2]), np.array([(south + north) / 2]), 10)
+        tile = f"10/{int(centre[0][0])}/{int(centre[1][0])}.mvt"
+        for layer_id in PUBLIC_LAYERS:  # what a map client and a GIS ask first of every layer
+            client.get(f"/tiles/{layer_id}/{tile}")
+            client.get(f"/ogc/collections/{layer_id}/items?limit=10")
         for lang in ("zh", "en"):
+            client.get(f"/api/farmstays/map?bbox={west},{south},{east},{north}&zoom=10&lang={lang}")
+            client.get(f"/api/farmstays?limit=50&lang={lang}")
             paths = [f"/?lang={lang}", f"/coverage?lang={lang}", f"/farmstays?lang={lang}"]
             paths += [f"/zones/{zone_id}?lang={lang}" for zone_id in zone_views.zone_ids(loaded)]
             paths += [f"/zones/{zone_id}/map.png?lang={lang}" for zone_id in loaded.analysis.zones.id]
