@@ -117,6 +117,29 @@ def test_a_zone_with_many_farm_stays_is_counted_in_the_report_and_its_first_name
         assert ("前" in cell) == (counts.get(zone_id, 0) > NAMES_LISTED), "says the names are the first ones"
 
 
+def test_with_thousands_of_townships_the_report_counts_the_long_lists_and_names_the_first(tmp_path):
+    """The report's gap lists and a zone's townships stay short enough to lay out (a list of
+    3,000 townships took WeasyPrint minutes): each names its first rows and counts the rest,
+    which the coverage tables hold in full."""
+    from geoapp.data.load import load_dataset
+    from geoapp.views.documents import GAPS_LISTED, NAMES_LISTED, report_html
+    from geoapp.views.served import version_of_dataset
+    version = version_of_dataset(load_dataset(copy_of_data(tmp_path, townships=1_500)))
+    gaps = version.analysis.gaps
+    lists = [gaps.bases_outside_zones, gaps.bases_without_branch, gaps.townships_without_branch]
+    assert max(len(rows) for rows in lists) > GAPS_LISTED, "the data has a long gap list"
+    html = report_html(version, "industry_branches", "zh")
+    check = html.split("覆盖检查", 1)[1]
+    items = [len(re.findall(r"<li>", ul)) for ul in re.findall(r"<ul>(.*?)</ul>", check, re.S)]
+    assert items == [min(max(len(rows), 1), GAPS_LISTED) for rows in lists]
+    more = [int(n) for n in re.findall(r"另有(\d+)项", check)]
+    assert more == [len(rows) - GAPS_LISTED for rows in lists if len(rows) > GAPS_LISTED]
+    for zone, cell in zip(version.analysis.zones.itertuples(), re.findall(r"<td>乡镇</td><td>(.*?)</td>", html)):
+        count = len(zone.townships.split(","))
+        assert len(cell.split("……")[0].split("、")) == min(count, NAMES_LISTED)
+        assert (f"共{count}个" in cell) == (count > NAMES_LISTED)
+
+
 def test_the_report_is_served_in_the_page_language(client):
     response = fetch_report(client, "metric=tourist_visits&lang=en")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

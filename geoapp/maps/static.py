@@ -150,6 +150,9 @@ def _in(frame: gpd.GeoDataFrame, window: tuple | None) -> gpd.GeoDataFrame:
     return frame.iloc[np.sort(frame.sindex.query(shapely.box(*window)))]
 
 
+NAMES_TRIED = 300  # the townships a map tries to name, the largest first
+
+
 def _label_points(geometries) -> gpd.GeoSeries:
     return gpd.GeoSeries([label_point(g) for g in geometries], index=geometries.index, crs=geometries.crs)
 
@@ -166,8 +169,8 @@ class SheetLayers:
         colours = {0: ZERO_COLOUR, WITHHELD: WITHHELD_COLOUR, **dict(enumerate(CLASS_COLOURS, start=1))}
         self.townships = analysis.townships.to_crs(METRIC_CRS)
         self.townships["shade"] = [colours[c] for c in layers.classes()]
-        self.townships["label_at"] = _label_points(self.townships.geometry)
         self.townships = self.townships.iloc[np.argsort(-self.townships.geometry.area.to_numpy(), kind="stable")]
+        self._label_at: dict = {}  # where a township's name goes, found when a map first tries it
         self.zones = analysis.zones.to_crs(METRIC_CRS)
         self.zones["position"] = range(len(self.zones))  # the legend's key of a zone's symbol
         self.zones["colour"] = [ZONE_COLOURS[i % len(ZONE_COLOURS)] for i in self.zones.position]
@@ -182,6 +185,15 @@ class SheetLayers:
         for frame in (self.townships, self.zones, self.county, self.bases, self.all_bases, self.organisations,
                       self.cooperatives, self.gap_bases):
             frame.sindex  # noqa: B018 — built now, once, for every map's window
+
+    def named_townships(self, townships: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
+        """The largest NAMES_TRIED of `townships` (rows of `self.townships`, so largest first) and
+        where their names go: a map of 40,000 townships tries 300 names, not 40,000 (a page
+        holds fewer), and each place is found once for every map."""
+        tried = townships.iloc[:NAMES_TRIED]
+        new = [i for i in tried.index if i not in self._label_at]
+        self._label_at.update(zip(new, _label_points(tried.geometry.loc[new])))
+        return tried, gpd.GeoSeries([self._label_at[i] for i in tried.index], index=tried.index, crs=METRIC_CRS)
 
     def zone(self, zone_id: str):
         return self.zones.geometry[self.zones.id == zone_id].iloc[0]
@@ -256,7 +268,8 @@ def coverage_figure(sheet: SheetLayers, zone_id: str | None = None, size=(10.6, 
         figure.canvas.draw()
         taken: list = []
         _draw_labels(ax, zones.label_at, zones[layers.name_column], 8.5, taken, "bold", "#3a0c0c")
-        _draw_labels(ax, townships.label_at, townships[layers.name_column], 6.5 if zone_id is None else 7.5, taken)
+        named, places = sheet.named_townships(townships)
+        _draw_labels(ax, places, named[layers.name_column], 6.5 if zone_id is None else 7.5, taken)
         if zone_id is not None:
             general = organisations[organisations.kind == "general"]
             _draw_labels(ax, general.geometry, general[layers.name_column], 6, taken, colour="#5b1a10")
@@ -306,7 +319,8 @@ def site_figure(sheet: SheetLayers, site_wgs84, nearest_ids: list[str], size=(7.
         figure.canvas.draw()
         taken: list = []
         _draw_labels(ax, zones.label_at, zones[layers.name_column], 8, taken, "bold", "#3a0c0c")
-        _draw_labels(ax, townships.label_at, townships[layers.name_column], 8, taken)
+        named, places = sheet.named_townships(townships)
+        _draw_labels(ax, places, named[layers.name_column], 8, taken)
         _draw_labels(ax, nearest.geometry.representative_point(), nearest[layers.name_column], 6.5, taken,
                      colour="#7a0c0c")
         _scale_bar(ax, 1_000)

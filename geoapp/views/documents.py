@@ -56,7 +56,8 @@ def report_name(metric: str, lang: str) -> str:
     return f"report-{metric}-{lang}.pdf"
 
 
-NAMES_LISTED = 30  # a zone's farm stays named in the report; all are counted
+NAMES_LISTED = 30  # a zone's farm stays and townships named in the report; all are counted
+GAPS_LISTED = 100  # the rows of each gap list in the report; the rest are counted (all are in the tables)
 
 
 def _names_by_zone(frame, name_column: str) -> dict[str, list[str]]:
@@ -81,10 +82,12 @@ def report_html(version: ServedVersion, metric: str, lang: str, disclose: bool =
     farm_stays = _names_by_zone(analysis.farm_stays, words.name_column)
     zones = []
     for _index, zone in analysis.zones.iterrows():
+        townships = [k.strip() for k in (zone.townships or "").split(",") if k.strip()]
         zones.append({
             "row": public_values(zone.to_dict(), disclose), "name": zone[words.name_column],
             "map": _png(coverage_figure(sheet, zone.id, size=(10.6, 5.4))),
-            "townships": words.names_of(zone.townships), "industry": words.industry(zone.lead_industry),
+            "townships": words.names_of(",".join(townships[:NAMES_LISTED])), "townships_count": len(townships),
+            "industry": words.industry(zone.lead_industry),
             "farm_stays": farm_stays.get(zone.id, []),
             "linkages": linkages_for(version, zone.id, lang, disclose),
             "five_days": zone_five_days(version, zone.id, lang)})
@@ -99,7 +102,7 @@ def report_html(version: ServedVersion, metric: str, lang: str, disclose: bool =
         standing_months=[formats.month(m, lang) for m in analysis.standing.months],
         source=", ".join(f"{k} v{v}" for k, v in analysis.dataset.versions.items()) or _("the data directory"),
         today=formats.day(formats.beijing_today().isoformat(), lang), font=cjk_family() or "sans-serif",
-        notice=data_notice(version, lang), divisions=DIVISIONS)
+        notice=data_notice(version, lang), divisions=DIVISIONS, listed=GAPS_LISTED, named=NAMES_LISTED)
 
 
 def coverage_report_pdf(version: ServedVersion, metric: str, lang: str, disclose: bool = False) -> bytes:
