@@ -7,7 +7,7 @@ The county split into `--townships` townships (`geoapp.sample.synthetic.write_ma
 gunicorn with two workers and geoapp's settings, every reload counted as slow
 (GEOAPP_BACKGROUND_RELOAD_AFTER=0: loaded in a thread, the old version served meanwhile — at
 40,000 townships a load takes about 5 s, the threshold). The site is used once (its pages made
-for the version served), then `geoapp import farm_stays` publishes the first seven stays. The
+for the version served, its report made), then `geoapp import farm_stays` publishes the first seven stays. The
 bench asks for the stays until twenty answers in a row show the new version (both workers
 serve it), then times, for each page, the first answer and the next: `/coverage?lang=zh`, the
 first zone's page and its map, and the report (asked every 0.2 s until it is made: from the
@@ -70,9 +70,12 @@ def main() -> None:
         zone = json.loads(get(port, "/api/zones")[1])["zones"][0]["id"]
         pages = {"/coverage": "/coverage?lang=zh", "zone page": f"/zones/{zone}?lang=zh",
                  "zone map": f"/zones/{zone}/map.png?lang=zh"}
+        report = "/coverage/report.pdf?metric=industry_branches&lang=zh"
         for _ in range(4):  # the site in use: its pages made for the version served, on both workers
             for path in pages.values():
                 get(port, path)
+        while get(port, report)[0] != 200:  # and its report (begun when the server started)
+            time.sleep(0.5)
         stays = json.loads((data / "farm_stays.geojson").read_text(encoding="utf-8"))
         stays["features"] = stays["features"][:7]
         (work / "seven.geojson").write_text(json.dumps(stays, ensure_ascii=False), encoding="utf-8")
@@ -87,7 +90,6 @@ def main() -> None:
         print(f"{args.townships:,} townships: the import served by both workers {time.perf_counter() - began:.1f} s "
               "after it began")
         swapped = time.perf_counter()
-        report = "/coverage/report.pdf?metric=industry_branches&lang=zh"
         for name, path in pages.items():
             first, second = timed(port, path), timed(port, path)
             print(f"{name}: first {first * 1000:.0f} ms, next {second * 1000:.0f} ms ({first / second:.1f}×)")
