@@ -8,6 +8,8 @@ makes them) are served by:
   - geoapp: gunicorn -w 2, the points as its farm_stays layer (each given the township it lies
     in, or the nearest one when outside the county), /ogc/collections/farm_stays/items;
   - bare: the anchors' baseline_app.py (numpy arrays, vectorised bbox mask), gunicorn -w 2;
+  - the ceiling: bench/anchors/bare_app.py, gunicorn -w 2 sending precomputed bytes of geoapp's
+    median answer's size (the HTTP stack alone), after the others;
   - pygeoapi 0.21 OGR+GeoPackage, gunicorn -w 2, when --anchor names a folder where its README's
     set-up has been run (venv with pygeoapi, data/, cfg/).
 Each is asked for a random 1 % bbox with limit=100 by 4 keep-alive clients (wrk and the anchors'
@@ -203,6 +205,13 @@ def main() -> None:
         for process, *_rest in servers.values():
             if process is not None:
                 stop(process)
+        # the ceiling: the same gunicorn sending precomputed bytes of geoapp's answer's size
+        size = round(statistics.median(r["bytes"] for r in results["geoapp"]))
+        ceiling, _ = start([str(venv / "gunicorn"), "-w", str(args.workers), "-b", "127.0.0.1:5103", "bare_app:app"],
+                           5103, f"/bytes/{size}", {}, ROOT / "bench" / "anchors")
+        results["ceiling"] = [load(5103, f"/bytes/{size}", "ceiling", args.seconds, rep + 1, lua)
+                              for rep in range(args.reps)]
+        stop(ceiling)
         if "pygeoapi" in servers:
             subprocess.run(["bash", "-c", "kill $(cat logs/gunicorn.pid)"], cwd=args.anchor)
         median = {name: statistics.median(r["rps"] for r in runs) for name, runs in results.items()}
@@ -213,6 +222,7 @@ def main() -> None:
                "errors": {name: sum(r["errors"] for r in runs) for name, runs in results.items()},
                "client": results["geoapp"][0]["client"]}
         row["geoapp_vs_bare"] = round(median["geoapp"] / median["bare"], 2)
+        row["geoapp_vs_ceiling"] = round(median["geoapp"] / median["ceiling"], 2)
         if "pygeoapi" in median:
             row["geoapp_vs_pygeoapi"] = round(median["geoapp"] / median["pygeoapi"], 2)
         rows.append(row)

@@ -1,4 +1,4 @@
-"""The bare ceiling: a WSGI app returning precomputed bytes. /bytes/<n>[.mvt] answers n bytes
+"""The bare ceiling: a WSGI app returning precomputed bytes. /bytes/<n>[.mvt] (or /bytes/<n>/…) answers n bytes
 (made once per worker), with Content-Encoding: gzip when the path ends in .mvt (as the tile
 servers send tiles) — the cost of this machine's HTTP stack (gunicorn sync workers) alone."""
 import os
@@ -8,9 +8,9 @@ _BODIES = {}
 
 def app(environ, start_response):
     path = environ.get("PATH_INFO", "")
-    try:
+    try:  # /bytes/<n>.mvt, or /bytes/<n>/anything (a client that writes its own path after a prefix)
         name = path.rsplit("/", 1)[1]
-        n = int(name.split(".")[0])
+        n = int(path.split("/")[2].split(".")[0])
     except (IndexError, ValueError):
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "0")])
         return [b""]
