@@ -77,42 +77,15 @@ class Indexed:
 
 
 @dataclass(frozen=True)
-class ReachGrid:
-    """Cell centres every `spacing` metres on one lattice over the townships, each cell kept by
-    the first township whose interior holds its centre, for measuring what share of each
-    township lies near a site. Only the cells' lattice keys are held, not shapes: the grid is
-    made township by township (`contains_xy` over each township's own bounds), so its cost
-    follows the townships' area, not the extent of all of them (thirty counties side by side
-    span a box four times their land)."""
+class Lattice:
+    """Square cells `spacing` metres wide from `origin`, `columns` to a row; a cell's key is
+    row × columns + column."""
     origin: tuple[float, float]
     spacing: float
     columns: int
-    keys: np.ndarray                # lattice keys (row × columns + column) of the cells, sorted
-    township: np.ndarray            # township row of each cell
-    cells_per_township: np.ndarray  # how many cells each township has (at least 1)
 
-    @classmethod
-    def of(cls, townships: gpd.GeoDataFrame, spacing_m: float) -> ReachGrid:
-        minx, miny, maxx, _maxy = townships.total_bounds
-        columns = int(np.ceil((maxx - minx) / spacing_m)) + 1
-        grid = cls((minx, miny), spacing_m, columns, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
-        keys, owners = [], []
-        for row, geometry in enumerate(townships.geometry.to_numpy()):
-            columns_at, rows_at = grid._lattice(geometry.bounds)
-            x, y = grid._centres(columns_at, rows_at)
-            inside = shapely.contains_xy(geometry, x, y)
-            keys.append(rows_at[inside] * columns + columns_at[inside])
-            owners.append(np.full(int(inside.sum()), row))
-        every = np.concatenate(keys) if keys else np.empty(0, np.int64)
-        owner = np.concatenate(owners) if owners else np.empty(0, np.int64)
-        order = np.argsort(every, kind="stable")  # on a shared border the first township keeps the cell
-        every, owner = every[order], owner[order]
-        first = np.r_[True, every[1:] != every[:-1]] if len(every) else np.empty(0, bool)
-        counts = np.maximum(np.bincount(owner[first], minlength=len(townships)), 1)
-        return cls((minx, miny), spacing_m, columns, every[first], owner[first], counts)
-
-    def _lattice(self, bounds: tuple) -> tuple[np.ndarray, np.ndarray]:
-        """The column and row of every lattice cell whose centre may lie within `bounds`."""
+    def cells(self, bounds: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The column and row of every cell whose centre may lie within `bounds`."""
         minx, miny, maxx, maxy = bounds
         (x0, y0), s = self.origin, self.spacing
         columns = np.arange(max(int(np.floor((minx - x0) / s)), 0), min(int(np.ceil((maxx - x0) / s)) + 1, self.columns))
@@ -120,21 +93,51 @@ class ReachGrid:
         column_grid, row_grid = np.meshgrid(columns, rows)
         return column_grid.ravel().astype(np.int64), row_grid.ravel().astype(np.int64)
 
-    def _centres(self, columns: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def centres(self, columns: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         (x0, y0), s = self.origin, self.spacing
         return x0 + (columns + 0.5) * s, y0 + (rows + 0.5) * s
+
+
+@dataclass(frozen=True)
+class ReachGrid:
+    """Cell centres on one lattice over the townships, each cell kept by the first township
+    whose interior holds its centre, for measuring what share of each township lies near a
+    site. Only the cells' lattice keys are held, not shapes: the grid is made township by
+    township (`contains_xy` over each township's own bounds), so its cost follows the
+    townships' area, not the extent of all of them (thirty counties side by side span a box
+    four times their land)."""
+    lattice: Lattice
+    keys: np.ndarray                # lattice keys of the cells, sorted
+    township: np.ndarray            # township row of each cell
+    cells_per_township: np.ndarray  # how many cells each township has (at least 1)
+
+    @classmethod
+    def of(cls, townships: gpd.GeoDataFrame, spacing_m: float) -> ReachGrid:
+        minx, miny, maxx, _maxy = townships.total_bounds
+        lattice = Lattice((minx, miny), spacing_m, int(np.ceil((maxx - minx) / spacing_m)) + 1)
+        keys, owners = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        for row, geometry in enumerate(townships.geometry.to_numpy()):
+            columns, rows = lattice.cells(geometry.bounds)
+            inside = shapely.contains_xy(geometry, *lattice.centres(columns, rows))
+            keys.append(rows[inside] * lattice.columns + columns[inside])
+            owners.append(np.full(int(inside.sum()), row))
+        every, owner = np.concatenate(keys), np.concatenate(owners)
+        order = np.argsort(every, kind="stable")  # on a shared border the first township keeps the cell
+        every, owner = every[order], owner[order]
+        first = np.r_[True, every[1:] != every[:-1]][:len(every)]
+        counts = np.maximum(np.bincount(owner[first], minlength=len(townships)), 1)
+        return cls(lattice, every[first], owner[first], counts)
 
     def townships_near(self, site: BaseGeometry, radius_m: float) -> np.ndarray:
         """The township row of each cell whose centre lies within `radius_m` of `site` (only the
         cells in the site's bounds grown by the radius are looked at)."""
         minx, miny, maxx, maxy = site.bounds
-        columns, rows = self._lattice((minx - radius_m, miny - radius_m, maxx + radius_m, maxy + radius_m))
-        wanted = rows * self.columns + columns
+        columns, rows = self.lattice.cells((minx - radius_m, miny - radius_m, maxx + radius_m, maxy + radius_m))
+        wanted = rows * self.lattice.columns + columns
         at = np.minimum(np.searchsorted(self.keys, wanted), max(len(self.keys) - 1, 0))
         held = (self.keys[at] == wanted) if len(self.keys) else np.zeros(len(wanted), bool)
-        x, y = self._centres(columns[held], rows[held])
         shapely.prepare(site)
-        near = shapely.dwithin(site, shapely.points(x, y), radius_m)
+        near = shapely.dwithin(site, shapely.points(*self.lattice.centres(columns[held], rows[held])), radius_m)
         return self.township[at[held][near]]
 
 

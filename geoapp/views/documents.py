@@ -24,7 +24,7 @@ from geoapp.store.base import Proposal, Revision
 from geoapp.views.branches import late_list, stage_words, zone_five_days
 from geoapp.views.coverage import sheet_layers
 from geoapp.views.served import ServedVersion
-from geoapp.views.wording import DIVISIONS, data_notice, wording
+from geoapp.views.wording import DIVISIONS, data_notice, ids_of, wording
 from geoapp.views.zones import linkages_for
 from geoapp.views.zones import words as zone_words
 from geoapp.vocabulary import PROPOSAL_FIELD_WORDS
@@ -82,11 +82,10 @@ def report_html(version: ServedVersion, metric: str, lang: str, disclose: bool =
     farm_stays = _names_by_zone(analysis.farm_stays, words.name_column)
     zones = []
     for _index, zone in analysis.zones.iterrows():
-        townships = [k.strip() for k in (zone.townships or "").split(",") if k.strip()]
         zones.append({
             "row": public_values(zone.to_dict(), disclose), "name": zone[words.name_column],
             "map": _png(coverage_figure(sheet, zone.id, size=(10.6, 5.4))),
-            "townships": words.names_of(",".join(townships[:NAMES_LISTED])), "townships_count": len(townships),
+            "townships": words.names_of(zone.townships, most=NAMES_LISTED), "townships_count": len(ids_of(zone.townships)),
             "industry": words.industry(zone.lead_industry),
             "farm_stays": farm_stays.get(zone.id, []),
             "linkages": linkages_for(version, zone.id, lang, disclose),

@@ -122,11 +122,11 @@ class Served:
         self.reloading = False               # a reload is running in a thread
         self._unreachable_logged = -1e9      # when the log last said the store cannot be reached
         self._lock = threading.Lock()          # for what is kept per version
-        self._local = threading.local()        # a thread making a loaded version's pages ahead (`_warm`)
+        self._local = threading.local()        # a thread making a version's pages ahead (`warm`)
         self._reload_lock = threading.Lock()   # one reload at a time
         self.on_serving: list[Callable[[Served, ServedVersion], None]] = []  # run when a process begins serving a version
-        # run on a version loaded in the background before it is served (its pages made ahead,
-        # so the first visitor after an import waits no longer than the next)
+        # run on a version before it is served, in the thread that loaded it in the background, or
+        # in gunicorn's loading process before the fork (`warm`): its first pages made ahead
         self.warm_ahead: list[Callable[[Served, ServedVersion], None]] = []
         self._serving_in: int | None = None     # the process that has run `on_serving` for the version served
         self._served = self._version_of(analyse(dataset, stores.derived))

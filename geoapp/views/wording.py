@@ -43,12 +43,18 @@ class Wording:
     def name_of(self, key) -> str | None:
         return self.names.get(key, key) if isinstance(key, str) else None
 
-    def names_of(self, keys: str | None) -> str:
-        """The names of comma-separated ids ("jiuxiang, qingxi"), joined as the language does."""
-        return self.joiner.join(self.name_of(k.strip()) or "" for k in (keys or "").split(",") if k.strip())
+    def names_of(self, keys: str | None, most: int | None = None) -> str:
+        """The names of comma-separated ids ("jiuxiang, qingxi"), the first `most` of them when
+        given, joined as the language does."""
+        return self.joiner.join(self.name_of(k) or "" for k in ids_of(keys)[:most])
 
     def join(self, texts) -> str:
         return self.joiner.join(texts)
+
+
+def ids_of(keys: str | None) -> list[str]:
+    """The ids of a comma-separated list ("jiuxiang, qingxi", as a zone's townships are kept)."""
+    return [k.strip() for k in (keys or "").split(",") if k.strip()]
 
 
 def wording(version, lang: str) -> Wording:
