@@ -8,9 +8,12 @@ Flask; `geoapp.web.ogc` is the thin adapter. Its provider is the dataset already
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import mmap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from urllib.parse import quote
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import quote, quote_plus
 
 import numpy as np
 import orjson
@@ -19,10 +22,14 @@ import shapely
 from geoapp import params
 from geoapp.analysis.index import DatasetIndex
 from geoapp.data.load import Dataset
-from geoapp.layers import LAYERS, PUBLIC_LAYERS
+from geoapp.layers import LAYERS, PUBLIC_LAYERS, LayerSpec
 from geoapp.messages import N_, Message, UserError
 from geoapp.params import ParamError
 from geoapp.records import plain_values
+from geoapp.views.shelf import Shelf, version_key
+
+if TYPE_CHECKING:
+    from geoapp.views.served import Served, ServedVersion
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -51,6 +58,7 @@ RESERVED = {"bbox", "limit", "offset", "f", "datetime", "crs", "bbox-crs", "lang
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 GEOMETRY_FORMATS = {"Point": "geometry-point", "Polygon": "geometry-polygon", "MultiPolygon": "geometry-multipolygon"}
 STREAM_CHUNK = 500      # features written at a time by `items_text`
+ENCODED_CHUNK = 10_000  # features encoded at a time by `FeaturesAPI.write_every_feature`
 
 
 class OGCError(UserError):
@@ -67,7 +75,7 @@ class OGCError(UserError):
 @dataclass(frozen=True)
 class ItemsPage:
     """What an items request selected: the page's row positions and the columns it shows."""
-    layer: object
+    layer: LayerSpec
     rows: np.ndarray
     columns: list[str]
     matched: int
@@ -133,6 +141,8 @@ class FeaturesAPI:
     base_url: str      # e.g. "http://host/ogc", no trailing slash
     title: str = "Hanyuan County industry party-building linkage zones"
     index: DatasetIndex | None = None  # kept per data version by the caller; built here if not given
+    # a layer's every feature already written (`encoded_features`), or None: pages are written per request
+    encoded: Callable[[str], EncodedFeatures | None] | None = None
 
     def __post_init__(self):
         self._index = self.index if self.index is not None else DatasetIndex(self.dataset)
@@ -251,15 +261,34 @@ class FeaturesAPI:
         not half way through."""
         page = self._page(collection_id, args)
 
+        whole = page.crs == CRS84 and page.columns == [c.name for c in page.layer.columns]
+        written = self.encoded(collection_id) if whole and self.encoded is not None else None
+
         def pieces() -> Iterator[str]:
             head = (f'{{"type":"FeatureCollection","numberMatched":{page.matched},'
                     f'"numberReturned":{len(page.rows)},"links":{_compact(page.links)},"features":[')
             for start in range(0, max(1, len(page.rows)), STREAM_CHUNK):
-                chunk = _compact(self._features(page.layer, page.rows[start:start + STREAM_CHUNK], page.columns,
-                                                page.crs))[1:-1]
+                rows = page.rows[start:start + STREAM_CHUNK]
+                chunk = (written.joined(rows) if written is not None
+                         else _compact(self._features(page.layer, rows, page.columns, page.crs))[1:-1])
                 last = start + STREAM_CHUNK >= len(page.rows)
                 yield ("," if start else head) + chunk + ("]}" if last else "")
         return pieces()
+
+    def write_every_feature(self, collection_id: str, out: BinaryIO) -> None:
+        """Every feature of a collection as `items_text` writes it (every property, CRS84), for
+        `EncodedFeatures`: the features' texts one after another, then where each ends (n + 1
+        little-endian int64, the first 0), then n (int64)."""
+        layer, frame = self._collection_or_404(collection_id)
+        columns = [c.name for c in layer.columns]
+        ends = [0]
+        for start in range(0, len(frame), ENCODED_CHUNK):
+            for feature in self._features(layer, np.arange(start, min(len(frame), start + ENCODED_CHUNK)), columns):
+                text = orjson.dumps(feature)
+                out.write(text)
+                ends.append(ends[-1] + len(text))
+        out.write(np.asarray(ends, dtype="<i8").tobytes())
+        out.write(np.int64(len(frame)).astype("<i8").tobytes())
 
     def _page(self, collection_id: str, args: dict[str, str], most: int = MAX_LIMIT) -> ItemsPage:
         layer, _frame = self._collection_or_404(collection_id)
@@ -289,18 +318,20 @@ class FeaturesAPI:
                 rows = index.where_equal(rows, name, float(value))
             else:
                 rows = index.where_equal(rows, name, args[name])
-        query = {k: v for k, v in args.items() if k not in ("offset", "f")}
+        # each parameter quoted once for the page's links (urlencode per link was a fifth of a page's time)
+        query = {k: f"{quote_plus(k)}={quote_plus(v)}" for k, v in args.items() if k not in ("offset", "f")}
         links = [self._items_link(collection_id, query, offset, limit, "self"),
-                 self._items_link(collection_id, {**query, "f": "html"}, offset, limit, "alternate", HTML)]
+                 self._items_link(collection_id, {**query, "f": "f=html"}, offset, limit, "alternate", HTML)]
         if offset + limit < len(rows):
             links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
         if offset > 0:
             links.append(self._items_link(collection_id, query, max(0, offset - limit), limit, "prev"))
         return ItemsPage(layer, rows[offset:offset + limit], columns, len(rows), links, crs)
 
-    def _items_link(self, collection_id, query, offset, limit, rel, media: str = GEOJSON) -> dict:
-        from urllib.parse import urlencode
-        params = urlencode({**query, "limit": limit, "offset": offset})
+    def _items_link(self, collection_id: str, quoted: dict[str, str], offset: int, limit: int, rel: str,
+                    media: str = GEOJSON) -> dict:
+        """A link to a page of items: `quoted` is the request's parameters, each as `name=value` quoted."""
+        params = "&".join({**quoted, "limit": f"limit={limit}", "offset": f"offset={offset}"}.values())
         return self._link(f"/collections/{collection_id}/items?{params}", rel, media)
 
     def item(self, collection_id: str, feature_id: str, args: dict[str, str] | None = None) -> dict:
@@ -364,3 +395,44 @@ class FeaturesAPI:
                 "responses": {**ok(GEOJSON, "the feature"), "404": {"description": "no such feature"}}}}
         return {"openapi": "3.0.3", "info": {"title": self.title, "version": "1.0.0"},
                 "servers": [{"url": self.base_url}], "paths": paths}
+
+
+class EncodedFeatures:
+    """A layer's every feature as JSON text, written once per data version into a file of the
+    shelf (`FeaturesAPI.write_every_feature`) and mapped into memory: a page of items is its
+    features' texts joined — no dictionaries, no encoding per request — and every worker reads
+    the same pages of the page cache (memory shared, and only what is read is resident)."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as file:
+            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        count = int.from_bytes(self._map[-8:], "little")
+        self._ends = np.frombuffer(self._map, dtype="<i8", count=count + 1, offset=len(self._map) - 8 * (count + 2))
+
+    def joined(self, rows: np.ndarray) -> str:
+        """The texts of the features at row positions `rows`, comma-separated."""
+        text, ends = self._map, self._ends
+        return b",".join([text[a:b] for a, b in zip(ends[rows].tolist(), ends[rows + 1].tolist())]).decode()
+
+
+def encoded_features(version: ServedVersion, shelf: Shelf, collection_id: str) -> EncodedFeatures | None:
+    """Collection `collection_id` of `version` written once (by whichever process first needs it,
+    then for every worker) and kept mapped for the version's life; None for a county's slice
+    (its rows are not the whole's) or a collection that is not public."""
+    if not version.whole or collection_id not in PUBLIC_LAYERS:
+        return None
+
+    def mapped() -> EncodedFeatures:
+        key, name = version_key(version), f"ogc/{collection_id}.features"
+        found = shelf.find(key, name)
+        if found is None:
+            api = FeaturesAPI(version.dataset, "", index=version.index)
+            found = shelf.put_written(key, name, lambda out: api.write_every_feature(collection_id, out))
+        return EncodedFeatures(found)
+    return version.made_once(("ogc-features", collection_id), mapped)
+
+
+def encode_features_ahead(served: Served, version: ServedVersion) -> None:
+    """A `Served.warm_ahead` hook: every public collection of a version written before it is served."""
+    for collection_id in PUBLIC_LAYERS:
+        encoded_features(version, served.shelf, collection_id)

@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 if TYPE_CHECKING:
     from geoapp.views.served import ServedVersion
@@ -67,12 +67,20 @@ class Shelf:
     def put(self, key: str, name: str, data: bytes) -> Path:
         """Shelve `data` whole (a reader sees the old file or the new, never half), and forget the
         documents of all but the KEPT_KEYS newest data versions."""
+        return self.put_written(key, name, lambda out: out.write(data))
+
+    def put_written(self, key: str, name: str, write: Callable[[BinaryIO], object]) -> Path:
+        """Shelve what `write(file)` writes, as `put` (a large document, written as it is made)."""
         path = self.path(key, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                write(out)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
         self._forget_old(keep=key)
         return path
 

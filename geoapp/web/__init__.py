@@ -7,6 +7,7 @@ from flask import Flask, request
 
 from geoapp.config import PACKAGE
 from geoapp.static_files import StaticFiles
+from geoapp.views.ogc import encode_features_ahead
 from geoapp.views.tiles import cut_township_tiles_ahead
 from geoapp.web import (
     admin,
@@ -30,10 +31,12 @@ from geoapp.web import (
     zones,
 )
 from geoapp.web.counties import CountyPrefix
+from geoapp.web.public_reads import PublicReads
 
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = CountyPrefix(app.wsgi_app)  # inside the proxy fix: /c/<county>/… is one county's app
+    app.wsgi_app = PublicReads(app, app.wsgi_app)  # the busiest public read, without Flask's machinery
     counties.init_app(app)
     files = StaticFiles.of(PACKAGE / "static")
     static.init_app(app, files)
@@ -53,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ogc.bp)
     app.register_blueprint(tiles.bp)
     served.on_serving.append(cut_township_tiles_ahead)
+    served.warm_ahead.append(encode_features_ahead)
     served.warm_ahead.append(pages.warm_pages(app))
     if app.config.get("GEOAPP_PREPARE_REPORT"):
         served.on_serving.append(pages.prepare_report)

@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
         data = response.get_data()
         if len(data) < MINIMUM_BYTES:
             return response
-        response.set_data(gzip.compress(data, compresslevel=6))
+        response.set_data(packed(data))
         response.headers["Content-Encoding"] = "gzip"
         response.headers["Content-Length"] = str(len(response.get_data()))
         response.vary.add("Accept-Encoding")
@@ -38,7 +38,16 @@ def init_app(app: Flask) -> None:
 
 def accepts_gzip() -> bool:
     """Whether the client of this request takes gzip-compressed answers."""
-    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    return takes_gzip(request.headers.get("Accept-Encoding", ""))
+
+
+def takes_gzip(accept_encoding: str) -> bool:
+    return "gzip" in accept_encoding.lower()
+
+
+def packed(data: bytes) -> bytes:
+    """An answer's body gzip-compressed (level 6: most of level 9's saving at a third of its time)."""
+    return gzip.compress(data, compresslevel=6)
 
 
 def _gzipped(pieces) -> Iterator[bytes]:

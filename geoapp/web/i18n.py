@@ -14,12 +14,17 @@ COOKIE = "lang"
 def current_lang() -> str:
     """'zh' or 'en': the query, then the cookie, then the browser's preference; Chinese first."""
     if "lang" not in g:
-        chosen = request.args.get("lang") or request.cookies.get(COOKIE)
-        if chosen not in LANGUAGES:
-            chosen = request.accept_languages.best_match(["zh", "en"], default="zh")
-            chosen = "en" if chosen == "en" else "zh"
-        g.lang = chosen
+        g.lang = language_of(request)
     return g.lang
+
+
+def language_of(asked) -> str:
+    """'zh' or 'en' for a werkzeug request `asked` (`current_lang`, outside Flask's context too)."""
+    chosen = asked.args.get("lang") or asked.cookies.get(COOKIE)
+    if chosen not in LANGUAGES:
+        chosen = asked.accept_languages.best_match(["zh", "en"], default="zh")
+        chosen = "en" if chosen == "en" else "zh"
+    return chosen
 
 
 def translate(text: Message | str) -> str:

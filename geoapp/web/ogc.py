@@ -10,7 +10,18 @@ from flask import Blueprint, Response, render_template, request
 
 from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from geoapp.messages import N_
-from geoapp.views.ogc import GEOJSON, JSON, MAX_HTML_LIMIT, OPENAPI, FeaturesAPI, OGCError, crs_of
+from geoapp.views.ogc import (
+    GEOJSON,
+    JSON,
+    MAX_HTML_LIMIT,
+    OPENAPI,
+    FeaturesAPI,
+    OGCError,
+    crs_of,
+    encoded_features,
+)
+from geoapp.views.served import ServedVersion
+from geoapp.views.shelf import Shelf
 from geoapp.web.errors import page_title
 from geoapp.web.i18n import translate
 from geoapp.web.state import served, version
@@ -20,16 +31,30 @@ CACHE = "public, max-age=60"   # a minute; then a conditional request (ETag) cos
 
 
 def _api() -> FeaturesAPI:
-    current = version()
-    base = f"{request.scheme}://{request.host}{request.root_path}/ogc"  # (url_root, without its IRI round trip)
-    return FeaturesAPI(current.dataset, base, index=current.index)
+    return features_api(version(), request, served().shelf)
+
+
+def features_api(current: ServedVersion, asked, shelf: Shelf) -> FeaturesAPI:
+    """The API over `current` with links to where werkzeug request `asked` came (url_root, without
+    its IRI round trip), its pages of items written from the features written once per version."""
+    return FeaturesAPI(current.dataset, f"{asked.scheme}://{asked.host}{asked.root_path}/ogc", index=current.index,
+                       encoded=lambda collection_id: encoded_features(current, shelf, collection_id))
 
 
 def data_etag(kind: str) -> str:
+    return entity_tag(version(), request.full_path, translate_key(), kind)
+
+
+def entity_tag(current: ServedVersion, full_path: str, lang: str, kind: str) -> str:
     """The answer's entity tag: the data version served, the request and the format (the same
     address on the same data is the same answer), so a client's cache revalidates for a 304."""
-    versions = json.dumps(version().dataset.versions, sort_keys=True)
-    return hashlib.sha256(f"{versions}|{request.full_path}|{translate_key()}|{kind}".encode()).hexdigest()[:32]
+    versions = json.dumps(current.dataset.versions, sort_keys=True)
+    return hashlib.sha256(f"{versions}|{full_path}|{lang}|{kind}".encode()).hexdigest()[:32]
+
+
+def cache_headers(etag: str) -> dict[str, str]:
+    """What every answer of the API says of keeping it (a 304 too)."""
+    return {"ETag": f'"{etag}"', "Cache-Control": CACHE, "Vary": "Accept"}
 
 
 def translate_key() -> str:
@@ -61,7 +86,7 @@ def _answer(call, media: str, crs: bool = False, page: Callable[[], dict] | None
                 raise OGCError(400, "InvalidParameterValue", N_("f=html: this document is JSON only (f=json)"))
             kind = "json"
         etag = data_etag(kind)
-        vary = {"ETag": f'"{etag}"', "Cache-Control": CACHE, "Vary": "Accept"}
+        vary = cache_headers(etag)
         content_crs = crs_of(request.args.to_dict(), "crs") if crs and kind == "json" else None
         if etag in request.if_none_match:
             return Response(status=304, headers=vary)
@@ -84,8 +109,12 @@ def _answer(call, media: str, crs: bool = False, page: Callable[[], dict] | None
 
 
 def _browser() -> bool:
-    """Whether the client prefers a page to JSON (a browser's address bar does)."""
-    accepted = request.accept_mimetypes
+    return prefers_page(request)
+
+
+def prefers_page(asked) -> bool:
+    """Whether the client of werkzeug request `asked` prefers a page to JSON (a browser's address bar does)."""
+    accepted = asked.accept_mimetypes
     return accepted["text/html"] > max(accepted["application/json"], accepted["application/geo+json"])
 
 

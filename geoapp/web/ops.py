@@ -51,12 +51,30 @@ def _route() -> str:
     return request.url_rule.rule if request.url_rule is not None else "unmatched"
 
 
-def _version_label() -> str:
-    current = getattr(g, "geoapp_version", None)
+def version_label(current) -> str:
+    """A short label of the data version a request was answered from (its layers' versions)."""
     if current is None:
         return ""
     versions = json.dumps(current.dataset.versions, sort_keys=True)
     return hashlib.sha256(versions.encode()).hexdigest()[:12]
+
+
+def record_answer(route: str, method: str, status: int, seconds: float, current, length: int | None,
+                  log: bool) -> bool:
+    """Count an answer in the metrics (and log it as a JSON line with GEOAPP_JSON_LOGS): the one
+    place both the Flask hook below and `geoapp.web.public_reads` count through. True every
+    TRIM_EVERY answers: then the process should give freed memory back once the answer is sent.
+    `log`: the app's GEOAPP_JSON_LOGS."""
+    metrics = _instruments()
+    metrics["requests"].labels(route, method, str(status)).inc()
+    metrics["latency"].labels(route).observe(seconds)
+    if log:
+        requests_log.info(json.dumps({
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "method": method,
+            "route": route, "status": status, "ms": round(seconds * 1000, 1),
+            "worker": os.getpid(), "version": version_label(current), "bytes": length}))
+    _answered[0] += 1
+    return _answered[0] % TRIM_EVERY == 0
 
 
 def init_app(app: Flask) -> None:
@@ -77,19 +95,9 @@ def init_app(app: Flask) -> None:
         began = g.get("geoapp_started")
         if began is None or request.endpoint in ("static", "ops.metrics"):
             return response
-        seconds = time.perf_counter() - began
-        route = _route()
-        metrics = _instruments()
-        metrics["requests"].labels(route, request.method, str(response.status_code)).inc()
-        metrics["latency"].labels(route).observe(seconds)
-        if json_logs:
-            requests_log.info(json.dumps({
-                "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "method": request.method,
-                "route": route, "status": response.status_code, "ms": round(seconds * 1000, 1),
-                "worker": os.getpid(), "version": _version_label(), "bytes": response.content_length}))
-        _answered[0] += 1
-        if _answered[0] % TRIM_EVERY == 0:  # after the answer is sent, not before
-            response.call_on_close(release_freed_memory)
+        if record_answer(_route(), request.method, response.status_code, time.perf_counter() - began,
+                         getattr(g, "geoapp_version", None), response.content_length, json_logs):
+            response.call_on_close(release_freed_memory)  # after the answer is sent, not before
         return response
 
     app.register_blueprint(bp)

@@ -27,6 +27,29 @@ _SCRIPT_TAG = re.compile(r"<script\b(?![^>]*\bnonce=)")
 OPEN_TO_OTHER_SITES = ("/ogc", "/tiles/", "/api/")
 
 
+OPEN_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "Content-Crs, ETag, Link"))
+
+
+class SecurityHeaders:
+    """The headers every answer carries, as (name, value) pairs: written once, set by the Flask
+    hook below on every answer and by `geoapp.web.public_reads` on the answers it writes itself."""
+
+    def __init__(self, tile_origins: list[str], https: bool):
+        self.tile_origins = tile_origins
+        self.fixed = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                      ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                      ("Permissions-Policy", "geolocation=(self), camera=(), microphone=()"),
+                      ("Cross-Origin-Opener-Policy", "same-origin"),
+                      *((("Strict-Transport-Security", "max-age=31536000"),) if https else ()))
+
+    def policy(self, nonce: str) -> tuple[str, str]:
+        return "Content-Security-Policy", policy(nonce, self.tile_origins)
+
+    def of_public_read(self, nonce: str) -> list[tuple[str, str]]:
+        """An open route's answer to a GET: the policy, the fixed headers, open to other sites."""
+        return [self.policy(nonce), *self.fixed, *OPEN_HEADERS]
+
+
 def open_to_other_sites(app: Flask, response) -> None:
     """`Access-Control-Allow-Origin: *` on a public read (GET/HEAD) of the open routes."""
     if request.method not in ("GET", "HEAD") or not request.path.startswith(OPEN_TO_OTHER_SITES):
@@ -34,14 +57,18 @@ def open_to_other_sites(app: Flask, response) -> None:
     view = app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "needs_login", False):
         return
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Content-Crs, ETag, Link"
+    for name, value in OPEN_HEADERS:
+        response.headers[name] = value
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(18)
 
 
 def csp_nonce() -> str:
     """This request's nonce for inline scripts."""
     if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(18)
+        g.csp_nonce = new_nonce()
     return g.csp_nonce
 
 
@@ -81,15 +108,12 @@ def init_app(app: Flask, tile_url: str) -> None:
     app.jinja_env.filters["with_nonce"] = with_nonce
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
+    rules = app.extensions["geoapp.security"] = SecurityHeaders(origins, https)
+
     @app.after_request
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", policy(csp_nonce(), origins))
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if https:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        response.headers.setdefault(*rules.policy(csp_nonce()))
+        for name, value in rules.fixed:
+            response.headers[name] = value
         open_to_other_sites(app, response)
         return response

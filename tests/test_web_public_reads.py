@@ -1,0 +1,139 @@
+"""The OGC items answered without Flask (`geoapp.web.public_reads`) are the answers Flask gives:
+the same status, body and headers for whatever a client sends; and a page written from the
+features written once per version (`geoapp.views.ogc.EncodedFeatures`) is the page written per
+request."""
+from __future__ import annotations
+
+import gzip
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.test import Client, EnvironBuilder
+from werkzeug.wrappers import Request
+
+from geoapp.layers import PUBLIC_LAYERS
+from geoapp.views.ogc import FeaturesAPI, encoded_features
+from geoapp.web.public_reads import PublicReads
+from tests.conftest import make_app
+
+NONCE = re.compile(r"'nonce-[^']+'")
+COUNTY_BOX = (102.27, 29.09, 103.0, 29.72)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory, dataset):
+    """The app, and the same app with its requests handed straight to Flask."""
+    from tests.conftest import DATA_DIR
+    app = make_app(DATA_DIR, tmp_path_factory.mktemp("instance"))
+    assert isinstance(app.wsgi_app, PublicReads)
+    flask_only = app.wsgi_app.wsgi_app
+    return app, Client(app), Client(lambda environ, start_response: flask_only(environ, start_response))
+
+
+def _answer(client: Client, path: str, query: dict, headers: dict):
+    response = client.get(path, query_string=query, headers=headers)
+    body = response.get_data()
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    kept = {name: NONCE.sub("'nonce-…'", value) for name, value in response.headers.items()
+            if name not in ("Content-Length", "Set-Cookie")}
+    return response.status_code, kept, body
+
+
+numbers = st.floats(min_value=-200, max_value=200, allow_nan=False).map(lambda v: f"{v:.4f}")
+boxes = st.one_of(st.tuples(st.floats(COUNTY_BOX[0], COUNTY_BOX[2]), st.floats(COUNTY_BOX[1], COUNTY_BOX[3]),
+                            st.floats(0.001, 0.5), st.floats(0.001, 0.5))
+                  .map(lambda b: f"{b[0]:.5f},{b[1]:.5f},{b[0] + b[2]:.5f},{b[1] + b[3]:.5f}"),
+                  st.lists(numbers, min_size=1, max_size=6).map(",".join), st.text(max_size=12))
+queries = st.fixed_dictionaries({}, optional={
+    "bbox": boxes, "limit": st.one_of(st.integers(-3, 800).map(str), st.text(max_size=4)),
+    "offset": st.integers(-1, 300).map(str), "f": st.sampled_from(["json", "html", "", "xml"]),
+    "properties": st.sampled_from(["name_zh", "name_zh,stars", "nope", ""]),
+    "crs": st.sampled_from(["http://www.opengis.net/def/crs/EPSG/0/4490", "[EPSG:3857]", "EPSG:9"]),
+    "stars": st.sampled_from(["3", "4", "x", " "]), "lang": st.sampled_from(["en", "zh"]),
+    "colour": st.just("red")})
+header_sets = st.fixed_dictionaries({}, optional={
+    "Accept": st.sampled_from(["text/html,application/xhtml+xml,*/*;q=0.8", "application/geo+json", "*/*",
+                               "application/json;q=0.5,text/html;q=0.9"]),
+    "Accept-Encoding": st.sampled_from(["gzip, deflate, br", "identity"]),
+    "Accept-Language": st.sampled_from(["en-GB,en;q=0.9", "zh-CN,zh;q=0.9", "fr"]),
+    "Cookie": st.sampled_from(["lang=en", "lang=zh", "session=forged"]),
+    "If-None-Match": st.just('"abc"')})
+
+
+@settings(max_examples=150)
+@given(collection=st.sampled_from([*PUBLIC_LAYERS, "loans", "nothing"]), query=queries, headers=header_sets)
+def test_every_items_request_gets_the_answer_flask_gives(both, collection, query, headers):
+    _app, fast, flask_only = both
+    path = f"/ogc/collections/{collection}/items"
+    assert _answer(fast, path, query, headers) == _answer(flask_only, path, query, headers)
+
+
+def test_the_plain_page_is_answered_outside_flask_and_counted(both):
+    """A map client's page (JSON, no session) is answered by PublicReads itself, with the security
+    headers, gzip, and a line in the metrics; a page for a person is left to Flask."""
+    app, fast, _flask_only = both
+    reads = app.wsgi_app
+    plain = EnvironBuilder(path="/ogc/collections/farm_stays/items", query_string={"limit": "5"},
+                           headers={"Accept-Encoding": "gzip"}).get_environ()
+    route, _version, headers, body = reads._items(Request(plain))
+    names = dict(headers)
+    assert route == "/ogc/collections/<collection_id>/items"
+    assert names["Content-Encoding"] == "gzip" and b'"numberReturned":5' in gzip.decompress(body)
+    assert names["X-Frame-Options"] == "DENY" and names["Access-Control-Allow-Origin"] == "*"
+    person = EnvironBuilder(path="/ogc/collections/farm_stays/items",
+                            headers={"Accept": "text/html,*/*;q=0.8"}).get_environ()
+    assert reads._items(Request(person)) is None
+    before = _counted(fast)
+    assert fast.get("/ogc/collections/farm_stays/items?limit=3").status_code == 200
+    assert _counted(fast) == before + 1
+
+
+def _counted(client: Client) -> float:
+    text = client.get("/metrics").get_data(as_text=True)
+    found = re.search(r'geoapp_requests_total\{method="GET",route="/ogc/collections/<collection_id>/items",'
+                      r'status="200"\} ([0-9.e+]+)', text)
+    return float(found.group(1)) if found else 0.0
+
+
+@pytest.mark.parametrize("collection", PUBLIC_LAYERS)
+def test_pages_from_the_features_written_once_are_the_pages_written_per_request(both, collection):
+    app, _fast, _flask_only = both
+    served = app.extensions["geoapp"]
+    version = served.newest
+    written = encoded_features(version, served.shelf, collection)
+    assert written is not None
+    per_request = FeaturesAPI(version.dataset, "http://x/ogc", index=version.index)
+    from_file = FeaturesAPI(version.dataset, "http://x/ogc", index=version.index,
+                            encoded=lambda c: encoded_features(version, served.shelf, c))
+    rng = np.random.default_rng(3)
+    count = len(version.dataset[collection])
+    for _ in range(8):
+        args = {"limit": str(int(rng.integers(1, 60))), "offset": str(int(rng.integers(0, max(1, count))))}
+        assert "".join(from_file.items_text(collection, args)) == "".join(per_request.items_text(collection, args))
+    # (the whole layer, read back from the file, is the layer)
+    everything = "".join(from_file.items_text(collection, {"limit": "10000"}))
+    read = gpd.read_file(everything, engine="pyogrio")
+    assert len(read) == count
+
+
+def test_a_new_version_is_served_from_its_own_written_features(tmp_path, data_copy):
+    app = make_app(data_copy, tmp_path / "instance")
+    client = app.test_client()
+    first = client.get("/ogc/collections/farm_stays/items?limit=500").get_json()
+    state = app.extensions["geoapp"]
+    stays = state.newest.dataset["farm_stays"]
+    state.layers.publish({"farm_stays": stays.iloc[:4]}, "keeper", {"farm_stays": "four.geojson"},
+                         {"farm_stays": "sha256:four"})
+    second = client.get("/ogc/collections/farm_stays/items?limit=500").get_json()
+    assert first["numberMatched"] == len(stays) > 4
+    assert second["numberMatched"] == second["numberReturned"] == 4
+    assert [f["id"] for f in second["features"]] == [str(k) for k in stays.id.iloc[:4]]
+    # a county's slice is never answered from the whole's file
+    county = state.newest.dataset["county"].code.astype(str).iloc[0]
+    sliced = client.get(f"/c/{county}/ogc/collections/farm_stays/items?limit=500").get_json()
+    assert sliced["numberMatched"] == 4
