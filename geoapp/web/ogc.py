@@ -48,7 +48,7 @@ def data_etag(kind: str) -> str:
 def entity_tag(current: ServedVersion, full_path: str, lang: str, kind: str) -> str:
     """The answer's entity tag: the data version served, the request and the format (the same
     address on the same data is the same answer), so a client's cache revalidates for a 304."""
-    versions = json.dumps(current.dataset.versions, sort_keys=True)
+    versions = current.made_once(("versions as text",), lambda: json.dumps(current.dataset.versions, sort_keys=True))
     return hashlib.sha256(f"{versions}|{full_path}|{lang}|{kind}".encode()).hexdigest()[:32]
 
 
