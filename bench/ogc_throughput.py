@@ -168,12 +168,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="more than 1: every server runs gunicorn's gthread workers with this many threads "
+                             "(keep-alive connections) instead of sync workers")
     parser.add_argument("--anchor", type=Path, help="a scratch copy of ../shared/anchors/pygeoapi, set up")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="geoapp-ogc-bench-"))
     lua = work / "bench.lua"
     lua.write_text(LUA, encoding="utf-8")
     venv = Path(sys.executable).parent
+    workers = ["-w", str(args.workers), *(["--worker-class", "gthread", "--threads", str(args.threads)]
+                                          if args.threads > 1 else [])]
     rows = []
     for n in args.sizes:
         tag = f"{n // 1000}k"
@@ -184,14 +189,14 @@ def main() -> None:
         shutil.copy(ROOT.parent / "shared" / "anchors" / "pygeoapi" / "baseline_app.py", bare_dir)
         data = geoapp_data_dir(points, work / f"geoapp-{tag}")
         servers = {}
-        geoapp, started = start([str(venv / "gunicorn"), "-w", str(args.workers), "-b", "127.0.0.1:5101",
+        geoapp, started = start([str(venv / "gunicorn"), *workers, "-b", "127.0.0.1:5101",
                                  "--timeout", "600", "geoapp.wsgi:app"], 5101, "/ogc/conformance",
                                 {"GEOAPP_DATA_DIR": str(data), "GEOAPP_INSTANCE": str(work / f"instance-{tag}"),
                                  "GEOAPP_TILES": "blank"}, ROOT)
         load(5101, "/ogc", "farm_stays", 1, 0, lua)  # warm: the index is built on first use
         memory = [rss_mb(p) for p in children(geoapp.pid)]
         servers["geoapp"] = (geoapp, 5101, "/ogc", "farm_stays")
-        bare, _ = start([str(venv / "gunicorn"), "-w", str(args.workers), "-b", "127.0.0.1:5102", "baseline_app:APP"],
+        bare, _ = start([str(venv / "gunicorn"), *workers, "-b", "127.0.0.1:5102", "baseline_app:APP"],
                         5102, f"/collections/mem_{tag}/items?limit=1", {"BASELINE_SIZES": tag}, bare_dir)
         servers["bare"] = (bare, 5102, "", f"mem_{tag}")
         if args.anchor and (args.anchor / "venv" / "bin" / "pygeoapi").exists():
@@ -207,7 +212,7 @@ def main() -> None:
                 stop(process)
         # the ceiling: the same gunicorn sending precomputed bytes of geoapp's answer's size
         size = round(statistics.median(r["bytes"] for r in results["geoapp"]))
-        ceiling, _ = start([str(venv / "gunicorn"), "-w", str(args.workers), "-b", "127.0.0.1:5103", "bare_app:app"],
+        ceiling, _ = start([str(venv / "gunicorn"), *workers, "-b", "127.0.0.1:5103", "bare_app:app"],
                            5103, f"/bytes/{size}", {}, ROOT / "bench" / "anchors")
         results["ceiling"] = [load(5103, f"/bytes/{size}", "ceiling", args.seconds, rep + 1, lua)
                               for rep in range(args.reps)]
@@ -220,7 +225,7 @@ def main() -> None:
                **{f"{name}_bytes": round(statistics.median(r["bytes"] for r in runs))
                   for name, runs in results.items()},
                "errors": {name: sum(r["errors"] for r in runs) for name, runs in results.items()},
-               "client": results["geoapp"][0]["client"]}
+               "client": results["geoapp"][0]["client"], "workers": " ".join(workers)}
         row["geoapp_vs_bare"] = round(median["geoapp"] / median["bare"], 2)
         row["geoapp_vs_ceiling"] = round(median["geoapp"] / median["ceiling"], 2)
         if "pygeoapi" in median:

@@ -254,8 +254,8 @@ class FeaturesAPI:
         return {"type": "FeatureCollection", "features": features, "numberMatched": page.matched,
                 "numberReturned": len(features), "links": page.links}
 
-    def items_text(self, collection_id: str, args: dict[str, str]) -> Iterator[str]:
-        """The `items` answer as JSON text written in pieces of STREAM_CHUNK features (one piece
+    def items_text(self, collection_id: str, args: dict[str, str]) -> Iterator[bytes]:
+        """The `items` answer as UTF-8 JSON written in pieces of STREAM_CHUNK features (one piece
         for a page that small), so a page of thousands of large features is never whole in
         memory. The request is checked before the first piece: a bad one raises OGCError here,
         not half way through."""
@@ -264,15 +264,15 @@ class FeaturesAPI:
         whole = page.crs == CRS84 and page.columns == [c.name for c in page.layer.columns]
         written = self.encoded(collection_id) if whole and self.encoded is not None else None
 
-        def pieces() -> Iterator[str]:
+        def pieces() -> Iterator[bytes]:
             head = (f'{{"type":"FeatureCollection","numberMatched":{page.matched},'
-                    f'"numberReturned":{len(page.rows)},"links":{_compact(page.links)},"features":[')
+                    f'"numberReturned":{len(page.rows)},"links":{_compact(page.links)},"features":[').encode()
             for start in range(0, max(1, len(page.rows)), STREAM_CHUNK):
                 rows = page.rows[start:start + STREAM_CHUNK]
                 chunk = (written.joined(rows) if written is not None
-                         else _compact(self._features(page.layer, rows, page.columns, page.crs))[1:-1])
+                         else orjson.dumps(self._features(page.layer, rows, page.columns, page.crs))[1:-1])
                 last = start + STREAM_CHUNK >= len(page.rows)
-                yield ("," if start else head) + chunk + ("]}" if last else "")
+                yield b"".join((b"," if start else head, chunk, b"]}" if last else b""))
         return pieces()
 
     def write_every_feature(self, collection_id: str, out: BinaryIO) -> None:
@@ -409,10 +409,10 @@ class EncodedFeatures:
         count = int.from_bytes(self._map[-8:], "little")
         self._ends = np.frombuffer(self._map, dtype="<i8", count=count + 1, offset=len(self._map) - 8 * (count + 2))
 
-    def joined(self, rows: np.ndarray) -> str:
+    def joined(self, rows: np.ndarray) -> bytes:
         """The texts of the features at row positions `rows`, comma-separated."""
         text, ends = self._map, self._ends
-        return b",".join([text[a:b] for a, b in zip(ends[rows].tolist(), ends[rows + 1].tolist())]).decode()
+        return b",".join([text[a:b] for a, b in zip(ends[rows].tolist(), ends[rows + 1].tolist())])
 
 
 def encoded_features(version: ServedVersion, shelf: Shelf, collection_id: str) -> EncodedFeatures | None:

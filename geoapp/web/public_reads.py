@@ -76,10 +76,9 @@ class PublicReads:
         args = asked.args.to_dict()
         try:
             content_crs = crs_of(args, "crs")
-            [piece] = ogc.features_api(current, asked, served.shelf).items_text(collection_id, args)
+            [body] = ogc.features_api(current, asked, served.shelf).items_text(collection_id, args)
         except (OGCError, ValueError):  # (ValueError: more than one piece) Flask says what is wrong
             return None
-        body = piece.encode()
         headers = [("Content-Type", get_content_type(GEOJSON, "utf-8")),
                    *ogc.cache_headers(ogc.entity_tag(current, asked.full_path, i18n.language_of(asked), "json")).items(),
                    ("Content-Crs", f"<{content_crs}>")]
