@@ -74,6 +74,27 @@ def test_every_items_request_gets_the_answer_flask_gives(both, collection, query
     assert _answer(fast, path, query, headers) == _answer(flask_only, path, query, headers)
 
 
+tile_numbers = st.one_of(st.integers(0, 40000).map(str), st.sampled_from(["007", "-1", "x", "", "١"]))
+
+
+@settings(max_examples=150)
+@given(layer=st.sampled_from([*PUBLIC_LAYERS, "loans"]), z=st.one_of(st.integers(0, 16).map(str), tile_numbers),
+       spot=st.tuples(st.floats(COUNTY_BOX[0], COUNTY_BOX[2]), st.floats(COUNTY_BOX[1], COUNTY_BOX[3])),
+       x=st.one_of(st.none(), tile_numbers), y=st.one_of(st.none(), tile_numbers),
+       query=st.fixed_dictionaries({}, optional={"properties": st.sampled_from(["name_zh", "name_zh,stars", "nope", ""]),
+                                                 "display": st.sampled_from(["1", "0"]), "lang": st.just("en")}),
+       headers=header_sets)
+def test_every_tile_request_gets_the_answer_flask_gives(both, layer, z, spot, x, y, query, headers):
+    """Mostly tiles over the county (x, y of the zoom asked), some anywhere, some not numbers."""
+    from geoapp.mercator import lonlat_to_tile
+    if z.isdigit() and int(z) <= 16 and x is None and y is None:
+        tx, ty = lonlat_to_tile(np.array([spot[0]]), np.array([spot[1]]), int(z))
+        x, y = str(int(tx[0])), str(int(ty[0]))
+    _app, fast, flask_only = both
+    path = f"/tiles/{layer}/{z}/{x or 0}/{y or 0}.mvt"
+    assert _answer(fast, path, query, headers) == _answer(flask_only, path, query, headers)
+
+
 def test_the_plain_page_is_answered_outside_flask_and_counted(both):
     """A map client's page (JSON, no session) is answered by PublicReads itself, with the security
     headers, gzip, and a line in the metrics; a page for a person is left to Flask."""
@@ -81,23 +102,29 @@ def test_the_plain_page_is_answered_outside_flask_and_counted(both):
     reads = app.wsgi_app
     plain = EnvironBuilder(path="/ogc/collections/farm_stays/items", query_string={"limit": "5"},
                            headers={"Accept-Encoding": "gzip"}).get_environ()
-    route, _version, headers, body = reads._items(Request(plain))
-    names = dict(headers)
-    assert route == "/ogc/collections/<collection_id>/items"
-    assert names["Content-Encoding"] == "gzip" and b'"numberReturned":5' in gzip.decompress(body)
-    assert names["X-Frame-Options"] == "DENY" and names["Access-Control-Allow-Origin"] == "*"
+    endpoint, _version, headers, body = reads._items(Request(plain))
+    assert reads.routes[endpoint] == "/ogc/collections/<collection_id>/items"
+    assert dict(headers)["Content-Encoding"] == "gzip" and b'"numberReturned":5' in gzip.decompress(body)
+    answered = fast.get("/ogc/collections/farm_stays/items?limit=5", headers={"Accept-Encoding": "gzip"})
+    assert answered.headers["X-Frame-Options"] == "DENY" and answered.headers["Access-Control-Allow-Origin"] == "*"
     person = EnvironBuilder(path="/ogc/collections/farm_stays/items",
                             headers={"Accept": "text/html,*/*;q=0.8"}).get_environ()
     assert reads._items(Request(person)) is None
-    before = _counted(fast)
-    assert fast.get("/ogc/collections/farm_stays/items?limit=3").status_code == 200
-    assert _counted(fast) == before + 1
+    tile = EnvironBuilder(path="/tiles/farm_stays/10/803/425.mvt").get_environ()
+    endpoint, _version, headers, body = reads._tile(Request(tile))
+    assert reads.routes[endpoint] == "/tiles/<layer_id>/<int:z>/<int:x>/<int:y>.mvt"
+    assert dict(headers)["Content-Type"] == "application/vnd.mapbox-vector-tile" and body
+    for address, route in (("/ogc/collections/farm_stays/items?limit=3", reads.routes["ogc.items"]),
+                           ("/tiles/farm_stays/10/803/425.mvt", reads.routes["tiles.vector_tile"])):
+        before = _counted(fast, route)
+        assert fast.get(address).status_code == 200
+        assert _counted(fast, route) == before + 1
 
 
-def _counted(client: Client) -> float:
+def _counted(client: Client, route: str) -> float:
     text = client.get("/metrics").get_data(as_text=True)
-    found = re.search(r'geoapp_requests_total\{method="GET",route="/ogc/collections/<collection_id>/items",'
-                      r'status="200"\} ([0-9.e+]+)', text)
+    found = re.search(rf'geoapp_requests_total\{{method="GET",route="{re.escape(route)}",status="200"\}} ([0-9.e+]+)',
+                      text)
     return float(found.group(1)) if found else 0.0
 
 

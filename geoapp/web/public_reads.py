@@ -1,16 +1,18 @@
-"""The busiest public read answered without Flask's request machinery: a page of an OGC
-collection's items as JSON, asked without a session — what map clients, GIS tools and crawlers
-ask over and over. Flask's request handling (its contexts, eight hooks, the response object)
-cost about three times the page itself (bench/README.md, OGC items beside the ceiling).
+"""The busiest public reads answered without Flask's request machinery: a page of an OGC
+collection's items as JSON and a vector tile, asked without a session — what map clients, GIS
+tools and crawlers ask over and over. Flask's request handling (its contexts, eight hooks, the
+response object) cost more than the page or the tile itself (bench/README.md, OGC items beside
+the ceiling; a random walk over the county's tiles).
 
-`PublicReads` answers such a request from the same view (`FeaturesAPI.items_text`) with the same
-headers, each rule still written once in its own room: the security headers
-(`security.SecurityHeaders`), the cache headers and entity tag (`web.ogc`), gzip
-(`compression.packed`), the language (`i18n.language_of`), the metrics and the JSON log
-(`ops.record_answer`). Whatever is not the plain case goes on to Flask untouched: a page for a
-person (HTML), a session or log-in cookie, `lang=`, a conditional request, a county's address, a
-page larger than one written piece, and every error — so what is answered here is always what
-Flask would answer (tests/test_web_public_reads.py asks both and compares).
+`PublicReads` answers such a request from the same view functions (`FeaturesAPI.items_text`;
+`web.tiles.tile_etag` and `tile_body`) with the same headers, each rule still written once in
+its own room: the security headers (`security.SecurityHeaders`), the cache headers and entity
+tags (`web.ogc`, `web.tiles`), gzip (`compression`), the language (`i18n.language_of`), the
+metrics and the JSON log (`ops.record_answer`). Whatever is not the plain case goes on to Flask
+untouched: a page for a person (HTML), a session or log-in cookie, `lang=`, a conditional
+request, a county's address, a page larger than one written piece, and every error — so what is
+answered here is always what Flask would answer (tests/test_web_public_reads.py asks both and
+compares).
 """
 from __future__ import annotations
 
@@ -21,11 +23,13 @@ from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import ClosingIterator
 
+from geoapp.params import ParamError
 from geoapp.views.ogc import DEFAULT_LIMIT, GEOJSON, STREAM_CHUNK, OGCError, crs_of
 from geoapp.views.served import release_freed_memory
-from geoapp.web import compression, i18n, ogc, ops, security
+from geoapp.views.tiles import NoTile
+from geoapp.web import compression, i18n, ogc, ops, security, tiles
 
-ENDPOINT = "ogc.items"
+ITEMS, TILE = "ogc.items", "tiles.vector_tile"
 
 
 class PublicReads:
@@ -36,32 +40,43 @@ class PublicReads:
         self.wsgi_app = wsgi_app
 
     @cached_property
-    def route(self) -> str:
-        """The route's rule, as the metrics name it ("/ogc/collections/<collection_id>/items")."""
-        return next(self.app.url_map.iter_rules(ENDPOINT)).rule
+    def routes(self) -> dict[str, str]:
+        """The routes' rules, as the metrics name them ("/ogc/collections/<collection_id>/items")."""
+        return {endpoint: next(self.app.url_map.iter_rules(endpoint)).rule for endpoint in (ITEMS, TILE)}
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") != "GET" or not (path.startswith("/ogc/collections/")
-                                                          and path.endswith("/items") and path.count("/") == 4):
+        read = None
+        if environ.get("REQUEST_METHOD") == "GET":
+            if path.startswith("/ogc/collections/") and path.endswith("/items") and path.count("/") == 4:
+                read = self._items
+            elif path.startswith("/tiles/") and path.endswith(".mvt") and path.count("/") == 5:
+                read = self._tile
+        if read is None:
             return self.wsgi_app(environ, start_response)
         began = time.perf_counter()
-        answer = self._items(Request(environ))
+        asked = Request(environ)
+        config = self.app.config
+        if (config["SESSION_COOKIE_NAME"] in asked.cookies or config.get("REMEMBER_COOKIE_NAME", "remember_token")
+                in asked.cookies or "lang" in asked.args or "HTTP_IF_NONE_MATCH" in environ):
+            return self.wsgi_app(environ, start_response)
+        answer = read(asked)
         if answer is None:
             return self.wsgi_app(environ, start_response)
-        route, current, headers, body = answer
+        endpoint, current, headers, body = answer
+        # the answer depends on the cookies (Flask-Login reads the session of every answer; with a
+        # log-in, a page says no-store: `auth`), as Flask's Vary says
+        headers = [(name, f"{value}, Cookie" if name == "Vary" else value) for name, value in headers]
+        headers.append(("Content-Length", str(len(body))))
+        headers.extend(self.app.extensions["geoapp.security"].of_public_read(security.new_nonce()))
         start_response("200 OK", headers)
-        if ops.record_answer(route, "GET", 200, time.perf_counter() - began, current, len(body),
-                             bool(self.app.config.get("GEOAPP_JSON_LOGS"))):
+        if ops.record_answer(self.routes[endpoint], "GET", 200, time.perf_counter() - began, current, len(body),
+                             bool(config.get("GEOAPP_JSON_LOGS"))):
             return ClosingIterator([body], release_freed_memory)  # after the answer is sent
         return [body]
 
     def _items(self, asked: Request):
-        """(route, version, headers, body) of the page asked for, or None: Flask answers it."""
-        config = self.app.config
-        if (config["SESSION_COOKIE_NAME"] in asked.cookies or config.get("REMEMBER_COOKIE_NAME", "remember_token")
-                in asked.cookies or "lang" in asked.args or "HTTP_IF_NONE_MATCH" in asked.environ):
-            return None
+        """(endpoint, version, headers, body) of the page asked for, or None: Flask answers it."""
         limit = asked.args.get("limit", str(DEFAULT_LIMIT))
         if not (limit.isascii() and limit.isdigit() and int(limit) <= STREAM_CHUNK):
             return None
@@ -82,13 +97,26 @@ class PublicReads:
         headers = [("Content-Type", get_content_type(GEOJSON, "utf-8")),
                    *ogc.cache_headers(ogc.entity_tag(current, asked.full_path, i18n.language_of(asked), "json")).items(),
                    ("Content-Crs", f"<{content_crs}>")]
-        varies = ["Accept-Encoding", "Cookie"]  # (with a log-in, the answer would say no-store: `auth`)
         if compression.takes_gzip(asked.headers.get("Accept-Encoding", "")) and len(body) >= compression.MINIMUM_BYTES:
             body = compression.packed(body)
+            headers = [(name, f"{value}, Accept-Encoding" if name == "Vary" else value) for name, value in headers]
             headers.append(("Content-Encoding", "gzip"))
-        else:
-            varies.remove("Accept-Encoding")
-        headers = [(name, ", ".join([value, *varies]) if name == "Vary" else value) for name, value in headers]
-        headers.append(("Content-Length", str(len(body))))
-        headers.extend(self.app.extensions["geoapp.security"].of_public_read(security.new_nonce()))
-        return self.route, current, headers, body
+        return ITEMS, current, headers, body
+
+    def _tile(self, asked: Request):
+        """(endpoint, version, headers, body) of the vector tile asked for, or None."""
+        _root, _tiles, layer_id, *numbers = asked.path.removesuffix(".mvt").split("/")
+        if not all(n.isascii() and n.isdigit() and (n == "0" or n[0] != "0") for n in numbers):
+            return None  # (what Flask's int converter does with the rest is Flask's to say)
+        z, x, y = map(int, numbers)
+        served = self.app.extensions["geoapp"]
+        current = served.version_for(None)  # (first, as Flask pins it: the stamp of the tag is the version's)
+        try:
+            etag = tiles.tile_etag(served, layer_id, z, x, y, asked.args)
+            body, gzipped = tiles.tile_body(served, current, layer_id, z, x, y, asked.args,
+                                            compression.takes_gzip(asked.headers.get("Accept-Encoding", "")))
+        except (NoTile, ParamError):
+            return None
+        headers = [("Content-Type", tiles.MVT), *((("Content-Encoding", "gzip"),) if gzipped else ()),
+                   ("Vary", "Accept-Encoding"), ("Cache-Control", tiles.TILE_CACHE), ("ETag", etag)]
+        return TILE, current, headers, body

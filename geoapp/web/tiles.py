@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from geoapp import params
 from geoapp.maps.vectortiles import tile_properties
 from geoapp.views import tiles as tile_views
-from geoapp.views.served import ServedVersion
+from geoapp.views.served import Served, ServedVersion
 from geoapp.web.compression import accepts_gzip
 from geoapp.web.state import served, version
 
@@ -39,26 +39,44 @@ def tile(z: int, x: int, y: int):
     return response
 
 
+MVT = "application/vnd.mapbox-vector-tile"
+TILE_CACHE = "public, max-age=60, must-revalidate"
+
+
 @bp.get("/tiles/<layer_id>/<int:z>/<int:x>/<int:y>.mvt")
 def vector_tile(layer_id: str, z: int, x: int, y: int):
     """A public layer as a Mapbox Vector Tile, cut from the data version being served."""
-    tile_views.checked_request(layer_id, z, x, y)
-    wanted = params.names(request.args, "properties", tile_properties(layer_id))
-    shifted = request.args.get("display") == "1"
-    etag = (f'"{zlib.crc32(repr(served().stamp).encode()):x}-{layer_id}-{z}-{x}-{y}'
-            f'{tile_views.variant(shifted, wanted)}"')
+    etag = tile_etag(served(), layer_id, z, x, y, request.args)
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304, headers={"ETag": etag})
-    packed = tile_views.vector_tile(version(), served().layers, layer_id, z, x, y, shifted, wanted, served().shelf)
-    if accepts_gzip():  # (cut and compressed once: not compressed again per answer)
-        response = Response(packed, mimetype="application/vnd.mapbox-vector-tile")
+    body, gzipped = tile_body(served(), version(), layer_id, z, x, y, request.args, accepts_gzip())
+    response = Response(body, mimetype=MVT)
+    if gzipped:
         response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(gzip.decompress(packed), mimetype="application/vnd.mapbox-vector-tile")
     response.vary.add("Accept-Encoding")
-    response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
+    response.headers["Cache-Control"] = TILE_CACHE
     response.headers["ETag"] = etag
     return response
+
+
+def tile_etag(served_data: Served, layer_id: str, z: int, x: int, y: int, args) -> str:
+    """The tile's entity tag (the data's stamp, the tile, its variant); NoTile or ParamError for
+    an address or a parameter that does not exist (Flask's route and `geoapp.web.public_reads`)."""
+    tile_views.checked_request(layer_id, z, x, y)
+    wanted = params.names(args, "properties", tile_properties(layer_id))
+    shifted = args.get("display") == "1"
+    return (f'"{zlib.crc32(repr(served_data.stamp).encode()):x}-{layer_id}-{z}-{x}-{y}'
+            f'{tile_views.variant(shifted, wanted)}"')
+
+
+def tile_body(served_data: Served, current: ServedVersion, layer_id: str, z: int, x: int, y: int, args,
+              gzip_taken: bool) -> tuple[bytes, bool]:
+    """The tile's bytes, and whether they are gzipped (cut and compressed once: not compressed
+    again per answer; unpacked for a client that does not take gzip)."""
+    wanted = params.names(args, "properties", tile_properties(layer_id))
+    packed = tile_views.vector_tile(current, served_data.layers, layer_id, z, x, y, args.get("display") == "1",
+                                    wanted, served_data.shelf)
+    return (packed, True) if gzip_taken else (gzip.decompress(packed), False)
 
 
 def township_tiles_url(current: ServedVersion) -> str:
