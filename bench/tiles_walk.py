@@ -41,16 +41,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gunicorn(app: str, env: dict, workers: int = 2, extra: tuple = ()) -> tuple[subprocess.Popen, int]:
+def gunicorn(app: str, env: dict, ready: str, workers: int = 2, extra: tuple = ()) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving `app`, once it answers `ready` with 200 (not as soon as it listens: geoapp's
+    loading process makes its first pages after it binds the port and before the workers fork,
+    and a walk begun then would time the start-up)."""
     port = free_port()
     process = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", *extra, app],
                                env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
+    for _ in range(1200):
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("GET", ready)
+            if connection.getresponse().status == 200:
                 return process, port
         except OSError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     process.kill()
     raise SystemExit(f"{app} did not start")
 
@@ -94,8 +100,10 @@ def main() -> None:
     tiles = [(z, x, y) for z in range(10, 15) for x, y in tile_range(bounds, z)]
     servers = {
         "geoapp": gunicorn("geoapp.wsgi:app", {"GEOAPP_DATA_DIR": str(data), "GEOAPP_INSTANCE": str(work / "instance"),
-                                               "GEOAPP_TILES": "blank"}, extra=("-c", "python:geoapp.gunicorn_conf")),
-        "tippecanoe": gunicorn("mbtiles_app:app", {"MBTILES_DIR": str(work), "PYTHONPATH": str(ROOT / "bench" / "anchors")}),
+                                               "GEOAPP_TILES": "blank"}, "/ogc/conformance",
+                           extra=("-c", "python:geoapp.gunicorn_conf")),
+        "tippecanoe": gunicorn("mbtiles_app:app", {"MBTILES_DIR": str(work), "PYTHONPATH": str(ROOT / "bench" / "anchors")},
+                               "/stays/0/0/0.mvt"),
     }
     address = {"geoapp": "/tiles/farm_stays/{}/{}/{}.mvt", "tippecanoe": "/stays/{}/{}/{}.mvt"}
     rates: dict[tuple[str, int], float] = {}
@@ -110,7 +118,7 @@ def main() -> None:
                 print(f"pass {n} {name}: {len(order)} tiles in {seconds:.2f} s = {rates[name, n]:.0f} tiles/s, "
                       f"median {statistics.median(got) / 1024:.1f} KB gzip", flush=True)
         median = int(statistics.median(sizes["geoapp"]))
-        bare, bare_port = gunicorn("bare_app:app", {"PYTHONPATH": str(ROOT / "bench" / "anchors")})
+        bare, bare_port = gunicorn("bare_app:app", {"PYTHONPATH": str(ROOT / "bench" / "anchors")}, "/bytes/1")
         try:
             seconds, _ = walk(bare_port, [f"/bytes/{median}.mvt"] * len(tiles), args.clients)
             print(f"bare ceiling ({median} B a tile): {len(tiles) / seconds:.0f} tiles/s")
