@@ -14,7 +14,7 @@ import pytest
 
 from geoapp.config import ROOT
 from geoapp.data.load import load_store
-from tests.conftest import DATA_DIR, make_app
+from tests.conftest import DATA_DIR, fetch_report, make_app
 from tests.conftest import run_cli as cli
 
 
@@ -178,3 +178,58 @@ def test_reports_are_made_off_the_request_path_one_at_a_time(tmp_path):
         assert again.get("/coverage/report.pdf?metric=loans").data == made["loans"], "made once, for every worker"
     finally:
         server.stop()
+
+
+def test_a_version_loaded_in_the_background_is_served_with_its_report_made(data_copy, tmp_path):
+    """After an import the committee's report is made before the new version is served: its
+    first reader gets the PDF, as the next one does, not "being prepared" (issue 23)."""
+    from geoapp.indicators import DEFAULT_SHADING
+    from geoapp.views.documents import report_name
+    from geoapp.views.shelf import version_key
+    app = make_app(data_copy, tmp_path / "instance", GEOAPP_BACKGROUND_RELOAD_AFTER=0, GEOAPP_PREPARE_REPORT=True)
+    client = app.test_client()
+    state = app.extensions["geoapp"]
+    old = state.newest
+    query = f"metric={DEFAULT_SHADING}&lang=zh"
+    assert fetch_report(client, query).status_code == 200  # the site in use: its report made, the renderer free
+    stays = load_store(state.layers)["farm_stays"]
+    state.layers.publish({"farm_stays": stays.iloc[:6]}, "keeper", {"farm_stays": "six.geojson"},
+                         {"farm_stays": "sha256:six"})
+    client.get("/api/summary")  # notices the new version: loaded in a thread, its report begun
+    deadline = time.time() + 300
+    while state.newest is old:
+        assert time.time() < deadline, "the new version was never served"
+        time.sleep(0.05)
+    assert state.shelf.find(version_key(state.newest), report_name(DEFAULT_SHADING, "zh")) is not None
+    first = client.get(f"/coverage/report.pdf?{query}")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+
+
+def test_who_published_reads_the_new_version_while_it_is_made_ready_for_everyone(data_copy, tmp_path):
+    """While a version loaded in the background waits for what is made beside it, everyone is
+    answered from the version before; the person who published it is answered from it."""
+    import threading
+    app = make_app(data_copy, tmp_path / "instance", GEOAPP_BACKGROUND_RELOAD_AFTER=0)
+    client = app.test_client()
+    state = app.extensions["geoapp"]
+    made = threading.Event()
+    state.ready_before_serving.append(lambda _served, _loaded: made.is_set())  # what is made beside it
+    old = state.newest
+    stays = load_store(state.layers)["farm_stays"]
+    published = state.layers.publish({"farm_stays": stays.iloc[:3]}, "keeper", {"farm_stays": "three.geojson"},
+                                     {"farm_stays": "sha256:three"})
+    try:
+        client.get("/api/summary")  # notices the new version: loaded in a thread
+        deadline = time.time() + 120
+        while state._loading is None:
+            assert time.time() < deadline, "the new version was never loaded"
+            time.sleep(0.05)
+        assert state.version_for(None) is old, "everyone: the version before"
+        mine = state.version_for(None, at_least=published)
+        assert mine is not old and len(mine.dataset["farm_stays"]) == 3, "who published: the new one"
+    finally:
+        made.set()
+    while state.newest is old:
+        assert time.time() < deadline, "the new version was never served"
+        time.sleep(0.05)
+    assert client.get("/api/farmstays?limit=1").get_json()["numberMatched"] == 3

@@ -37,6 +37,9 @@ from geoapp.views.shelf import Shelf
 
 log = logging.getLogger("geoapp")
 T = TypeVar("T")
+# The longest a version loaded in the background waits, made, for what is made beside it (its
+# report at 40,000 townships: ~20 s) before it is served all the same.
+READY_WAIT_S = 60.0
 
 
 class UnknownCounty(UserError):
@@ -128,6 +131,11 @@ class Served:
         # run on a version before it is served, in the thread that loaded it in the background, or
         # in gunicorn's loading process before the fork (`warm`): its first pages made ahead
         self.warm_ahead: list[Callable[[Served, ServedVersion], None]] = []
+        # asked after `warm_ahead`, in the thread that loaded a version in the background: whether
+        # what a hook began (the report, made by a renderer process) is made; the version is
+        # served once they all say so, or after READY_WAIT_S (`_await_ready`)
+        self.ready_before_serving: list[Callable[[Served, ServedVersion], bool]] = []
+        self._loading: ServedVersion | None = None  # loaded in the background, not yet served
         self._serving_in: int | None = None     # the process that has run `on_serving` for the version served
         self._served = self._version_of(analyse(dataset, stores.derived))
 
@@ -179,14 +187,16 @@ class Served:
             return warming if county is None else self.county_version(county)
         self.refresh_if_changed()
         if at_least and not self._holds(at_least):
+            loading = self._loading
+            if county is None and loading is not None and _holds(loading, at_least):
+                return loading  # the person who published reads it before it is made ready for everyone
             with self._reload_lock:  # waits for a reload already running in a thread
                 self._reload_now()
         self._begin_serving()
         return self._served if county is None else self.county_version(county)
 
     def _holds(self, versions: dict[str, int]) -> bool:
-        served = self._served.dataset.versions
-        return all(served.get(layer, 0) >= version for layer, version in versions.items())
+        return _holds(self._served, versions)
 
     def county_version(self, code: str) -> ServedVersion:
         """What is derived from county `code`'s slice of the version served, made on first use."""
@@ -265,7 +275,12 @@ class Served:
             loaded = self._version_of(analyse(dataset, self.stores.derived))
             self.load_seconds = time.perf_counter() - began
             if warm:  # (in the background: the version loaded before goes on being served meanwhile)
-                self.warm(loaded)
+                self._loading = loaded
+                try:
+                    self.warm(loaded)
+                    self._await_ready(loaded)
+                finally:
+                    self._loading = None
             self._served = loaded
             del dataset
             release_freed_memory(collect=True)
@@ -287,6 +302,16 @@ class Served:
         finally:
             self._local.warming = None
         log.info("the new version's pages were made ahead in %.1f s", time.perf_counter() - began)
+
+    def _await_ready(self, loaded: ServedVersion) -> None:
+        """Wait until every `ready_before_serving` hook says what it waits for is made (the report
+        of a version, so that its first reader does not wait for it: issue 23), or READY_WAIT_S."""
+        began = time.monotonic()
+        while not all(ready(self, loaded) for ready in self.ready_before_serving):
+            if time.monotonic() - began > READY_WAIT_S:
+                log.warning("the new version is served before its report is made (%.0f s)", READY_WAIT_S)
+                return
+            time.sleep(0.2)
 
     def _begin_serving(self) -> None:
         """Run the `on_serving` hooks (work done ahead in a thread, such as cutting tiles) once
@@ -341,6 +366,12 @@ def version_of_dataset(dataset: Dataset, tiles: Tiles | None = None, dem: Path |
     analysis = analyse(dataset)
     index = DatasetIndex(analysis.dataset)
     return ServedVersion(analysis, index, PlanningContext(analysis, dem), tiles or tiles_from_setting("blank", StaticFiles.of(PACKAGE / "static")))
+
+
+def _holds(version: ServedVersion, versions: dict[str, int]) -> bool:
+    """Whether `version` holds at least `versions` ({layer: version})."""
+    served = version.dataset.versions
+    return all(served.get(layer, 0) >= number for layer, number in versions.items())
 
 
 def release_freed_memory(collect: bool = False) -> None:

@@ -127,11 +127,9 @@ class Shelf:
         with _lock(slots / "starting.lock") as mine:
             if not mine:
                 return  # another request is starting one now
-            starting = slots / "starting"
-            fresh = starting.exists() and time.time() - starting.stat().st_mtime < STARTING_S
-            if fresh or not self.free_slot():
+            if self._started_lately() or not self.free_slot():
                 return
-            starting.touch()
+            (slots / "starting").touch()
             self.path(key, name).parent.mkdir(parents=True, exist_ok=True)
             log = open(self.path(key, name + ".log"), "w")  # noqa: SIM115 (the renderer writes it; closed below)
             try:
@@ -139,6 +137,18 @@ class Shelf:
                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, process_group=0)
             finally:
                 log.close()
+
+    def _started_lately(self) -> bool:
+        """Whether a renderer was started a moment ago and has not yet taken its slot."""
+        starting = self.folder / "slots" / "starting"
+        return starting.exists() and time.time() - starting.stat().st_mtime < STARTING_S
+
+    def awaited(self, key: str, name: str) -> bool:
+        """Whether document `name` of data `key` is worth waiting for: not made yet, not failed,
+        and a renderer at work on it or just started (none may be: every slot was taken)."""
+        if self.find(key, name) is not None or self.failure(key, name):
+            return False
+        return self.being_made(key, name) or self._started_lately()
 
     def failure(self, key: str, name: str) -> str | None:
         """Why the last renderer of this document failed (its last line), if it did."""

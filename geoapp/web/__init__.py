@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("GEOAPP_PREPARE_REPORT"):
         served.on_serving.append(pages.prepare_report)
         served.warm_ahead.insert(0, pages.prepare_report)  # (begun first, beside the pages: made sooner)
+        served.ready_before_serving.append(pages.report_ready)
     app.register_blueprint(zones.bp)
     app.register_blueprint(branches.bp)
     auth.init_app(app)

@@ -158,6 +158,12 @@ def prepare_report(served_data, current) -> None:
                                   report_command(DEFAULT_SHADING, "zh", None), served_data.environment)
 
 
+def report_ready(served_data, loaded) -> bool:
+    """A `ready_before_serving` hook: whether the report `prepare_report` began for `loaded` is
+    made (or is not coming: it failed, or no renderer could be started)."""
+    return not served_data.shelf.awaited(version_key(loaded), report_name(DEFAULT_SHADING, "zh"))
+
+
 def warm_pages(app):
     """A `warm_ahead` hook for `app`: in the thread that loaded a new version, before it is
     served, ask the app for the pages a county office and a tourist open first — home, the
