@@ -10,8 +10,8 @@ gunicorn with two workers and geoapp's settings, every reload counted as slow
 for the version served, its report made), then `geoapp import farm_stays` publishes the first seven stays. The
 bench asks for the stays until twenty answers in a row show the new version (both workers
 serve it), then times, for each page, the first answer and the next: `/coverage?lang=zh`, the
-first zone's page and its map, and the report (asked every 0.2 s until it is made: from the
-new version being served until the PDF comes).
+first zone's page and its map, and the report (when it is not there at the first ask: asked
+every 0.2 s until it is made, from the new version being served until the PDF comes).
 """
 from __future__ import annotations
 
@@ -93,6 +93,11 @@ def main() -> None:
         for name, path in pages.items():
             first, second = timed(port, path), timed(port, path)
             print(f"{name}: first {first * 1000:.0f} ms, next {second * 1000:.0f} ms ({first / second:.1f}×)")
+        asked = time.perf_counter()
+        if get(port, report)[0] == 200:  # made before the new version was served
+            first, second = time.perf_counter() - asked, timed(port, report)
+            print(f"the report: first {first * 1000:.0f} ms, next {second * 1000:.0f} ms ({first / second:.1f}×)")
+            return
         while get(port, report)[0] != 200:
             time.sleep(0.2)
         waited = time.perf_counter() - swapped
