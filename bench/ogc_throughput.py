@@ -45,14 +45,14 @@ from tests.processes import children  # noqa: E402 (the repository on the path f
 
 LON0, LAT0, WIDTH, HEIGHT = 102.27, 29.09, 0.73, 0.63   # the anchors' box
 LUA = """
-local coll, prefix = os.getenv("COLL"), os.getenv("PREFIX") or ""
+local coll, prefix, format = os.getenv("COLL"), os.getenv("PREFIX") or "", os.getenv("FORMAT") or "json"
 math.randomseed(tonumber(os.getenv("SEED") or "1"))
 request = function()
   local w, h = %(w)f, %(h)f
   local x = %(x0)f + math.random() * (%(W)f - w)
   local y = %(y0)f + math.random() * (%(H)f - h)
-  return wrk.format("GET", string.format("%%s/collections/%%s/items?bbox=%%.5f,%%.5f,%%.5f,%%.5f&limit=100&f=json",
-                                         prefix, coll, x, y, x + w, y + h))
+  return wrk.format("GET", string.format("%%s/collections/%%s/items?bbox=%%.5f,%%.5f,%%.5f,%%.5f&limit=100&f=%%s",
+                                         prefix, coll, x, y, x + w, y + h, format))
 end
 done = function(summary, latency, requests)
   io.write(string.format('RESULT {"requests":%%d,"duration_us":%%d,"bytes":%%d,"errors":%%d,"p50_ms":%%.3f}\\n',
@@ -123,12 +123,13 @@ def stop(process) -> None:
     process.wait(timeout=60)
 
 
-def load(port: int, prefix: str, collection: str, seconds: float, seed: int, lua: Path) -> dict:
-    """Requests per second for `seconds` from 4 keep-alive clients."""
+def load(port: int, prefix: str, collection: str, seconds: float, seed: int, lua: Path, fmt: str = "json") -> dict:
+    """Requests per second for `seconds` from 4 keep-alive clients (`fmt`: the items' f=)."""
     if shutil.which("wrk"):
         result = subprocess.run(["wrk", "-t1", "-c4", f"-d{int(seconds)}s", "--timeout", "60s", "-s", str(lua),
                                  f"http://127.0.0.1:{port}"], capture_output=True, text=True,
-                                env={**os.environ, "COLL": collection, "PREFIX": prefix, "SEED": str(seed)})
+                                env={**os.environ, "COLL": collection, "PREFIX": prefix, "SEED": str(seed),
+                                     "FORMAT": fmt})
         line = next(ln for ln in result.stdout.splitlines() if ln.startswith("RESULT "))
         body = json.loads(line[7:])
         return {"rps": body["requests"] / (body["duration_us"] / 1e6), "errors": body["errors"],
@@ -145,7 +146,7 @@ def load(port: int, prefix: str, collection: str, seconds: float, seed: int, lua
             x, y = LON0 + rnd.random() * (WIDTH - w), LAT0 + rnd.random() * (HEIGHT - h)
             t = time.perf_counter()
             connection.request("GET", f"{prefix}/collections/{collection}/items?bbox={x:.5f},{y:.5f},"
-                                      f"{x + w:.5f},{y + h:.5f}&limit=100&f=json")
+                                      f"{x + w:.5f},{y + h:.5f}&limit=100&f={fmt}")
             response = connection.getresponse()
             body = response.read()
             with lock:

@@ -86,7 +86,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     tipg = tipg_venv(work)
     points = random_points(args.stays)
-    data = geoapp_data_dir(points, work / f"run-{args.stays}")
+    run = work / f"run-{args.stays}"
+    shutil.rmtree(run, ignore_errors=True)  # (a kept work folder keeps only tipg's venv between runs)
+    data = geoapp_data_dir(points, run)
     cluster = PostgisCluster()
     servers: dict = {}
     venv = Path(sys.executable).parent
@@ -95,7 +97,7 @@ def main() -> None:
         for name, extra in (("geoapp", {}), ("geoapp_pg", {"DATABASE_URL": database})):
             servers[name], _ = start([str(venv / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{PORTS[name]}", "--timeout",
                                       "600", "geoapp.wsgi:app"], PORTS[name], "/ogc/conformance",
-                                     {"GEOAPP_DATA_DIR": str(data), "GEOAPP_INSTANCE": str(work / f"instance-{name}"),
+                                     {"GEOAPP_DATA_DIR": str(data), "GEOAPP_INSTANCE": str(run / f"instance-{name}"),
                                       "GEOAPP_TILES": "blank", **extra}, ROOT)
         table = table_of(database, "farm_stays")
         servers["tipg"], _ = start([str(tipg / "uvicorn"), "tipg.main:app", "--workers", "2", "--host", "127.0.0.1",
@@ -104,8 +106,8 @@ def main() -> None:
                                    {"DATABASE_URL": database, "TIPG_DB_SCHEMAS": '["public"]',
                                     "TIPG_TABLE_CONFIG": json.dumps({f"public_{table}": {"pk": "id"}}),
                                     "TIPG_CATALOG_TTL": "0"}, work)
-        collection = {"geoapp": ("/ogc", "farm_stays"), "geoapp_pg": ("/ogc", "farm_stays"),
-                      "tipg": ("", f"public.{table}")}
+        collection = {"geoapp": ("/ogc", "farm_stays", "json"), "geoapp_pg": ("/ogc", "farm_stays", "json"),
+                      "tipg": ("", f"public.{table}", "geojson")}  # (tipg's f=json is a list of rows)
         # the same answers: ids in order and numberMatched, against a count of the points
         xy = shapely.get_coordinates(points.geometry.to_numpy())
         ids = np.array([f"K{i:07d}" for i in range(len(points))])
@@ -117,8 +119,8 @@ def main() -> None:
             inside = (xy[:, 0] >= box[0]) & (xy[:, 0] <= box[2]) & (xy[:, 1] >= box[1]) & (xy[:, 1] <= box[3])
             expected = (list(ids[inside][:100]), int(inside.sum()))
             answers = [get_json(PORTS[name], f"{prefix}/collections/{coll}/items?bbox={','.join(map(str, box))}"
-                                             f"&limit=100&f=json")
-                       for name, (prefix, coll) in collection.items()]
+                                             f"&limit=100&f={fmt}")
+                       for name, (prefix, coll, fmt) in collection.items()]
             agree += all(([str(f.get("id")) for f in a["features"]], a.get("numberMatched")) == expected
                          for a in answers)
         print(json.dumps({"stays": args.stays, "boxes_agreeing": f"{agree}/10"}), flush=True)
@@ -128,8 +130,8 @@ def main() -> None:
         for rep in range(args.reps):
             names = list(collection)[rep % 3:] + list(collection)[:rep % 3]
             for name in names:
-                prefix, coll = collection[name]
-                rates[name].append(load(PORTS[name], prefix, coll, args.seconds, rep + 1, lua))
+                prefix, coll, fmt = collection[name]
+                rates[name].append(load(PORTS[name], prefix, coll, args.seconds, rep + 1, lua, fmt))
         items = {name: round(statistics.median(r["rps"] for r in runs), 1) for name, runs in rates.items()}
         print(json.dumps({"items_rps": items, "geoapp_vs_tipg": round(items["geoapp"] / items["tipg"], 2),
                           "geoapp_pg_vs_tipg": round(items["geoapp_pg"] / items["tipg"], 2),
