@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 import schemathesis
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 from geoapp.data.load import load_dataset
@@ -365,3 +368,13 @@ def test_the_page_of_features_has_a_column_for_every_property_some_feature_has(c
         header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
         present = {name for f in features for name in f["properties"]} - set(LAYERS[layer_id].key_columns)
         assert all(f">{name}<" in header for name in present), layer_id
+
+
+@given(rows=st.lists(st.integers(0, 10**6), unique=True, max_size=300), start=st.integers(0, 320),
+       length=st.integers(0, 120))
+def test_a_page_of_matches_is_the_page_of_the_sorted_matches(rows, start, length):
+    """A page is cut from the matches without sorting them all (`first_rows`): the same rows as
+    sorting them all and taking the page."""
+    from geoapp.analysis.index import first_rows
+    matches = np.array(rows, dtype=np.int64)
+    assert first_rows(matches, start, start + length).tolist() == np.sort(matches)[start:start + length].tolist()

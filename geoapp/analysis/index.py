@@ -74,8 +74,10 @@ class LayerIndex:
             return shapely.get_coordinates(geometries)
         return None
 
-    def in_box(self, box: tuple[float, float, float, float] | None) -> np.ndarray:
-        """Row positions whose geometry intersects `box` (all rows for None), ascending."""
+    def in_box(self, box: tuple[float, float, float, float] | None, ordered: bool = True) -> np.ndarray:
+        """Row positions whose geometry intersects `box` (all rows for None), ascending (in no
+        order with `ordered=False`: a caller that needs only the first few orders those,
+        `first_rows`)."""
         if box is None:
             return np.arange(len(self.frame))
         with self._lock:  # STRtree is built once; concurrent first calls wait for it
@@ -83,7 +85,8 @@ class LayerIndex:
             points = self.point_coordinates is not None
         # a point's envelope is the point, so for points the tree's envelope test is already
         # exact: skipping GEOS' predicate per candidate makes a busy box 30 times cheaper
-        return np.sort(tree.query(shapely.box(*box), predicate=None if points else "intersects"))
+        found = tree.query(shapely.box(*box), predicate=None if points else "intersects")
+        return np.sort(found) if ordered else found
 
     def _column(self, name: str, as_number: bool) -> np.ndarray:
         key = f"{name}#{'number' if as_number else 'text'}"
@@ -105,6 +108,16 @@ class LayerIndex:
         """Those of `rows` whose column `name` equals `value` (a number compares as a number)."""
         column = self._column(name, isinstance(value, float))
         return rows[column[rows] == value]
+
+
+def first_rows(rows: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """`np.sort(rows)[start:stop]` without sorting all of `rows`: a page of a few of thousands of
+    matches partitions them (linear) and sorts only the first `stop` (sorting 5,000 matches was a
+    third of an OGC page's time at 500,000 points)."""
+    if stop >= len(rows):
+        return np.sort(rows)[start:stop]
+    first = np.partition(rows, stop - 1)[:stop] if stop > 0 else rows[:0]
+    return np.sort(first)[start:stop]
 
 
 def _plain_column(values: pd.Series) -> tuple[np.ndarray, bool]:

@@ -20,7 +20,7 @@ import orjson
 import shapely
 
 from geoapp import params
-from geoapp.analysis.index import DatasetIndex
+from geoapp.analysis.index import DatasetIndex, first_rows
 from geoapp.data.load import Dataset
 from geoapp.layers import LAYERS, PUBLIC_LAYERS, LayerSpec
 from geoapp.messages import N_, Message, UserError
@@ -307,7 +307,7 @@ class FeaturesAPI:
         bbox_crs = crs_of(args, "bbox-crs")
         code, lat_first = SUPPORTED_CRS[bbox_crs]
         box = _checked(lambda: params.bbox(args, axes="metres" if code == 3857 else "latlon" if lat_first else "lonlat"))
-        rows = index.in_box(bbox_in_lonlat(box, bbox_crs) if box is not None else None)
+        rows = index.in_box(bbox_in_lonlat(box, bbox_crs) if box is not None else None, ordered=False)
         for name in sorted(set(args) - RESERVED):
             if not args[name].strip():
                 raise OGCError(400, "InvalidParameterValue", N_("%(name)s is empty: give the value the features must "
@@ -326,7 +326,7 @@ class FeaturesAPI:
             links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
         if offset > 0:
             links.append(self._items_link(collection_id, query, max(0, offset - limit), limit, "prev"))
-        return ItemsPage(layer, rows[offset:offset + limit], columns, len(rows), links, crs)
+        return ItemsPage(layer, first_rows(rows, offset, offset + limit), columns, len(rows), links, crs)
 
     def _items_link(self, collection_id: str, quoted: dict[str, str], offset: int, limit: int, rel: str,
                     media: str = GEOJSON) -> dict:

@@ -97,7 +97,9 @@ class Served:
     A reload that took less than `background_after` seconds last time is done by the caller
     that notices the new version (so it sees the new data at once); a slower one (hundreds of
     thousands of features) is done in a thread while requests go on being served from the
-    version they had, and the new one is swapped in whole when ready."""
+    version they had, and the new one is swapped in whole when ready: loaded, its first pages
+    made (`warm_ahead`) and what is made beside it awaited (`ready_before_serving`: its report).
+    Meanwhile whoever published it is answered from it (`version_for`'s `at_least`)."""
 
     def __init__(self, dataset: Dataset, stores: Stores, tiles: Tiles, static: StaticFiles | None = None,
                  dem: Path | None = None, background_after: float = 5.0, tiled_townships_from: int = 2000):
