@@ -137,9 +137,11 @@ def _paths(geometries) -> list[Path]:
 
 
 def _shapes(ax, frame: gpd.GeoDataFrame, zorder: float, **style) -> None:
-    """Draw the shapes of `frame` as one collection (filled unless facecolor="none")."""
+    """Draw the shapes of `frame` as one collection (filled unless facecolor="none"), from its
+    "path" column when it has one (`SheetLayers.townships`: made once for every map)."""
     if len(frame):
-        ax.add_collection(PathCollection(_paths(frame.geometry), zorder=zorder, **style), autolim=False)
+        paths = frame["path"].tolist() if "path" in frame else _paths(frame.geometry)
+        ax.add_collection(PathCollection(paths, zorder=zorder, **style), autolim=False)
 
 
 def _in(frame: gpd.GeoDataFrame, window: tuple | None) -> gpd.GeoDataFrame:
@@ -170,6 +172,7 @@ class SheetLayers:
         self.townships = analysis.townships.to_crs(METRIC_CRS)
         self.townships["shade"] = [colours[c] for c in layers.classes()]
         self.townships = self.townships.iloc[np.argsort(-self.townships.geometry.area.to_numpy(), kind="stable")]
+        self.townships["path"] = _paths(self.townships.geometry)  # (the report's six maps made them six times)
         self._label_at: dict = {}  # where a township's name goes, found when a map first tries it
         self.zones = analysis.zones.to_crs(METRIC_CRS)
         self.zones["position"] = range(len(self.zones))  # the legend's key of a zone's symbol
@@ -265,7 +268,7 @@ def coverage_figure(sheet: SheetLayers, zone_id: str | None = None, size=(10.6, 
                 ax.scatter(part.geometry.x, part.geometry.y, s=symbol.style["radius"] ** 2 * 1.5,
                            c=symbol.style["fillColor"], edgecolors=symbol.style["color"], linewidths=0.5, zorder=7)
         _window(ax, window or sheet.extent())
-        figure.canvas.draw()
+        ax.apply_aspect()  # where the map sits on the page, which the names' boxes need (not a whole draw)
         taken: list = []
         _draw_labels(ax, zones.label_at, zones[layers.name_column], 8.5, taken, "bold", "#3a0c0c")
         named, places = sheet.named_townships(townships)
@@ -316,7 +319,7 @@ def site_figure(sheet: SheetLayers, site_wgs84, nearest_ids: list[str], size=(7.
             _shapes(ax, gpd.GeoDataFrame(geometry=[site], crs=METRIC_CRS), 8, facecolors="#11111140",
                     edgecolors="#111", linewidths=2)
         _window(ax, window)
-        figure.canvas.draw()
+        ax.apply_aspect()  # (as coverage_figure)
         taken: list = []
         _draw_labels(ax, zones.label_at, zones[layers.name_column], 8, taken, "bold", "#3a0c0c")
         named, places = sheet.named_townships(townships)
