@@ -37,6 +37,24 @@ def test_metrics_count_requests_by_route_and_show_the_report_queue(client):
     assert "geoapp_request_seconds_bucket" in text and "geoapp_reports_being_made 0" in text
 
 
+def test_the_pages_the_app_makes_ahead_are_not_counted_as_visitors(tmp_path):
+    """Before the workers fork and before a new version is served, the app asks itself for its
+    first pages (`Served.warm`); /metrics counts visitors' requests, not those."""
+    app = make_app(DATA_DIR, tmp_path / "instance")
+    client = app.test_client()
+
+    def coverage_pages() -> float:
+        text = client.get("/metrics").get_data(as_text=True)
+        return sum(float(n) for n in re.findall(r'geoapp_requests_total\{method="GET",route="/coverage",'
+                                                r'status="200"\} ([0-9.e+]+)', text))
+    before = coverage_pages()
+    state = app.extensions["geoapp"]
+    state.warm(state.newest)  # asks for /coverage in both languages, among the rest
+    assert coverage_pages() == before
+    assert client.get("/coverage").status_code == 200
+    assert coverage_pages() == before + 1
+
+
 def test_with_json_logs_each_request_is_one_json_line(tmp_path):
     app = make_app(DATA_DIR, tmp_path / "instance", GEOAPP_JSON_LOGS=True)
     seen: list[str] = []

@@ -197,6 +197,12 @@ class Served:
         self._begin_serving()
         return self._served if county is None else self.county_version(county)
 
+    @property
+    def warming(self) -> bool:
+        """Whether this thread is making a version's pages ahead (`warm`): its requests are the
+        app's own, not visitors' (the metrics leave them out)."""
+        return getattr(self._local, "warming", None) is not None
+
     def _holds(self, versions: dict[str, int]) -> bool:
         return _holds(self._served, versions)
 

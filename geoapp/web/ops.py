@@ -59,12 +59,15 @@ def version_label(current) -> str:
     return hashlib.sha256(versions.encode()).hexdigest()[:12]
 
 
-def record_answer(route: str, method: str, status: int, seconds: float, current, length: int | None,
+def record_answer(served_data, route: str, method: str, status: int, seconds: float, current, length: int | None,
                   log: bool) -> bool:
     """Count an answer in the metrics (and log it as a JSON line with GEOAPP_JSON_LOGS): the one
     place both the Flask hook below and `geoapp.web.public_reads` count through. True every
     TRIM_EVERY answers: then the process should give freed memory back once the answer is sent.
-    `log`: the app's GEOAPP_JSON_LOGS."""
+    `log`: the app's GEOAPP_JSON_LOGS. The app's own requests, made while it makes a version's
+    pages ahead (`Served.warming`), are not visitors' and are not counted."""
+    if served_data.warming:
+        return False
     metrics = _instruments()
     metrics["requests"].labels(route, method, str(status)).inc()
     metrics["latency"].labels(route).observe(seconds)
@@ -95,7 +98,7 @@ def init_app(app: Flask) -> None:
         began = g.get("geoapp_started")
         if began is None or request.endpoint in ("static", "ops.metrics"):
             return response
-        if record_answer(_route(), request.method, response.status_code, time.perf_counter() - began,
+        if record_answer(served(), _route(), request.method, response.status_code, time.perf_counter() - began,
                          getattr(g, "geoapp_version", None), response.content_length, json_logs):
             response.call_on_close(release_freed_memory)  # after the answer is sent, not before
         return response

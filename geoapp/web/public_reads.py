@@ -70,8 +70,8 @@ class PublicReads:
         headers.append(("Content-Length", str(len(body))))
         headers.extend(self.app.extensions["geoapp.security"].of_public_read(security.new_nonce()))
         start_response("200 OK", headers)
-        if ops.record_answer(self.routes[endpoint], "GET", 200, time.perf_counter() - began, current, len(body),
-                             bool(config.get("GEOAPP_JSON_LOGS"))):
+        if ops.record_answer(self.app.extensions["geoapp"], self.routes[endpoint], "GET", 200,
+                             time.perf_counter() - began, current, len(body), bool(config.get("GEOAPP_JSON_LOGS"))):
             return ClosingIterator([body], release_freed_memory)  # after the answer is sent
         return [body]
 
