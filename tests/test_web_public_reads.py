@@ -102,7 +102,7 @@ def test_the_plain_page_is_answered_outside_flask_and_counted(both):
     reads = app.wsgi_app
     plain = EnvironBuilder(path="/ogc/collections/farm_stays/items", query_string={"limit": "5"},
                            headers={"Accept-Encoding": "gzip"}).get_environ()
-    endpoint, _version, headers, body = reads._items(Request(plain))
+    endpoint, _version, headers, _varies, body = reads._items(Request(plain))
     assert reads.routes[endpoint] == "/ogc/collections/<collection_id>/items"
     assert dict(headers)["Content-Encoding"] == "gzip" and b'"numberReturned":5' in gzip.decompress(body)
     answered = fast.get("/ogc/collections/farm_stays/items?limit=5", headers={"Accept-Encoding": "gzip"})
@@ -111,7 +111,7 @@ def test_the_plain_page_is_answered_outside_flask_and_counted(both):
                             headers={"Accept": "text/html,*/*;q=0.8"}).get_environ()
     assert reads._items(Request(person)) is None
     tile = EnvironBuilder(path="/tiles/farm_stays/10/803/425.mvt").get_environ()
-    endpoint, _version, headers, body = reads._tile(Request(tile))
+    endpoint, _version, headers, _varies, body = reads._tile(Request(tile))
     assert reads.routes[endpoint] == "/tiles/<layer_id>/<int:z>/<int:x>/<int:y>.mvt"
     assert dict(headers)["Content-Type"] == "application/vnd.mapbox-vector-tile" and body
     for address, route in (("/ogc/collections/farm_stays/items?limit=3", reads.routes["ogc.items"]),

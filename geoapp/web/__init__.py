@@ -36,7 +36,7 @@ from geoapp.web.public_reads import PublicReads
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = CountyPrefix(app.wsgi_app)  # inside the proxy fix: /c/<county>/… is one county's app
-    app.wsgi_app = PublicReads(app, app.wsgi_app)  # the busiest public read, without Flask's machinery
+    app.wsgi_app = PublicReads(app, app.wsgi_app)  # the busiest public reads, without Flask's machinery
     counties.init_app(app)
     files = StaticFiles.of(PACKAGE / "static")
     static.init_app(app, files)

@@ -154,14 +154,19 @@ def prepare_report(served_data, current) -> None:
     the first person who asks finds it made (an `on_serving` hook; GEOAPP_PREPARE_REPORT=0 turns
     it off)."""
     if current.whole:
-        served_data.shelf.request(version_key(current), report_name(DEFAULT_SHADING, "zh"),
-                                  report_command(DEFAULT_SHADING, "zh", None), served_data.environment)
+        served_data.shelf.request(*_prepared_report(current), report_command(DEFAULT_SHADING, "zh", None),
+                                  served_data.environment)
 
 
 def report_ready(served_data, loaded) -> bool:
     """A `ready_before_serving` hook: whether the report `prepare_report` began for `loaded` is
     made (or is not coming: it failed, or no renderer could be started)."""
-    return not served_data.shelf.awaited(version_key(loaded), report_name(DEFAULT_SHADING, "zh"))
+    return not served_data.shelf.awaited(*_prepared_report(loaded))
+
+
+def _prepared_report(current) -> tuple[str, str]:
+    """(data key, name) on the shelf of the report made ahead: the default indicator, in Chinese."""
+    return version_key(current), report_name(DEFAULT_SHADING, "zh")
 
 
 def warm_pages(app):

@@ -5,7 +5,7 @@ response object) cost more than the page or the tile itself (bench/README.md, OG
 the ceiling; a random walk over the county's tiles).
 
 `PublicReads` answers such a request from the same view functions (`FeaturesAPI.items_text`;
-`web.tiles.tile_etag` and `tile_body`) with the same headers, each rule still written once in
+`web.tiles.tile_variant`, `tile_etag` and `tile_body`) with the same headers, each rule still written once in
 its own room: the security headers (`security.SecurityHeaders`), the cache headers and entity
 tags (`web.ogc`, `web.tiles`), gzip (`compression`), the language (`i18n.language_of`), the
 metrics and the JSON log (`ops.record_answer`). Whatever is not the plain case goes on to Flask
@@ -63,10 +63,10 @@ class PublicReads:
         answer = read(asked)
         if answer is None:
             return self.wsgi_app(environ, start_response)
-        endpoint, current, headers, body = answer
-        # the answer depends on the cookies (Flask-Login reads the session of every answer; with a
-        # log-in, a page says no-store: `auth`), as Flask's Vary says
-        headers = [(name, f"{value}, Cookie" if name == "Vary" else value) for name, value in headers]
+        endpoint, current, headers, varies, body = answer
+        # the answer also depends on the cookies (Flask-Login reads the session of every answer;
+        # with a log-in, a page says no-store: `auth`), as Flask's Vary says
+        headers.append(("Vary", ", ".join([*varies, "Cookie"])))
         headers.append(("Content-Length", str(len(body))))
         headers.extend(self.app.extensions["geoapp.security"].of_public_read(security.new_nonce()))
         start_response("200 OK", headers)
@@ -76,7 +76,8 @@ class PublicReads:
         return [body]
 
     def _items(self, asked: Request):
-        """(endpoint, version, headers, body) of the page asked for, or None: Flask answers it."""
+        """(endpoint, version, headers, what it varies by, body) of the page asked for, or None:
+        Flask answers it."""
         limit = asked.args.get("limit", str(DEFAULT_LIMIT))
         if not (limit.isascii() and limit.isdigit() and int(limit) <= STREAM_CHUNK):
             return None
@@ -94,17 +95,18 @@ class PublicReads:
             [body] = ogc.features_api(current, asked, served.shelf).items_text(collection_id, args)
         except (OGCError, ValueError):  # (ValueError: more than one piece) Flask says what is wrong
             return None
-        headers = [("Content-Type", get_content_type(GEOJSON, "utf-8")),
-                   *ogc.cache_headers(ogc.entity_tag(current, asked.full_path, i18n.language_of(asked), "json")).items(),
+        cache = ogc.cache_headers(ogc.entity_tag(current, asked.full_path, i18n.language_of(asked), "json"))
+        varies = [cache.pop("Vary")]
+        headers = [("Content-Type", get_content_type(GEOJSON, "utf-8")), *cache.items(),
                    ("Content-Crs", f"<{content_crs}>")]
         if compression.takes_gzip(asked.headers.get("Accept-Encoding", "")) and len(body) >= compression.MINIMUM_BYTES:
             body = compression.packed(body)
-            headers = [(name, f"{value}, Accept-Encoding" if name == "Vary" else value) for name, value in headers]
+            varies.append("Accept-Encoding")
             headers.append(("Content-Encoding", "gzip"))
-        return ITEMS, current, headers, body
+        return ITEMS, current, headers, varies, body
 
     def _tile(self, asked: Request):
-        """(endpoint, version, headers, body) of the vector tile asked for, or None."""
+        """(endpoint, version, headers, what it varies by, body) of the vector tile asked for, or None."""
         _root, _tiles, layer_id, *numbers = asked.path.removesuffix(".mvt").split("/")
         if not all(n.isascii() and n.isdigit() and (n == "0" or n[0] != "0") for n in numbers):
             return None  # (what Flask's int converter does with the rest is Flask's to say)
@@ -112,11 +114,11 @@ class PublicReads:
         served = self.app.extensions["geoapp"]
         current = served.version_for(None)  # (first, as Flask pins it: the stamp of the tag is the version's)
         try:
-            etag = tiles.tile_etag(served, layer_id, z, x, y, asked.args)
-            body, gzipped = tiles.tile_body(served, current, layer_id, z, x, y, asked.args,
-                                            compression.takes_gzip(asked.headers.get("Accept-Encoding", "")))
+            wanted, shifted = tiles.tile_variant(layer_id, z, x, y, asked.args)
         except (NoTile, ParamError):
             return None
+        body, gzipped = tiles.tile_body(served, current, layer_id, z, x, y, wanted, shifted,
+                                        compression.takes_gzip(asked.headers.get("Accept-Encoding", "")))
         headers = [("Content-Type", tiles.MVT), *((("Content-Encoding", "gzip"),) if gzipped else ()),
-                   ("Vary", "Accept-Encoding"), ("Cache-Control", tiles.TILE_CACHE), ("ETag", etag)]
-        return TILE, current, headers, body
+                   ("Cache-Control", tiles.TILE_CACHE), ("ETag", tiles.tile_etag(served, layer_id, z, x, y, wanted, shifted))]
+        return TILE, current, headers, ["Accept-Encoding"], body

@@ -46,10 +46,11 @@ TILE_CACHE = "public, max-age=60, must-revalidate"
 @bp.get("/tiles/<layer_id>/<int:z>/<int:x>/<int:y>.mvt")
 def vector_tile(layer_id: str, z: int, x: int, y: int):
     """A public layer as a Mapbox Vector Tile, cut from the data version being served."""
-    etag = tile_etag(served(), layer_id, z, x, y, request.args)
+    wanted, shifted = tile_variant(layer_id, z, x, y, request.args)
+    etag = tile_etag(served(), layer_id, z, x, y, wanted, shifted)
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304, headers={"ETag": etag})
-    body, gzipped = tile_body(served(), version(), layer_id, z, x, y, request.args, accepts_gzip())
+    body, gzipped = tile_body(served(), version(), layer_id, z, x, y, wanted, shifted, accepts_gzip())
     response = Response(body, mimetype=MVT)
     if gzipped:
         response.headers["Content-Encoding"] = "gzip"
@@ -59,23 +60,25 @@ def vector_tile(layer_id: str, z: int, x: int, y: int):
     return response
 
 
-def tile_etag(served_data: Served, layer_id: str, z: int, x: int, y: int, args) -> str:
-    """The tile's entity tag (the data's stamp, the tile, its variant); NoTile or ParamError for
-    an address or a parameter that does not exist (Flask's route and `geoapp.web.public_reads`)."""
+def tile_variant(layer_id: str, z: int, x: int, y: int, args) -> tuple[list[str], bool]:
+    """The properties a tile request asks for and whether it is shifted for the base map; NoTile
+    or ParamError for an address or a parameter that does not exist (Flask's route and
+    `geoapp.web.public_reads`)."""
     tile_views.checked_request(layer_id, z, x, y)
-    wanted = params.names(args, "properties", tile_properties(layer_id))
-    shifted = args.get("display") == "1"
+    return params.names(args, "properties", tile_properties(layer_id)), args.get("display") == "1"
+
+
+def tile_etag(served_data: Served, layer_id: str, z: int, x: int, y: int, wanted: list[str], shifted: bool) -> str:
+    """The tile's entity tag: the data's stamp, the tile, its variant."""
     return (f'"{zlib.crc32(repr(served_data.stamp).encode()):x}-{layer_id}-{z}-{x}-{y}'
             f'{tile_views.variant(shifted, wanted)}"')
 
 
-def tile_body(served_data: Served, current: ServedVersion, layer_id: str, z: int, x: int, y: int, args,
-              gzip_taken: bool) -> tuple[bytes, bool]:
+def tile_body(served_data: Served, current: ServedVersion, layer_id: str, z: int, x: int, y: int,
+              wanted: list[str], shifted: bool, gzip_taken: bool) -> tuple[bytes, bool]:
     """The tile's bytes, and whether they are gzipped (cut and compressed once: not compressed
     again per answer; unpacked for a client that does not take gzip)."""
-    wanted = params.names(args, "properties", tile_properties(layer_id))
-    packed = tile_views.vector_tile(current, served_data.layers, layer_id, z, x, y, args.get("display") == "1",
-                                    wanted, served_data.shelf)
+    packed = tile_views.vector_tile(current, served_data.layers, layer_id, z, x, y, shifted, wanted, served_data.shelf)
     return (packed, True) if gzip_taken else (gzip.decompress(packed), False)
 
 
