@@ -274,3 +274,41 @@ def test_a_tile_one_worker_cut_is_read_by_the_others_and_only_the_countys_are_ke
         assert first.get(address).status_code == 200
     kept = {p.relative_to(next(shelf.iterdir())).as_posix() for p in shelf.glob("*/tiles/**/*.mvt.gz")}
     assert kept == {f"tiles/farm_stays/{z}/{x}/{y}-.mvt.gz", f"tiles/party_organisations/{z}/{x}/{y}-.mvt.gz"}
+
+
+def test_tiles_cut_ahead_are_the_tiles_a_worker_would_cut_and_every_worker_reads_them(tmp_path, dataset):
+    """Before a version is served (gunicorn's loading process, before the fork), every public
+    layer's tiles at z0–z14 over the county are cut into one file a layer: a worker on the same
+    instance answers from it — the very tiles it would have cut, empty ones too — without cutting
+    or shelving a tile of its own; a tile asked another way (other properties, beyond z14, outside
+    the county) is cut as before."""
+    import gzip
+    import random
+
+    from geoapp.layers import PUBLIC_LAYERS
+    from geoapp.mercator import tile_range
+    from geoapp.web import warm_before_fork
+    from tests.conftest import DATA_DIR, make_app
+    loading = make_app(DATA_DIR, tmp_path / "instance")
+    warm_before_fork(loading)
+    shelf = tmp_path / "instance" / "documents"
+    assert {p.name for p in shelf.glob("*/tiles/*.pack")} == {f"{layer}.pack" for layer in PUBLIC_LAYERS}
+    worker = make_app(DATA_DIR, tmp_path / "instance").test_client()
+    cutting = make_app(DATA_DIR, tmp_path / "elsewhere").test_client()   # no tile cut ahead
+    bounds = tuple(dataset["county"].total_bounds)
+    addresses = [(layer, z, x, y) for layer in PUBLIC_LAYERS for z in range(15) for x, y in tile_range(bounds, z)]
+    asked = random.Random(23).sample(addresses, 300)
+    shelved_before = set(shelf.glob("*/tiles/*/**/*.mvt.gz"))
+    for layer, z, x, y in asked:
+        packed = worker.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt", headers={"Accept-Encoding": "gzip"})
+        cut = cutting.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
+        assert packed.status_code == cut.status_code == 200
+        assert packed.headers["Content-Encoding"] == "gzip" and gzip.decompress(packed.data) == cut.data, (layer, z, x, y)
+        assert worker.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt").data == cut.data   # (plain, for a client without gzip)
+    assert any(len(mapbox_vector_tile.decode(cutting.get("/tiles/{}/{}/{}/{}.mvt".format(*a)).data)
+                   .get(a[0], {"features": []})["features"]) > 0 for a in asked), "some tiles hold features"
+    assert set(shelf.glob("*/tiles/*/**/*.mvt.gz")) == shelved_before, "nothing was cut by the worker"
+    z, (x, y) = 12, tile_of(102.65, 29.4, 12)
+    for address in (f"/tiles/farm_stays/{z}/{x}/{y}.mvt?properties=name_en",
+                    "/tiles/farm_stays/16/{}/{}.mvt".format(*tile_of(102.65, 29.4, 16)), "/tiles/farm_stays/12/100/100.mvt"):
+        assert worker.get(address).data == cutting.get(address).data

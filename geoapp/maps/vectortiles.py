@@ -9,6 +9,7 @@ shifts the drawing in the browser, as for GeoJSON layers.)
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -87,6 +88,8 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
     margin = SHIFT_MARGIN if shift is not None else 0.0
     rows = index.in_box((float(lon0) - margin, float(lat0) - margin, float(lon1) + margin, float(lat1) + margin))
     columns = tile_properties(layer_id) if columns is None else columns
+    if len(rows) == 0:  # (most of a layer's tiles over the county, at the zooms cut ahead: `geoapp.views.tiles`)
+        return _empty_tile(layer_id, tuple(columns))
     if index.point_coordinates is not None:
         # points from the coordinate array, written from arrays (`geoapp.maps.mvt`): no geometry
         # object per point is read (half a million of them would be copied into each forked
@@ -114,6 +117,13 @@ def vector_tile(index: LayerIndex, layer_id: str, z: int, x: int, y: int, shift=
     # y up: the encoder flips it; rings are already wound (and valid) for all features at once
     return mapbox_vector_tile.encode([{"name": layer_id, "features": features}],
                                      default_options={"extents": EXTENT, "check_winding_order": False})
+
+
+@functools.lru_cache(maxsize=256)
+def _empty_tile(layer_id: str, columns: tuple[str, ...]) -> bytes:
+    """The tile of a layer where it has nothing: its name and keys, no feature."""
+    nothing = np.zeros(0, dtype=np.int64)
+    return point_tile(layer_id, nothing, nothing, nothing, {c: np.zeros(0, dtype=object) for c in columns}, EXTENT)
 
 
 def _point_tile(layer_id: str, index: LayerIndex, rows: np.ndarray, xy: np.ndarray, columns: list[str],

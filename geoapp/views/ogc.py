@@ -423,12 +423,9 @@ def encoded_features(version: ServedVersion, shelf: Shelf, collection_id: str) -
         return None
 
     def mapped() -> EncodedFeatures:
-        key, name = version_key(version), f"ogc/{collection_id}.features"
-        found = shelf.find(key, name)
-        if found is None:
-            api = FeaturesAPI(version.dataset, "", index=version.index)
-            found = shelf.put_written(key, name, lambda out: api.write_every_feature(collection_id, out))
-        return EncodedFeatures(found)
+        api = FeaturesAPI(version.dataset, "", index=version.index)
+        return EncodedFeatures(shelf.written_once(version_key(version), f"ogc/{collection_id}.features",
+                                                  lambda out: api.write_every_feature(collection_id, out)))
     return version.made_once(("ogc-features", collection_id), mapped)
 
 

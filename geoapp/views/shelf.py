@@ -84,6 +84,20 @@ class Shelf:
         self._forget_old(keep=key)
         return path
 
+    def written_once(self, key: str, name: str, write: Callable[[BinaryIO], object]) -> Path:
+        """The shelved file `name`, written by `write(file)` (as `put_written`) unless it is on the
+        shelf: while one process writes it, another that needs it waits for it instead of writing
+        it too (every worker loading the same new version in the background)."""
+        found = self.find(key, name)
+        if found is not None:
+            return found
+        writing = self.path(key, name + ".writing")
+        writing.parent.mkdir(parents=True, exist_ok=True)
+        with open(writing, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # (released when the file is closed, or the process ends)
+            found = self.find(key, name)
+            return found if found is not None else self.put_written(key, name, write)
+
     def made(self, key: str, name: str, build: Callable[[], bytes]) -> bytes:
         """A cheap document: from the shelf, or drawn now and shelved for every worker."""
         found = self.find(key, name)

@@ -5,12 +5,25 @@ A vector tile is cut once per data version and kept while it is used (`TILES_KEP
 gzipped once when cut: by the layer store when it can (PostGIS's ST_AsMVT on the version
 served, for the whole dataset in WGS-84: the `TileCutter` capability), else from the version's
 in-memory index (a county's slice; GCJ-02 for an Amap base map).
+
+Before a version is served (`Served.warm_ahead`: in gunicorn's loading process before the fork,
+or in the thread that loaded it in the background), every tile a map client asks first — each
+public layer, its default properties, z0–z14 over the data's extent — is cut ahead from memory
+into one file a layer (`TilePack`), which every worker maps and answers from as from a pre-built
+archive (issue 23: a walk over tiles nobody has asked yet ran at a quarter of tippecanoe's
+archive). Not for a layer of more than PACKED_SHAPES_MOST polygons or lines (40,000 townships
+would take minutes): those tiles are cut when first asked, then shelved one by one.
 """
 from __future__ import annotations
 
+import functools
 import gzip
+import hashlib
 import logging
+import mmap
 import threading
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -52,6 +65,11 @@ def vector_tile(version: ServedVersion, store: LayerStore, layer_id: str, z: int
     """Tile z/x/y of a layer, gzipped (half the bytes: 40,000 townships' z10 tile is 560 KB,
     290 KB gzipped), cut and compressed once per data version (see the module) — with a
     `shelf`, once for every worker (`_shelved`)."""
+    if shelf is not None and not shifted and not wanted:
+        pack = tile_pack(version, shelf, layer_id)
+        packed = pack.tile(z, x, y) if pack is not None else None
+        if packed is not None:
+            return packed
     shift = version.tiles.to_display if shifted else None  # the base map's datum
     index = version.index.layer(layer_id)
     stored_version = version.dataset.versions.get(layer_id)
@@ -93,6 +111,93 @@ def _shelved(version: ServedVersion, layer_id: str, z: int, x: int, y: int, want
     west, south, east, north = version.dataset["county"].total_bounds
     (x0, x1), (y1, y0) = lonlat_to_tile(np.array([west, east]), np.array([south, north]), z)
     return int(x0) <= x <= int(x1) and int(y0) <= y <= int(y1)
+
+
+PACKED_SHAPES_MOST = 5_000   # polygons or lines of a layer whose tiles are cut ahead (points: any number)
+
+
+class TilePack:
+    """Every tile of a layer at SHELVED_ZOOMS over the data's extent, with its default properties,
+    gzipped, written once per data version into one file of the shelf (`write_tile_pack`) and
+    mapped into memory: a tile is a slice of it, read by every worker from the same pages of the
+    page cache. The file: the distinct tiles one after another, then the tiles' keys (ascending),
+    starts and ends (n little-endian int64 each), then n (int64)."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as file:
+            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        count = int.from_bytes(self._map[-8:], "little")
+        table = np.frombuffer(self._map, dtype="<i8", count=3 * count, offset=len(self._map) - 8 * (3 * count + 1))
+        self._keys, self._starts, self._ends = table[:count], table[count:2 * count], table[2 * count:]
+
+    def tile(self, z: int, x: int, y: int) -> bytes | None:
+        """Tile z/x/y, gzipped; None for a tile the pack does not hold."""
+        key = _tile_key(z, x, y)
+        at = int(np.searchsorted(self._keys, key))
+        if at == len(self._keys) or self._keys[at] != key:
+            return None
+        return self._map[int(self._starts[at]):int(self._ends[at])]
+
+
+def _tile_key(z: int, x: int, y: int) -> int:
+    return (z << 56) | (x << 28) | y   # (x, y < 2^28 up to z28)
+
+
+def write_tile_pack(version: ServedVersion, layer_id: str, out: BinaryIO) -> None:
+    """Cut every tile of `layer_id` a `TilePack` holds and write them as it reads them (a tile
+    cut twice, such as the empty one, is written once)."""
+    index = version.index.layer(layer_id)
+    bounds = tuple(version.dataset["county"].total_bounds)
+    spans: dict[bytes, tuple[int, int]] = {}   # a tile's digest: where it was written
+    keys, starts, ends = [], [], []
+    size = 0
+    for z in SHELVED_ZOOMS:
+        for x, y in tile_range(bounds, z):
+            raw = cut(index, layer_id, z, x, y)
+            digest = hashlib.blake2b(raw, digest_size=16).digest()
+            if digest not in spans:
+                body = gzip.compress(raw, 6, mtime=0)
+                out.write(body)
+                spans[digest] = (size, size + len(body))
+                size += len(body)
+            keys.append(_tile_key(z, x, y))
+            starts.append(spans[digest][0])
+            ends.append(spans[digest][1])
+    order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+    for column in (keys, starts, ends):
+        out.write(np.asarray(column, dtype="<i8")[order].tobytes())
+    out.write(np.int64(len(keys)).astype("<i8").tobytes())
+
+
+def _packed(version: ServedVersion, layer_id: str) -> bool:
+    """Whether a layer's tiles are cut ahead into a `TilePack` (see the module)."""
+    index = version.index.layer(layer_id)
+    return version.whole and (index.point_coordinates is not None or len(index) <= PACKED_SHAPES_MOST)
+
+
+def _pack_name(layer_id: str) -> str:
+    return f"tiles/{layer_id}.pack"
+
+
+def tile_pack(version: ServedVersion, shelf: Shelf, layer_id: str) -> TilePack | None:
+    """The layer's `TilePack` of `version` if it was cut ahead (`cut_tiles_ahead`), mapped once for
+    the version's life; None if it was not (a version loaded by the request that noticed it)."""
+    if not _packed(version, layer_id):
+        return None
+    key = ("tile-pack", layer_id)
+    mapped = version.made.get(key)
+    if mapped is not None:
+        return mapped
+    found = shelf.find(version_key(version), _pack_name(layer_id))
+    return None if found is None else version.made_once(key, lambda: TilePack(found))
+
+
+def cut_tiles_ahead(served: Served, version: ServedVersion) -> None:
+    """A `Served.warm_ahead` hook: every `TilePack` of a version cut before it is served."""
+    for layer_id in PUBLIC_LAYERS:
+        if _packed(version, layer_id):
+            served.shelf.written_once(version_key(version), _pack_name(layer_id),
+                                      functools.partial(write_tile_pack, version, layer_id))
 
 
 def cut_township_tiles_ahead(served: Served, version: ServedVersion) -> None:

@@ -8,7 +8,7 @@ from flask import Flask, request
 from geoapp.config import PACKAGE
 from geoapp.static_files import StaticFiles
 from geoapp.views.ogc import encode_features_ahead
-from geoapp.views.tiles import cut_township_tiles_ahead
+from geoapp.views.tiles import cut_tiles_ahead, cut_township_tiles_ahead
 from geoapp.web import (
     admin,
     api,
@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tiles.bp)
     served.on_serving.append(cut_township_tiles_ahead)
     served.warm_ahead.append(encode_features_ahead)
+    served.warm_ahead.append(cut_tiles_ahead)
     served.warm_ahead.append(pages.warm_pages(app))
     if app.config.get("GEOAPP_PREPARE_REPORT"):
         served.on_serving.append(pages.prepare_report)
