@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import schemathesis
 import shapely
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
@@ -378,3 +378,36 @@ def test_a_page_of_matches_is_the_page_of_the_sorted_matches(rows, start, length
     from geoapp.analysis.index import first_rows
     matches = np.array(rows, dtype=np.int64)
     assert first_rows(matches, start, start + length).tolist() == np.sort(matches)[start:start + length].tolist()
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1), lattice=st.sampled_from([0.0, 0.01, 0.1]))
+def test_a_box_of_many_points_is_counted_and_paged_as_the_tree_finds_them(data, seed, lattice):
+    """A box holding thousands of points is counted on a grid and its first points read in row
+    order (`PointGrid`), not listed: the same count and the same page as listing every point the
+    STRtree finds in it and sorting them — for boxes in and around the points, on points and
+    cell edges, points on a lattice (many on a box's edge) and on one another."""
+    import geopandas as gpd
+
+    from geoapp.analysis.index import LayerIndex
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 1, (20_000, 2))
+    if lattice:
+        xy = np.round(xy / lattice) * lattice
+    xy[rng.integers(0, len(xy), 500)] = xy[rng.integers(0, len(xy), 500)]   # some on one another
+    index = LayerIndex(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4326))
+    grid = index.point_grid
+    edge = st.one_of(st.floats(-0.2, 1.2), st.integers(0, len(xy) - 1).map(lambda k: float(xy[k, 0])),
+                     st.sampled_from([0.0, 0.5, 1.0, grid.west + grid.width, grid.south + 3 * grid.height]))
+    for _ in range(4):
+        west, east = sorted([data.draw(edge), data.draw(edge)])
+        south, north = sorted([data.draw(edge), data.draw(edge)])
+        box = (west, south, east, north)
+        inside = np.flatnonzero((xy[:, 0] >= west) & (xy[:, 0] <= east) & (xy[:, 1] >= south) & (xy[:, 1] <= north))
+        assert grid.count(box) == len(inside)
+        stop = data.draw(st.one_of(st.integers(0, 300), st.integers(0, 12_000)))
+        assert grid.first(box, len(inside), stop).tolist() == inside[:stop].tolist()
+        start = data.draw(st.integers(0, stop))
+        page, matched = index.page_in_box(box, start, stop)
+        assert matched == len(inside) and page.tolist() == inside[start:stop].tolist()
+        assert np.sort(index.in_box(box)).tolist() == inside.tolist()   # (the tree: what the grid stands in for)

@@ -307,8 +307,13 @@ class FeaturesAPI:
         bbox_crs = crs_of(args, "bbox-crs")
         code, lat_first = SUPPORTED_CRS[bbox_crs]
         box = _checked(lambda: params.bbox(args, axes="metres" if code == 3857 else "latlon" if lat_first else "lonlat"))
-        rows = index.in_box(bbox_in_lonlat(box, bbox_crs) if box is not None else None, ordered=False)
-        for name in sorted(set(args) - RESERVED):
+        lonlat_box = bbox_in_lonlat(box, bbox_crs) if box is not None else None
+        filters = sorted(set(args) - RESERVED)
+        if filters:
+            rows = index.in_box(lonlat_box, ordered=False)
+        else:
+            page, matched = index.page_in_box(lonlat_box, offset, offset + limit)
+        for name in filters:
             if not args[name].strip():
                 raise OGCError(400, "InvalidParameterValue", N_("%(name)s is empty: give the value the features must "
                                                                 "have"), name=name)
@@ -322,11 +327,13 @@ class FeaturesAPI:
         query = {k: f"{quote_plus(k)}={quote_plus(v)}" for k, v in args.items() if k not in ("offset", "f")}
         links = [self._items_link(collection_id, query, offset, limit, "self"),
                  self._items_link(collection_id, {**query, "f": "f=html"}, offset, limit, "alternate", HTML)]
-        if offset + limit < len(rows):
+        if filters:
+            page, matched = first_rows(rows, offset, offset + limit), len(rows)
+        if offset + limit < matched:
             links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
         if offset > 0:
             links.append(self._items_link(collection_id, query, max(0, offset - limit), limit, "prev"))
-        return ItemsPage(layer, first_rows(rows, offset, offset + limit), columns, len(rows), links, crs)
+        return ItemsPage(layer, page, columns, matched, links, crs)
 
     def _items_link(self, collection_id: str, quoted: dict[str, str], offset: int, limit: int, rel: str,
                     media: str = GEOJSON) -> dict:
