@@ -165,9 +165,10 @@ class PointGrid:
         counts = np.bincount(j * side + i, minlength=side * side).reshape(side, side)   # [row j, column i]
         self.table = np.zeros((side + 1, side + 1), dtype=np.int64)
         self.table[1:, 1:] = counts.cumsum(axis=0).cumsum(axis=1)
-        self.along_rows = np.argsort(j * side + i, kind="stable").astype(np.int32)
+        # the points (x, y) cell by cell along the rows of cells, and along the columns
+        self.along_rows = np.ascontiguousarray(xy[np.argsort(j * side + i, kind="stable")])
         self.row_starts = np.concatenate([[0], np.cumsum(counts.ravel())])
-        self.along_columns = np.argsort(i * side + j, kind="stable").astype(np.int32)
+        self.along_columns = np.ascontiguousarray(xy[np.argsort(i * side + j, kind="stable")])
         self.column_starts = np.concatenate([[0], np.cumsum(counts.T.ravel())])
 
     def _cells(self, values: np.ndarray, origin: float, size: float) -> np.ndarray:
@@ -208,8 +209,8 @@ class PointGrid:
             for i in {i0, i1}:
                 runs.append(self.along_columns[self.column_starts[i * side + j0 + 1]:self.column_starts[i * side + j1]])
         edge = np.concatenate(runs)
-        x, y = self.x[edge], self.y[edge]
         west, south, east, north = box
+        x, y = edge[:, 0], edge[:, 1]
         on_edge = int(np.count_nonzero((x >= west) & (x <= east) & (y >= south) & (y <= north)))
         return self._sum(i0 + 1, i1 - 1, j0 + 1, j1 - 1) + on_edge
 
