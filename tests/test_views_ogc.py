@@ -411,3 +411,11 @@ def test_a_box_of_many_points_is_counted_and_paged_as_the_tree_finds_them(data, 
         page, matched = index.page_in_box(box, start, stop)
         assert matched == len(inside) and page.tolist() == inside[start:stop].tolist()
         assert np.sort(index.in_box(box)).tolist() == inside.tolist()   # (the tree: what the grid stands in for)
+
+
+@given(st.text(max_size=40) | st.from_regex(r"[0-9.,a-z_~-]{0,30}", fullmatch=True))
+def test_a_parameter_is_quoted_in_links_as_quote_plus_quotes_it(text):
+    from urllib.parse import quote_plus
+
+    from geoapp.views.ogc import quoted
+    assert quoted(text) == quote_plus(text)

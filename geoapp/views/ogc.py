@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -324,7 +325,7 @@ class FeaturesAPI:
             else:
                 rows = index.where_equal(rows, name, args[name])
         # each parameter quoted once for the page's links (urlencode per link was a fifth of a page's time)
-        query = {k: f"{quote_plus(k)}={quote_plus(v)}" for k, v in args.items() if k not in ("offset", "f")}
+        query = {k: f"{quoted(k)}={quoted(v)}" for k, v in args.items() if k not in ("offset", "f")}
         links = [self._items_link(collection_id, query, offset, limit, "self"),
                  self._items_link(collection_id, {**query, "f": "f=html"}, offset, limit, "alternate", HTML)]
         if filters:
@@ -402,6 +403,14 @@ class FeaturesAPI:
                 "responses": {**ok(GEOJSON, "the feature"), "404": {"description": "no such feature"}}}}
         return {"openapi": "3.0.3", "info": {"title": self.title, "version": "1.0.0"},
                 "servers": [{"url": self.base_url}], "paths": paths}
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~,-]*")
+
+
+def quoted(text: str) -> str:
+    """`quote_plus(text)`, quickly for what a query mostly holds (numbers, names, a bbox's commas)."""
+    return text.replace(",", "%2C") if _PLAIN.fullmatch(text) else quote_plus(text)
 
 
 class EncodedFeatures:

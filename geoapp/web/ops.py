@@ -7,6 +7,7 @@ status, milliseconds, worker, data version).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -59,6 +60,15 @@ def version_label(current) -> str:
     return hashlib.sha256(versions.encode()).hexdigest()[:12]
 
 
+@functools.lru_cache(maxsize=1024)
+def _series(route: str, method: str, status: int) -> tuple:
+    """The request counter's and the latency histogram's series of a route, method and status
+    (looked up once: prometheus_client's `labels` takes a lock and hashes the labels each time).
+    The routes are the app's rules, so the series are few."""
+    metrics = _instruments()
+    return metrics["requests"].labels(route, method, str(status)), metrics["latency"].labels(route)
+
+
 def record_answer(served_data, route: str, method: str, status: int, seconds: float, current, length: int | None,
                   log: bool) -> bool:
     """Count an answer in the metrics (and log it as a JSON line with GEOAPP_JSON_LOGS): the one
@@ -68,9 +78,9 @@ def record_answer(served_data, route: str, method: str, status: int, seconds: fl
     pages ahead (`Served.warming`), are not visitors' and are not counted."""
     if served_data.warming:
         return False
-    metrics = _instruments()
-    metrics["requests"].labels(route, method, str(status)).inc()
-    metrics["latency"].labels(route).observe(seconds)
+    counted, timed = _series(route, method, status)
+    counted.inc()
+    timed.observe(seconds)
     if log:
         requests_log.info(json.dumps({
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "method": method,

@@ -57,8 +57,9 @@ class PublicReads:
         began = time.perf_counter()
         asked = Request(environ)
         config = self.app.config
-        if (config["SESSION_COOKIE_NAME"] in asked.cookies or config.get("REMEMBER_COOKIE_NAME", "remember_token")
-                in asked.cookies or "lang" in asked.args or "HTTP_IF_NONE_MATCH" in environ):
+        if (("HTTP_COOKIE" in environ and (config["SESSION_COOKIE_NAME"] in asked.cookies
+                                           or config.get("REMEMBER_COOKIE_NAME", "remember_token") in asked.cookies))
+                or "lang" in asked.args or "HTTP_IF_NONE_MATCH" in environ):
             return self.wsgi_app(environ, start_response)
         answer = read(asked)
         if answer is None:
