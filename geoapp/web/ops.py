@@ -28,7 +28,11 @@ _metrics: dict = {}
 # keeps it for reuse, so a worker's memory is otherwise its largest request's (a crowded tile, a
 # search of every stay) for good (bench/README.md, start-up and memory). It costs ~0.04 ms.
 TRIM_EVERY = 20
+TRIM_GAP_S = 0.25   # ... and at most this often: at a thousand answers a second, trimming every 20
+                    # was 3 % of a worker's time (bench/README.md, OGC items), while what a busy
+                    # stream of small answers frees is reused by the next one anyway
 _answered = [0]
+_trimmed_at = [0.0]
 _making_metrics = threading.Lock()
 
 
@@ -73,7 +77,8 @@ def record_answer(served_data, route: str, method: str, status: int, seconds: fl
                   log: bool) -> bool:
     """Count an answer in the metrics (and log it as a JSON line with GEOAPP_JSON_LOGS): the one
     place both the Flask hook below and `geoapp.web.public_reads` count through. True every
-    TRIM_EVERY answers: then the process should give freed memory back once the answer is sent.
+    TRIM_EVERY answers (and at most every TRIM_GAP_S): then the process should give freed memory
+    back once the answer is sent.
     `log`: the app's GEOAPP_JSON_LOGS. The app's own requests, made while it makes a version's
     pages ahead (`Served.warming`), are not visitors' and are not counted."""
     if served_data.warming:
@@ -87,7 +92,10 @@ def record_answer(served_data, route: str, method: str, status: int, seconds: fl
             "route": route, "status": status, "ms": round(seconds * 1000, 1),
             "worker": os.getpid(), "version": version_label(current), "bytes": length}))
     _answered[0] += 1
-    return _answered[0] % TRIM_EVERY == 0
+    if _answered[0] % TRIM_EVERY or time.monotonic() - _trimmed_at[0] < TRIM_GAP_S:
+        return False
+    _trimmed_at[0] = time.monotonic()
+    return True
 
 
 def init_app(app: Flask) -> None:
