@@ -233,3 +233,26 @@ def test_who_published_reads_the_new_version_while_it_is_made_ready_for_everyone
         assert time.time() < deadline, "the new version was never served"
         time.sleep(0.05)
     assert client.get("/api/farmstays?limit=1").get_json()["numberMatched"] == 3
+
+
+def _write_once_on_the_shelf(folder: str, log: str) -> str:
+    from geoapp.views.shelf import Shelf
+
+    def write(out) -> None:
+        with open(log, "a") as written:
+            written.write(f"{os.getpid()}\n")
+        time.sleep(0.2)   # (a wide window for the others to arrive while it is written)
+        out.write(b"x" * 100_000)
+    return str(Shelf(Path(folder)).written_once("v1", "tiles/farm_stays.pack", write))
+
+
+def test_a_file_every_worker_needs_is_written_by_one_while_the_others_wait_for_it(tmp_path):
+    """Workers loading the same new version in the background all need its tile packs and
+    features' files: one writes each, the others wait and read it whole (none writes its own)."""
+    import multiprocessing
+    log = tmp_path / "writers.txt"
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        paths = pool.starmap(_write_once_on_the_shelf, [(str(tmp_path / "documents"), str(log))] * 4)
+    assert len(log.read_text().split()) == 1
+    assert len(set(paths)) == 1 and Path(paths[0]).read_bytes() == b"x" * 100_000
+    assert [p.name for p in Path(paths[0]).parent.iterdir()] == ["farm_stays.pack"]   # (no lock left behind)

@@ -96,7 +96,13 @@ class Shelf:
         with open(writing, "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # (released when the file is closed, or the process ends)
             found = self.find(key, name)
-            return found if found is not None else self.put_written(key, name, write)
+            if found is not None:
+                return found
+            written = self.put_written(key, name, write)
+            # (whoever waits on this lock finds the file once it has it; whoever comes later finds
+            # the file before looking for the lock)
+            writing.unlink(missing_ok=True)
+            return written
 
     def made(self, key: str, name: str, build: Callable[[], bytes]) -> bytes:
         """A cheap document: from the shelf, or drawn now and shelved for every worker."""
