@@ -236,7 +236,7 @@ class PointGrid:
         them for less: few points in the box's cells, or a page so deep that reading the points in
         row order up to it would read more than the tree lists."""
         outer = self._outer(box)
-        if outer is None or self._sum(outer[0], outer[1], outer[2], outer[3]) < self.FEW:
+        if outer is None or self._sum(*outer) < self.FEW:
             return None
         count = self.count(box, outer)
         if stop * len(self.x) > 4 * count * count:

@@ -8,7 +8,6 @@ Flask; `geoapp.web.ogc` is the thin adapter. Its provider is the dataset already
 from __future__ import annotations
 
 import json
-import mmap
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,13 +20,13 @@ import orjson
 import shapely
 
 from geoapp import params
-from geoapp.analysis.index import DatasetIndex, first_rows
+from geoapp.analysis.index import DatasetIndex, LayerIndex, first_rows
 from geoapp.data.load import Dataset
 from geoapp.layers import LAYERS, PUBLIC_LAYERS, LayerSpec
 from geoapp.messages import N_, Message, UserError
 from geoapp.params import ParamError
 from geoapp.records import plain_values
-from geoapp.views.shelf import Shelf, version_key
+from geoapp.views.shelf import Shelf, mapped, numbers_at_end, version_key, write_numbers
 
 if TYPE_CHECKING:
     from geoapp.views.served import Served, ServedVersion
@@ -288,8 +287,7 @@ class FeaturesAPI:
                 text = orjson.dumps(feature)
                 out.write(text)
                 ends.append(ends[-1] + len(text))
-        out.write(np.asarray(ends, dtype="<i8").tobytes())
-        out.write(np.int64(len(frame)).astype("<i8").tobytes())
+        write_numbers(out, [ends], len(frame))
 
     def _page(self, collection_id: str, args: dict[str, str], most: int = MAX_LIMIT) -> ItemsPage:
         layer, _frame = self._collection_or_404(collection_id)
@@ -310,26 +308,15 @@ class FeaturesAPI:
         box = _checked(lambda: params.bbox(args, axes="metres" if code == 3857 else "latlon" if lat_first else "lonlat"))
         lonlat_box = bbox_in_lonlat(box, bbox_crs) if box is not None else None
         filters = sorted(set(args) - RESERVED)
-        if filters:
-            rows = index.in_box(lonlat_box, ordered=False)
+        if filters:  # every row in the box, then those with the values asked
+            rows = _with_values(layer, index, index.in_box(lonlat_box, ordered=False), args, filters)
+            page, matched = first_rows(rows, offset, offset + limit), len(rows)
         else:
             page, matched = index.page_in_box(lonlat_box, offset, offset + limit)
-        for name in filters:
-            if not args[name].strip():
-                raise OGCError(400, "InvalidParameterValue", N_("%(name)s is empty: give the value the features must "
-                                                                "have"), name=name)
-            column = layer.column(name)
-            if column.type in ("int", "float"):
-                value = _checked(lambda name=name: params.number(args, name, -1e15, 1e15))
-                rows = index.where_equal(rows, name, float(value))
-            else:
-                rows = index.where_equal(rows, name, args[name])
         # each parameter quoted once for the page's links (urlencode per link was a fifth of a page's time)
         query = {k: f"{quoted(k)}={quoted(v)}" for k, v in args.items() if k not in ("offset", "f")}
         links = [self._items_link(collection_id, query, offset, limit, "self"),
                  self._items_link(collection_id, {**query, "f": "f=html"}, offset, limit, "alternate", HTML)]
-        if filters:
-            page, matched = first_rows(rows, offset, offset + limit), len(rows)
         if offset + limit < matched:
             links.append(self._items_link(collection_id, query, offset + limit, limit, "next"))
         if offset > 0:
@@ -405,6 +392,20 @@ class FeaturesAPI:
                 "servers": [{"url": self.base_url}], "paths": paths}
 
 
+def _with_values(layer: LayerSpec, index: LayerIndex, rows: np.ndarray, args: dict[str, str], names: list[str]) -> np.ndarray:
+    """Those of `rows` whose columns `names` hold the values `args` asks (a number compares as one)."""
+    for name in names:
+        if not args[name].strip():
+            raise OGCError(400, "InvalidParameterValue", N_("%(name)s is empty: give the value the features must "
+                                                            "have"), name=name)
+        if layer.column(name).type in ("int", "float"):
+            value = _checked(lambda name=name: params.number(args, name, -1e15, 1e15))
+            rows = index.where_equal(rows, name, float(value))
+        else:
+            rows = index.where_equal(rows, name, args[name])
+    return rows
+
+
 _PLAIN = re.compile(r"[A-Za-z0-9_.~,-]*")
 
 
@@ -420,10 +421,8 @@ class EncodedFeatures:
     the same pages of the page cache (memory shared, and only what is read is resident)."""
 
     def __init__(self, path: Path):
-        with open(path, "rb") as file:
-            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        count = int.from_bytes(self._map[-8:], "little")
-        self._ends = np.frombuffer(self._map, dtype="<i8", count=count + 1, offset=len(self._map) - 8 * (count + 2))
+        self._map, count = mapped(path)
+        self._ends = numbers_at_end(self._map, count + 1)
 
     def joined(self, rows: np.ndarray) -> bytes:
         """The texts of the features at row positions `rows`, comma-separated."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
+
+import numpy as np
 
 if TYPE_CHECKING:
     from geoapp.views.served import ServedVersion
@@ -51,6 +54,29 @@ def version_key(version: ServedVersion, county: str | None = None) -> str:
     identity = {"versions": dataset.versions or None, "source": None if dataset.versions else dataset.source,
                 "county": county}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
+
+
+# A large document of many pieces (a layer's features, its tiles) is written as the pieces one
+# after another, then int64 numbers saying where each is, then how many pieces there are; it is
+# read mapped into memory, so every worker reads the same pages of the page cache and only what
+# it reads is resident.
+def write_numbers(out: BinaryIO, columns: list, count: int) -> None:
+    """After the pieces: each of `columns` as little-endian int64, then `count`."""
+    for column in columns:
+        out.write(np.asarray(column, dtype="<i8").tobytes())
+    out.write(np.int64(count).astype("<i8").tobytes())
+
+
+def mapped(path: Path) -> tuple[mmap.mmap, int]:
+    """A file `write_numbers` ended, mapped read-only, and its count."""
+    with open(path, "rb") as file:
+        whole = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    return whole, int.from_bytes(whole[-8:], "little")
+
+
+def numbers_at_end(whole: mmap.mmap, how_many: int) -> np.ndarray:
+    """The `how_many` int64 numbers before the count at the end of a `mapped` file (not copied)."""
+    return np.frombuffer(whole, dtype="<i8", count=how_many, offset=len(whole) - 8 * (how_many + 1))
 
 
 class Shelf:

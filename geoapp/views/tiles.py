@@ -20,7 +20,6 @@ import functools
 import gzip
 import hashlib
 import logging
-import mmap
 import threading
 from pathlib import Path
 from typing import BinaryIO
@@ -35,7 +34,7 @@ from geoapp.mercator import lonlat_to_tile, tile_range
 from geoapp.messages import N_, UserError
 from geoapp.store.base import LayerStore, TileCutter
 from geoapp.views.served import Served, ServedVersion
-from geoapp.views.shelf import Shelf, version_key
+from geoapp.views.shelf import Shelf, mapped, numbers_at_end, version_key, write_numbers
 
 log = logging.getLogger("geoapp")
 TILES_KEPT = 512      # vector tiles kept cut per data version (a crowded tile is dear to cut: bench/README.md)
@@ -124,11 +123,8 @@ class TilePack:
     starts and ends (n little-endian int64 each), then n (int64)."""
 
     def __init__(self, path: Path):
-        with open(path, "rb") as file:
-            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        count = int.from_bytes(self._map[-8:], "little")
-        table = np.frombuffer(self._map, dtype="<i8", count=3 * count, offset=len(self._map) - 8 * (3 * count + 1))
-        self._keys, self._starts, self._ends = table[:count], table[count:2 * count], table[2 * count:]
+        self._map, count = mapped(path)
+        self._keys, self._starts, self._ends = numbers_at_end(self._map, 3 * count).reshape(3, count)
 
     def tile(self, z: int, x: int, y: int) -> bytes | None:
         """Tile z/x/y, gzipped; None for a tile the pack does not hold."""
@@ -164,9 +160,7 @@ def write_tile_pack(version: ServedVersion, layer_id: str, out: BinaryIO) -> Non
             starts.append(spans[digest][0])
             ends.append(spans[digest][1])
     order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
-    for column in (keys, starts, ends):
-        out.write(np.asarray(column, dtype="<i8")[order].tobytes())
-    out.write(np.int64(len(keys)).astype("<i8").tobytes())
+    write_numbers(out, [np.asarray(column)[order] for column in (keys, starts, ends)], len(keys))
 
 
 def _packed(version: ServedVersion, layer_id: str) -> bool:
