@@ -12,6 +12,7 @@ before such a change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from geoapp.dates import DAY_PATTERN as DAY
@@ -61,6 +62,11 @@ class LayerSpec:
     @property
     def key_columns(self) -> tuple[str, ...]:
         return self.key if isinstance(self.key, tuple) else (self.key,)
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        """The columns' names, in order (asked by every OGC page: made once)."""
+        return tuple(c.name for c in self.columns)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

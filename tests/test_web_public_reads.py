@@ -18,7 +18,8 @@ from werkzeug.wrappers import Request
 
 from geoapp.layers import PUBLIC_LAYERS
 from geoapp.views.ogc import FeaturesAPI, encoded_features
-from geoapp.web.public_reads import PublicReads
+from geoapp.web import i18n, ogc
+from geoapp.web.public_reads import PlainRead, PublicReads
 from tests.conftest import make_app
 
 NONCE = re.compile(r"'nonce-[^']+'")
@@ -36,7 +37,7 @@ def both(tmp_path_factory, dataset):
 
 
 def _answer(client: Client, path: str, query: dict, headers: dict):
-    response = client.get(path, query_string=query, headers=headers)
+    response = client.get(path, query_string=query or None, headers=headers)
     body = response.get_data()
     if response.headers.get("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
@@ -74,6 +75,49 @@ def test_every_items_request_gets_the_answer_flask_gives(both, collection, query
     assert _answer(fast, path, query, headers) == _answer(flask_only, path, query, headers)
 
 
+raw_queries = st.lists(st.one_of(st.sampled_from(["bbox=102.5,29.3,102.6,29.4", "limit=7", "limit=3", "offset=2",
+                                                   "f=json", "f=", "f", "=json", "", "stars=4", "lang=en",
+                                                   "bbox=102.5%2C29.3%2C102.6%2C29.4", "name_zh=%E5%86%9C", "limit=+5",
+                                                   "f=json;limit=2", "properties=name_zh,stars", "Limit=2"]),
+                               st.text(alphabet="abfilmt=&,.%+;~-_09xé", max_size=12)),
+                     max_size=5).map("&".join)
+
+
+@settings(max_examples=150)
+@given(query=raw_queries, headers=header_sets)
+def test_a_query_as_a_client_writes_it_gets_the_answer_flask_gives(both, query, headers):
+    """Repeated names, empty pieces, names without a value, escapes and pluses, written by hand."""
+    _app, fast, flask_only = both
+    path = f"/ogc/collections/farm_stays/items?{query}"
+    assert _answer(fast, path, {}, headers) == _answer(flask_only, path, {}, headers)
+
+
+@settings(max_examples=300)
+@given(query=raw_queries, headers=header_sets,
+       where=st.tuples(st.sampled_from(["http", "https"]), st.sampled_from([None, "example.org", "example.org:8080",
+                                                                           "127.0.0.1:5101", "[::1]:80", "bad host"]),
+                       st.sampled_from(["localhost", "10.0.0.2"]), st.sampled_from(["80", "443", "5101", ""]),
+                       st.sampled_from(["", "/geoapp"])))
+def test_a_plain_read_is_what_werkzeug_reads_from_the_request(both, query, headers, where):
+    """What `PlainRead` reads from the environ without werkzeug (the parameters, the path with
+    the query, the language, where the request came) is what werkzeug's request reads."""
+    app, _fast, _flask_only = both
+    scheme, host, server, port, script = where
+    environ = EnvironBuilder(path="/ogc/collections/farm_stays/items", query_string=query, headers=headers,
+                             base_url=f"{scheme}://{server}{script}").get_environ()
+    environ.update({"SERVER_PORT": port, **({"HTTP_HOST": host} if host else {})})
+    if not host:
+        environ.pop("HTTP_HOST", None)
+    read, asked = PlainRead.of(environ, app.config), Request(environ)
+    plain = query.isascii() and "lang" not in asked.args and "session" not in asked.cookies
+    assert (read is not None) == (plain and "If-None-Match" not in headers)
+    if read is None:
+        return
+    assert (read.args, read.full_path, read.language, read.root, read.accept, read.accept_encoding) == (
+        asked.args.to_dict(), asked.full_path, i18n.language_of(asked), ogc.url_root(asked),
+        asked.headers.get("Accept", ""), asked.headers.get("Accept-Encoding", ""))
+
+
 tile_numbers = st.one_of(st.integers(0, 40000).map(str), st.sampled_from(["007", "-1", "x", "", "١"]))
 
 
@@ -102,16 +146,16 @@ def test_the_plain_page_is_answered_outside_flask_and_counted(both):
     reads = app.wsgi_app
     plain = EnvironBuilder(path="/ogc/collections/farm_stays/items", query_string={"limit": "5"},
                            headers={"Accept-Encoding": "gzip"}).get_environ()
-    endpoint, _version, headers, _varies, body = reads._items(Request(plain))
+    endpoint, _version, headers, _varies, body = reads._items(PlainRead.of(plain, app.config))
     assert reads.routes[endpoint] == "/ogc/collections/<collection_id>/items"
     assert dict(headers)["Content-Encoding"] == "gzip" and b'"numberReturned":5' in gzip.decompress(body)
     answered = fast.get("/ogc/collections/farm_stays/items?limit=5", headers={"Accept-Encoding": "gzip"})
     assert answered.headers["X-Frame-Options"] == "DENY" and answered.headers["Access-Control-Allow-Origin"] == "*"
     person = EnvironBuilder(path="/ogc/collections/farm_stays/items",
                             headers={"Accept": "text/html,*/*;q=0.8"}).get_environ()
-    assert reads._items(Request(person)) is None
+    assert reads._items(PlainRead.of(person, app.config)) is None
     tile = EnvironBuilder(path="/tiles/farm_stays/10/803/425.mvt").get_environ()
-    endpoint, _version, headers, _varies, body = reads._tile(Request(tile))
+    endpoint, _version, headers, _varies, body = reads._tile(PlainRead.of(tile, app.config))
     assert reads.routes[endpoint] == "/tiles/<layer_id>/<int:z>/<int:x>/<int:y>.mvt"
     assert dict(headers)["Content-Type"] == "application/vnd.mapbox-vector-tile" and body
     for address, route in (("/ogc/collections/farm_stays/items?limit=3", reads.routes["ogc.items"]),

@@ -236,3 +236,26 @@ def test_what_needs_a_login_is_never_kept_by_a_cache(tmp_path):
     assert "no-store" not in anonymous.get("/coverage").headers.get("Cache-Control", ""), "public pages may be kept"
     static = client.get("/static/js/coverage.js")
     assert "no-store" not in static.headers.get("Cache-Control", ""), "static files stay cacheable"
+
+
+def test_every_answer_gets_its_own_nonce_and_a_forked_worker_draws_its_own():
+    """Nonces are drawn from the OS ahead, many at once (`security.new_nonce`): still never the
+    same twice, as `secrets.token_urlsafe(18)` writes them, and a worker forked from the loading
+    process does not hand out the nonces its parent drew (nor the parent those of a worker)."""
+    import os
+
+    from geoapp.web.security import NONCES_DRAWN, new_nonce
+    drawn = [new_nonce() for _ in range(3 * NONCES_DRAWN)]
+    assert len(set(drawn)) == len(drawn)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{24}", nonce) for nonce in drawn)
+    new_nonce()  # (so that the parent holds nonces drawn ahead when it forks)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the worker: its first nonce, to the parent
+        os.write(write, new_nonce().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    in_worker = os.read(read, 64).decode()
+    os.close(read)
+    assert in_worker not in {new_nonce() for _ in range(NONCES_DRAWN)}

@@ -232,7 +232,7 @@ class FeaturesAPI:
 
     def _properties(self, layer, args) -> list[str]:
         """The columns `properties=` asks for (all of them when it is absent)."""
-        names = [c.name for c in layer.columns]
+        names = list(layer.column_names)
         wanted = args.get("properties")
         if wanted is None:
             return names
@@ -261,7 +261,7 @@ class FeaturesAPI:
         not half way through."""
         page = self._page(collection_id, args)
 
-        whole = page.crs == CRS84 and page.columns == [c.name for c in page.layer.columns]
+        whole = page.crs == CRS84 and page.columns == list(page.layer.column_names)
         written = self.encoded(collection_id) if whole and self.encoded is not None else None
 
         def pieces() -> Iterator[bytes]:
@@ -280,7 +280,7 @@ class FeaturesAPI:
         `EncodedFeatures`: the features' texts one after another, then where each ends (n + 1
         little-endian int64, the first 0), then n (int64)."""
         layer, frame = self._collection_or_404(collection_id)
-        columns = [c.name for c in layer.columns]
+        columns = list(layer.column_names)
         ends = [0]
         for start in range(0, len(frame), ENCODED_CHUNK):
             for feature in self._features(layer, np.arange(start, min(len(frame), start + ENCODED_CHUNK)), columns):
@@ -294,12 +294,12 @@ class FeaturesAPI:
         # a limit above the most is the most (Part 1: the server may lower it), not an error
         limit = min(_checked(lambda: params.whole(args, "limit", 1, 10**12, default=DEFAULT_LIMIT)), most)
         offset = _checked(lambda: params.whole(args, "offset", 0, MAX_OFFSET, default=0))
-        unknown = set(args) - RESERVED - {c.name for c in layer.columns}
+        unknown = set(args) - RESERVED - set(layer.column_names)
         if unknown:
             raise OGCError(400, "InvalidParameterValue", N_("unknown parameter %(names)s; the queryable properties of "
                                                             "%(id)s are %(known)s"),
                            names=", ".join(sorted(repr(u)[:40] for u in unknown))[:200], id=collection_id,
-                           known=", ".join(c.name for c in layer.columns))
+                           known=", ".join(layer.column_names))
         columns = self._properties(layer, args)
         index = self._index.layer(collection_id)
         crs = crs_of(args, "crs")
@@ -336,7 +336,7 @@ class FeaturesAPI:
         if position is None:
             raise OGCError(404, "NotFound", N_("no feature %(id)s in %(collection)s"), id=repr(feature_id)[:60],
                            collection=collection_id)
-        [feature] = self._features(layer, np.array([position]), [c.name for c in layer.columns], crs)
+        [feature] = self._features(layer, np.array([position]), list(layer.column_names), crs)
         here = f"/collections/{collection_id}/items/{quote(feature_id, safe='')}"
         feature["links"] = [self._link(here, "self", GEOJSON), self._link(f"{here}?f=html", "alternate", HTML, "as a page"),
                             self._link(f"/collections/{collection_id}", "collection", JSON)]

@@ -40,6 +40,9 @@ T = TypeVar("T")
 # The longest a version loaded in the background waits, made, for what is made beside it (its
 # report at 40,000 townships: ~20 s) before it is served all the same.
 READY_WAIT_S = 60.0
+# this process's id, kept across forks (os.getpid is a system call, and every request asks it)
+_this_process = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _this_process.__setitem__(0, os.getpid()))
 
 
 class UnknownCounty(UserError):
@@ -326,10 +329,12 @@ class Served:
         per version in each process that answers requests. Not when the app is made: gunicorn
         (`preload_app`) makes it once and forks the workers, and a thread running in the parent
         at the fork would neither run on in a worker nor release the locks it held."""
+        if self._serving_in == _this_process[0]:  # (read without the lock: set once per version and process)
+            return
         with self._lock:
-            if self._serving_in == os.getpid():
+            if self._serving_in == _this_process[0]:
                 return
-            self._serving_in = os.getpid()
+            self._serving_in = _this_process[0]
         self._say_what_this_process_serves()
         for hook in self.on_serving:
             hook(self, self._served)

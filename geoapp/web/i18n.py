@@ -23,11 +23,14 @@ def current_lang() -> str:
 
 
 def language_of(asked) -> str:
-    """'zh' or 'en' for a werkzeug request `asked` (`current_lang`, outside Flask's context too)."""
-    chosen = asked.args.get("lang") or asked.cookies.get(COOKIE)
-    if chosen not in LANGUAGES:
-        chosen = _preferred(asked.headers.get("Accept-Language", ""))
-    return chosen
+    """'zh' or 'en' for a werkzeug request `asked` (`current_lang`)."""
+    return chosen_language(asked.args.get("lang") or asked.cookies.get(COOKIE), asked.headers.get("Accept-Language", ""))
+
+
+def chosen_language(chosen: str | None, accept_language: str) -> str:
+    """'zh' or 'en': `chosen` (the query's `lang=`, else the cookie's) when it is one, else what
+    the Accept-Language header prefers (`geoapp.web.public_reads` reads them without Flask)."""
+    return chosen if chosen in LANGUAGES else _preferred(accept_language)
 
 
 @functools.lru_cache(maxsize=256)

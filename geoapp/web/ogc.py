@@ -1,12 +1,15 @@
 """The Flask side of OGC API – Features at /ogc: turns requests into `geoapp.views.ogc.FeaturesAPI` calls."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator
 from itertools import chain
 
 from flask import Blueprint, Response, render_template, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from geoapp.layers import LAYERS, PUBLIC_LAYERS
 from geoapp.messages import N_
@@ -31,13 +34,19 @@ CACHE = "public, max-age=60"   # a minute; then a conditional request (ETag) cos
 
 
 def _api() -> FeaturesAPI:
-    return features_api(version(), request, served().shelf)
+    return features_api(version(), url_root(request), served().shelf)
 
 
-def features_api(current: ServedVersion, asked, shelf: Shelf) -> FeaturesAPI:
-    """The API over `current` with links to where werkzeug request `asked` came (url_root, without
-    its IRI round trip), its pages of items written from the features written once per version."""
-    return FeaturesAPI(current.dataset, f"{asked.scheme}://{asked.host}{asked.root_path}/ogc", index=current.index,
+def url_root(asked) -> str:
+    """Where werkzeug request `asked` came: scheme, host and root path (werkzeug's url_root
+    without its IRI round trip and trailing slash)."""
+    return f"{asked.scheme}://{asked.host}{asked.root_path}"
+
+
+def features_api(current: ServedVersion, root: str, shelf: Shelf) -> FeaturesAPI:
+    """The API over `current` with links under `root` (`url_root`), its pages of items written
+    from the features written once per version."""
+    return FeaturesAPI(current.dataset, f"{root}/ogc", index=current.index,
                        encoded=lambda collection_id: encoded_features(current, shelf, collection_id))
 
 
@@ -109,12 +118,14 @@ def _answer(call, media: str, crs: bool = False, page: Callable[[], dict] | None
 
 
 def _browser() -> bool:
-    return prefers_page(request)
+    return prefers_page(request.headers.get("Accept", ""))
 
 
-def prefers_page(asked) -> bool:
-    """Whether the client of werkzeug request `asked` prefers a page to JSON (a browser's address bar does)."""
-    accepted = asked.accept_mimetypes
+@functools.lru_cache(maxsize=256)
+def prefers_page(accept: str) -> bool:
+    """Whether a client sending Accept header `accept` prefers a page to JSON (a browser's
+    address bar does). Parsed once per header: a client sends the same one every time."""
+    accepted = parse_accept_header(accept, MIMEAccept)
     return accepted["text/html"] > max(accepted["application/json"], accepted["application/geo+json"])
 
 
