@@ -92,9 +92,12 @@ def record_answer(served_data, route: str, method: str, status: int, seconds: fl
             "route": route, "status": status, "ms": round(seconds * 1000, 1),
             "worker": os.getpid(), "version": version_label(current), "bytes": length}))
     _answered[0] += 1
-    if _answered[0] % TRIM_EVERY or time.monotonic() - _trimmed_at[0] < TRIM_GAP_S:
+    if _answered[0] % TRIM_EVERY:
         return False
-    _trimmed_at[0] = time.monotonic()
+    now = time.monotonic()
+    if now - _trimmed_at[0] < TRIM_GAP_S:
+        return False
+    _trimmed_at[0] = now
     return True
 
 

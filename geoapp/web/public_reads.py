@@ -5,23 +5,22 @@ response object) cost more than the page or the tile itself (bench/README.md, OG
 the ceiling; a random walk over the county's tiles).
 
 `PublicReads` reads such a request straight from the WSGI environ (`PlainRead`: what werkzeug's
-request would read) and answers it from the same view
-functions (`FeaturesAPI.items_text`; `web.tiles.tile_variant`, `tile_etag` and `tile_body`) with
-the same headers, each rule still written once in its own room: the security headers
-(`security.SecurityHeaders`), the cache headers and entity tags (`web.ogc`, `web.tiles`), gzip
-(`compression`), the language (`i18n.chosen_language`), the metrics and the JSON log
-(`ops.record_answer`). Whatever is not the plain case goes on to Flask untouched: a page for a
-person (HTML), a session or log-in cookie, `lang=`, an address that is not ASCII, a conditional request,
-a county's address, a page larger than one written piece, and every error — so what is answered
-here is always what Flask would answer (tests/test_web_public_reads.py asks both and compares,
-and holds `PlainRead` to werkzeug's reading of the same request).
+request would read) and answers it from the same view functions (`FeaturesAPI.items_text`;
+`web.tiles.tile_variant`, `tile_etag` and `tile_body`) with the same headers, each rule still
+written once in its own room: the security headers (`security.SecurityHeaders`), the cache
+headers and entity tags (`web.ogc`, `web.tiles`), gzip (`compression`), the language
+(`i18n.chosen_language`), the metrics and the JSON log (`ops.record_answer`). Whatever is not
+the plain case goes on to Flask untouched: a page for a person (HTML), a session or log-in
+cookie, `lang=`, an address that is not ASCII, a conditional request, a county's address, a page
+larger than one written piece, and every error — so what is answered here is always what Flask
+would answer (tests/test_web_public_reads.py asks both and compares, and holds `PlainRead` to
+werkzeug's reading of the same request).
 """
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qsl
 
 from werkzeug.http import parse_cookie
@@ -87,7 +86,7 @@ def _plain_args(query: str) -> dict[str, str] | None:
     return args
 
 
-@functools.lru_cache(maxsize=64)
+@lru_cache(maxsize=64)
 def _url_root(scheme: str, host: str | None, server_name: str | None, server_port: str | None, script_name: str) -> str:
     """`web.ogc.url_root` of a request to that scheme, Host, server and script name, read by
     werkzeug once (a client asks the same host again and again)."""
